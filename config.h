@@ -1,0 +1,80 @@
+/*
+ * The run's configuration: what the command line asked for, checked and
+ * resolved.  Built by seqtest.c (through options.c), read by everyone.
+ */
+#ifndef SEQTEST_CONFIG_H
+#define SEQTEST_CONFIG_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+
+#define SEQTEST_VERSION_STR	SEQTEST_VERSION
+
+enum mode {
+	MODE_NONE = 0,
+	MODE_SEND,		/* -s: a sender and a receiver process per flow */
+	MODE_SYNC,		/* -S: one process per flow, send then wait */
+	MODE_REPLY		/* -r: one process per accepted connection */
+};
+
+struct range {
+	uint64_t	min;
+	uint64_t	max;
+};
+
+/* One resolved address: where to connect (or listen), and where from. */
+struct endpoint {
+	struct sockaddr_storage	addr;
+	socklen_t		addrlen;
+	struct sockaddr_storage	local;		/* LOCAL,REMOTE:PORT form */
+	socklen_t		locallen;	/* 0: no local bind */
+	char			name[96];	/* "127.0.0.1 port 9000" */
+};
+
+/* Defaults, named once so the man page, usage and code agree. */
+#define DEF_COUNT	1000
+#define DEF_RINTERVAL	1
+#define DEF_TIMEOUT	30
+#define DEF_MAXCONN	1024
+#define DEF_RDLY_LIMIT	1000000000u	/* replier: largest rdly honoured, ns */
+#define MAX_FLOWS	10000
+
+struct config {
+	enum mode	 mode;
+	int		 debug;		/* -d: progress characters, pids */
+	int		 json;		/* -j: JSON report */
+	struct range	 ssize;		/* whole message sizes, 40..65535 */
+	struct range	 rsize;
+	struct range	 sdelay;	/* ns before each send */
+	struct range	 rdelay;	/* ns asked of the replier */
+	uint64_t	 rinterval;	/* reply to every Nth; 0 = never */
+	uint64_t	 count;		/* messages per flow; 0 = see duration */
+	uint64_t	 threads;	/* flows; 0 = one per address */
+	int		 verify;	/* check payload patterns */
+	char		*dump;		/* per-reply samples, or NULL */
+	uint64_t	 timeout;	/* s without progress before a flow is stalled */
+	uint64_t	 maxconn;	/* replier: concurrent connection children */
+	uint64_t	 conns;		/* replier: exit after this many; 0 = never */
+	double		 duration;	/* s to send for, instead of count */
+	uint64_t	 rate;		/* messages per second per flow; 0 = no pacing */
+	double		 interval;	/* s between progress lines; 0 = none */
+	uint64_t	 warmup;	/* replies per flow left out of statistics */
+	uint64_t	 seed;
+	int		 seed_set;
+	unsigned	 set;		/* OPT_SET_* bits: options given explicitly */
+	struct endpoint	*ep;
+	size_t		 nep;
+};
+
+#define OPT_SET_SSIZE_MAX	0x01u
+#define OPT_SET_RSIZE_MAX	0x02u
+#define OPT_SET_RDELAY_MAX	0x04u
+#define OPT_SET_COUNT		0x08u
+#define OPT_SET_THREADS		0x10u
+#define OPT_SET_DURATION	0x20u
+/* Range i (ssize, rsize, sdelay, rdelay), end 0 (min) or 1 (max). */
+#define OPT_SET_RANGE(i, end)	(0x100u << ((i) * 2 + (end)))
+
+#endif

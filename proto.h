@@ -1,0 +1,59 @@
+/*
+ * seqtest wire format: the 40-byte message header, its validation and
+ * the payload pattern.  Pure functions: no I/O, no globals.
+ */
+#ifndef SEQTEST_PROTO_H
+#define SEQTEST_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_HDR_LEN	40	/* header bytes at the start of every message */
+#define PROTO_MSG_MIN	40	/* smallest message: a bare header */
+#define PROTO_MSG_MAX	65535	/* ssz and rsz are u16 on the wire */
+#define PROTO_COMPAT_MAX 8000	/* the original replier rejects larger */
+
+/*
+ * All fields little-endian, no padding:
+ * 0 seqno u64, 8 ts1 u64, 16 ts2 u64, 24 ts3 u64, 32 rdly u32,
+ * 36 ssz u16, 38 rsz u16.
+ */
+struct msg_hdr {
+	uint64_t	seqno;	/* sender's message number, or replier's reply number */
+	uint64_t	ts1;	/* sender's send time, ns */
+	uint64_t	ts2;	/* replier's receive time, ns */
+	uint64_t	ts3;	/* replier's send time, ns */
+	uint32_t	rdly;	/* delay asked of the replier, ns */
+	uint16_t	ssz;	/* this message's whole size, header included */
+	uint16_t	rsz;	/* reply size asked for; 0 = no reply */
+};
+
+/* What a reader accepts from its peer. */
+struct proto_limits {
+	uint16_t	ssz_max;
+	uint16_t	rsz_max;
+	uint32_t	rdly_max;
+};
+
+enum proto_verdict {
+	PROTO_OK = 0,
+	PROTO_SSZ_SMALL,	/* ssz < 40 */
+	PROTO_SSZ_BIG,		/* ssz above the limit */
+	PROTO_RSZ_SMALL,	/* rsz in 1..39 */
+	PROTO_RSZ_BIG,		/* rsz above the limit */
+	PROTO_RDLY_BIG		/* rdly above the limit */
+};
+
+void		 proto_encode(unsigned char *, const struct msg_hdr *);
+void		 proto_decode(const unsigned char *, struct msg_hdr *);
+enum proto_verdict proto_check_request(const struct msg_hdr *,
+		    const struct proto_limits *);
+enum proto_verdict proto_check_reply(const struct msg_hdr *,
+		    const struct proto_limits *);
+const char	*proto_verdict_str(enum proto_verdict);
+
+unsigned char	 proto_pattern_byte(uint64_t, size_t);
+void		 proto_fill(unsigned char *, size_t, uint64_t);
+size_t		 proto_check_payload(const unsigned char *, size_t, uint64_t);
+
+#endif

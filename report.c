@@ -1,0 +1,247 @@
+/*
+ * The report at the end of a run: the original seqtest's text shape, or
+ * one JSON document (-j).  Results on stdout; diagnostics went to stderr.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "supervisor.h"
+
+static const char *const mode_names[] = { "none", "send", "sync", "reply" };
+
+void
+report_addresses(const struct config *cfg)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->nep; i++)
+		printf("Address %zu: %s\n", i, cfg->ep[i].name);
+	fflush(stdout);
+}
+
+static double
+per_sec(uint64_t n, double secs)
+{
+	return secs > 0 ? (double)n / secs : 0;
+}
+
+static void
+print_latency(const struct hist *h)
+{
+	printf("ROUND TRIP LATENCY:\n");
+	printf("Average:  %.1f us\n", hist_mean(h) / 1e3);
+	printf("Stddev:   %.1f us\n", hist_stddev(h) / 1e3);
+	printf("Median:   %.1f us\n", hist_percentile(h, 50.0) / 1e3);
+	printf("90.0%%ile: %.1f us\n", hist_percentile(h, 90.0) / 1e3);
+	printf("99.0%%ile: %.1f us\n", hist_percentile(h, 99.0) / 1e3);
+	printf("99.9%%ile: %.1f us\n", hist_percentile(h, 99.9) / 1e3);
+	printf("Minimum:  %.1f us\n", h->min / 1e3);
+	printf("Maximum:  %.1f us\n", h->max / 1e3);
+}
+
+/* "Errors: 3 (lost 1, corrupt payload 2)", or "Errors: 0". */
+static void
+print_errors(const struct sup_totals *t)
+{
+	const char	*sep = " (";
+	size_t		 k;
+
+	printf("Errors: %llu", (unsigned long long)t->nerrors);
+	for (k = 0; k < ERR_KINDS; k++) {
+		if (t->errors[k] == 0)
+			continue;
+		printf("%s%s %llu", sep, worker_err_name((enum err_kind)k),
+		    (unsigned long long)t->errors[k]);
+		sep = ", ";
+	}
+	printf("%s\n", t->nerrors ? ")" : "");
+}
+
+static void
+report_replier(const struct sup_totals *t)
+{
+	printf("Connections: %llu, failed %llu\n",
+	    (unsigned long long)t->flows, (unsigned long long)t->failed);
+	printf("Received: %llu messages, %llu bytes\n",
+	    (unsigned long long)t->recv_msgs, (unsigned long long)t->recv_bytes);
+	printf("Sent: %llu replies, %llu bytes\n",
+	    (unsigned long long)t->sent_msgs, (unsigned long long)t->sent_bytes);
+	printf("Time: %.1f us\n", t->secs * 1e6);
+	print_errors(t);
+}
+
+void
+report_text(const struct config *cfg, const struct sup_totals *t)
+{
+	if (cfg->mode == MODE_REPLY) {
+		report_replier(t);
+		fflush(stdout);
+		return;
+	}
+	printf("Received %llu replies\n", (unsigned long long)t->replies);
+	printf("Time: %.1f us\n", t->secs * 1e6);
+	if (t->lat->count > 0)
+		print_latency(t->lat);
+	printf("Sent: %llu messages, %llu bytes\n",
+	    (unsigned long long)t->sent_msgs, (unsigned long long)t->sent_bytes);
+	printf("Received: %llu messages, %llu bytes\n",
+	    (unsigned long long)t->recv_msgs, (unsigned long long)t->recv_bytes);
+	printf("Message rate: %.1f msg/s sent, %.1f msg/s received\n",
+	    per_sec(t->sent_msgs, t->secs), per_sec(t->recv_msgs, t->secs));
+	printf("Bit rate: %.2f Mbit/s sent, %.2f Mbit/s received\n",
+	    per_sec(t->sent_bytes, t->secs) * 8 / 1e6,
+	    per_sec(t->recv_bytes, t->secs) * 8 / 1e6);
+	printf("Flows: %llu, failed %llu\n", (unsigned long long)t->flows,
+	    (unsigned long long)t->failed);
+	print_errors(t);
+	printf("Seed: %llu\n", (unsigned long long)cfg->seed);
+	fflush(stdout);
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned)(unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void
+json_u64(const char *key, uint64_t v, const char *after)
+{
+	printf("\"%s\": %llu%s", key, (unsigned long long)v, after);
+}
+
+static void
+json_errors(const uint64_t *errors)
+{
+	uint64_t total = 0;
+	size_t	 k;
+
+	printf("{");
+	for (k = 0; k < ERR_KINDS; k++) {
+		json_str(worker_err_name((enum err_kind)k));
+		printf(": %llu, ", (unsigned long long)errors[k]);
+		total += errors[k];
+	}
+	json_u64("total", total, "}");
+}
+
+static void
+json_options(const struct config *c)
+{
+	printf("\"options\": {");
+	json_u64("ssize_min", c->ssize.min, ", ");
+	json_u64("ssize_max", c->ssize.max, ", ");
+	json_u64("rsize_min", c->rsize.min, ", ");
+	json_u64("rsize_max", c->rsize.max, ", ");
+	json_u64("sdelay_min", c->sdelay.min, ", ");
+	json_u64("sdelay_max", c->sdelay.max, ", ");
+	json_u64("rdelay_min", c->rdelay.min, ", ");
+	json_u64("rdelay_max", c->rdelay.max, ", ");
+	json_u64("rinterval", c->rinterval, ", ");
+	json_u64("count", c->count, ", ");
+	json_u64("threads", c->threads, ", ");
+	json_u64("verify", (uint64_t)c->verify, ", ");
+	json_u64("timeout", c->timeout, ", ");
+	json_u64("maxconn", c->maxconn, ", ");
+	json_u64("conns", c->conns, ", ");
+	json_u64("rate", c->rate, ", ");
+	json_u64("warmup", c->warmup, ", ");
+	printf("\"duration\": %.3f, \"interval\": %.3f}, ", c->duration,
+	    c->interval);
+}
+
+static void
+json_flow(const struct sup_flow *sf, const char *sep)
+{
+	const struct flow_shm *shm = sf->shm;
+	char	 detail[256];
+
+	printf("%s{\"id\": %u, \"peer\": ", sep, sf->id);
+	json_str(sf->peer);
+	printf(", ");
+	json_u64("sent_msgs", shm->sent_msgs, ", ");
+	json_u64("sent_bytes", shm->sent_bytes, ", ");
+	json_u64("recv_msgs", shm->recv_msgs, ", ");
+	json_u64("recv_bytes", shm->recv_bytes, ", ");
+	json_u64("replies", shm->replies, ", \"errors\": ");
+	json_errors(sf->errors);
+	printf(", \"ended\": ");
+	if (!sf->has_first) {
+		json_str(sf->failed ? "failed" : "ok");
+		printf(", \"first_error\": null}");
+		return;
+	}
+	json_str(worker_err_name((enum err_kind)sf->first.kind));
+	sup_format_error(detail, sizeof(detail), &sf->first);
+	printf(", \"first_error\": ");
+	json_str(detail);
+	printf("}");
+}
+
+static void
+json_latency(const struct hist *h)
+{
+	if (h->count == 0) {
+		printf("\"latency_us\": null, ");
+		return;
+	}
+	printf("\"latency_us\": {\"count\": %llu, \"mean\": %.3f, "
+	    "\"stddev\": %.3f, \"min\": %.3f, \"p50\": %.3f, \"p90\": %.3f, "
+	    "\"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}, ",
+	    (unsigned long long)h->count, hist_mean(h) / 1e3,
+	    hist_stddev(h) / 1e3, h->min / 1e3,
+	    hist_percentile(h, 50.0) / 1e3, hist_percentile(h, 90.0) / 1e3,
+	    hist_percentile(h, 99.0) / 1e3, hist_percentile(h, 99.9) / 1e3,
+	    h->max / 1e3);
+}
+
+/*
+ * The whole run as one JSON document.  flows is the supervisor's table;
+ * only slots that held a flow (sender modes) are listed.
+ */
+void
+report_json(const struct config *cfg, const struct sup_totals *t,
+    const struct sup_flow *flows, size_t nflows, int status)
+{
+	const char	*sep = "";
+	size_t		 i;
+
+	printf("{\"version\": ");
+	json_str(SEQTEST_VERSION);
+	printf(", \"mode\": ");
+	json_str(mode_names[cfg->mode]);
+	printf(", ");
+	json_u64("seed", cfg->seed, ", ");
+	json_options(cfg);
+	printf("\"flows\": [");
+	for (i = 0; cfg->mode != MODE_REPLY && i < nflows; i++) {
+		if (flows[i].peer[0] == '\0')
+			continue;
+		json_flow(&flows[i], sep);
+		sep = ", ";
+	}
+	printf("], ");
+	json_u64("connections", t->flows, ", ");
+	json_u64("failed", t->failed, ", ");
+	json_u64("replies", t->replies, ", ");
+	json_u64("sent_msgs", t->sent_msgs, ", ");
+	json_u64("sent_bytes", t->sent_bytes, ", ");
+	json_u64("recv_msgs", t->recv_msgs, ", ");
+	json_u64("recv_bytes", t->recv_bytes, ", ");
+	printf("\"duration_s\": %.6f, ", t->secs);
+	json_latency(t->lat);
+	printf("\"errors\": ");
+	json_errors(t->errors);
+	printf(", \"exit_status\": %d}\n", status);
+	fflush(stdout);
+}

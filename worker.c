@@ -1,0 +1,816 @@
+/*
+ * One flow's loop, in one process.  A worker owns its connection: it
+ * writes numbered, patterned messages, or reads and checks them, and
+ * answers as each message asks.  Buffers are allocated once at start;
+ * per message there is no malloc, no stdio and no system call besides
+ * the send and the receive (and the delays the user asked for).
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "rng.h"
+#include "worker.h"
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL	0	/* the worker ignores SIGPIPE anyway */
+#endif
+
+#define RBUF_SIZE	(256 * 1024)	/* holds several whole messages */
+#define SBUF_SIZE	(128 * 1024)
+#define BATCH_BYTES	(64 * 1024)	/* back-to-back messages per send */
+#define BATCH_MSGS	64
+#define DUMP_SIZE	8192
+#define SPIN_LIMIT	1000000		/* ns: longer delays sleep */
+
+struct worker {
+	struct flow		*f;
+	const struct config	*cfg;
+	enum role		 role;
+	unsigned char		*rbuf;		/* bytes received, not yet used */
+	size_t			 rhave;
+	unsigned char		*sbuf;		/* bytes composed, not yet sent */
+	size_t			 slen;
+	size_t			 sbatch;	/* messages in sbuf */
+	uint64_t		 rng;
+	uint64_t		 nsent;		/* messages composed */
+	uint64_t		 expect;	/* replier: next request seqno */
+	uint64_t		 reply_seq;	/* replier: next reply seqno */
+	uint64_t		 start_ns;	/* this worker's first send */
+	uint64_t		 end_ns;	/* duration's end, 0 = none */
+	int			 fatal;		/* the stream can't be trusted */
+	int			 eof;
+	char			*dump;		/* lines not yet written */
+	size_t			 dlen;
+	struct result		 res;
+};
+
+/* Set by SIGTERM: the supervisor asks this worker to end now. */
+static volatile sig_atomic_t stop_asked;
+
+void
+worker_on_term(int sig)
+{
+	(void)sig;
+	stop_asked = 1;
+}
+
+static const char *const err_names[ERR_KINDS] = {
+	"lost", "duplicated", "out of order", "corrupt payload",
+	"bad header", "short stream", "stalled", "reset", "i/o error",
+	"connect failed", "crashed"
+};
+
+const char *
+worker_err_name(enum err_kind kind)
+{
+	return (unsigned)kind < ERR_KINDS ? err_names[kind] : "unknown";
+}
+
+uint64_t
+worker_now(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC cannot fail with a valid pointer. */
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Waits ns: sleeps for a millisecond or more, spins below (as the seed). */
+static void
+delay_ns(uint64_t ns)
+{
+	struct timespec ts;
+	uint64_t	end = worker_now() + ns, now;
+
+	while ((now = worker_now()) < end && !stop_asked) {
+		if (end - now < SPIN_LIMIT)
+			continue;
+		ts.tv_sec = (time_t)((end - now) / 1000000000u);
+		ts.tv_nsec = (long)((end - now) % 1000000000u);
+		if (nanosleep(&ts, NULL) == -1 && errno != EINTR)
+			return;
+	}
+}
+
+/* Writes all of buf; returns 0, or -1 with errno. */
+static int
+write_full(int fd, const void *buf, size_t len, int sock)
+{
+	const unsigned char *p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if (sock)
+			n = send(fd, p, len, MSG_NOSIGNAL);
+		else
+			n = write(fd, p, len);
+		if (n == -1) {
+			if (errno == EINTR && !stop_asked)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Sends one result record: smaller than PIPE_BUF, so written atomically. */
+static void
+send_record(struct worker *w, enum rec_type type)
+{
+	w->res.type = (uint16_t)type;
+	w->res.len = (uint16_t)sizeof(w->res);
+	w->res.role = (uint16_t)w->role;
+	w->res.flow = w->f->id;
+	/* Nothing to do if the supervisor is gone: it reports us as lost. */
+	(void)write_full(w->f->result_fd, &w->res, sizeof(w->res), 0);
+}
+
+/*
+ * Counts an error of a kind; the first one of the flow is sent to the
+ * supervisor at once, in full.  A fatal error ends the flow.
+ */
+static void
+flow_error(struct worker *w, const struct flow_error *e, int fatal)
+{
+	w->res.errors[e->kind]++;
+	w->f->shm->errors++;
+	if (w->f->shm->errors == 1) {
+		w->res.first = *e;
+		send_record(w, REC_ERROR);
+	}
+	if (fatal && !w->fatal) {
+		w->fatal = 1;
+		w->res.ended = (uint16_t)(e->kind + 1);
+	}
+}
+
+/* Builds and reports an error; strings are field names, never data. */
+static void
+report(struct worker *w, enum err_kind kind, uint64_t seqno, const char *what,
+    uint64_t expected, uint64_t got, uint32_t offset, int fatal)
+{
+	struct flow_error e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = kind;
+	e.dir = (w->role == ROLE_REPLIER) ? DIR_REQ : DIR_REP;
+	e.seqno = seqno;
+	e.expected = expected;
+	e.got = got;
+	e.offset = offset;
+	strncpy(e.what, what, sizeof(e.what) - 1);
+	flow_error(w, &e, fatal);
+}
+
+/* A failed system call: resets are their own kind. */
+static void
+report_errno(struct worker *w, const char *call, int err, enum direction dir)
+{
+	struct flow_error e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = (err == ECONNRESET || err == EPIPE) ? ERR_RESET : ERR_IO;
+	e.dir = dir;
+	e.seqno = dir == DIR_REQ ? w->nsent : w->f->shm->wait.seqno;
+	e.sys_errno = err;
+	strncpy(e.what, call, sizeof(e.what) - 1);
+	flow_error(w, &e, 1);
+}
+
+/* Writes the decimal digits of v at p; returns the end. */
+static char *
+put_u64(char *p, uint64_t v)
+{
+	char	 tmp[20];
+	int	 n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* Writes buffered dump lines; a failure is reported once and ends dumping. */
+static void
+flush_dump(struct worker *w)
+{
+	if (w->dlen == 0 || w->f->dump_fd == -1)
+		return;
+	if (write_full(w->f->dump_fd, w->dump, w->dlen, 0) == -1) {
+		report_errno(w, "write dump", errno, DIR_REP);
+		w->f->dump_fd = -1;
+	}
+	w->dlen = 0;
+}
+
+/* Appends "flow time latency rsz ssz" for one reply, without stdio. */
+static void
+dump_sample(struct worker *w, uint64_t ts1, uint64_t lat, unsigned rsz,
+    unsigned ssz)
+{
+	char	*p;
+
+	if (w->f->dump_fd == -1)
+		return;
+	if (w->dlen > DUMP_SIZE - 100)
+		flush_dump(w);
+	p = w->dump + w->dlen;
+	p = put_u64(p, w->f->id);
+	*p++ = ' ';
+	p = put_u64(p, ts1 > w->f->start_ns ? ts1 - w->f->start_ns : 0);
+	*p++ = ' ';
+	p = put_u64(p, lat);
+	*p++ = ' ';
+	p = put_u64(p, rsz);
+	*p++ = ' ';
+	p = put_u64(p, ssz);
+	*p++ = '\n';
+	w->dlen = (size_t)(p - w->dump);
+}
+
+/* Sends what is composed; returns -1 once the flow has failed. */
+static int
+flush_send(struct worker *w)
+{
+	if (w->slen == 0)
+		return 0;
+	if (write_full(w->f->fd, w->sbuf, w->slen, 1) == -1) {
+		if (stop_asked) {
+			w->fatal = 1;
+			return -1;
+		}
+		report_errno(w, "send", errno,
+		    w->role == ROLE_REPLIER ? DIR_REP : DIR_REQ);
+		return -1;
+	}
+	w->slen = 0;
+	w->sbatch = 0;
+	return 0;
+}
+
+static void
+progress(const struct worker *w, const char *c)
+{
+	if (w->cfg->debug)
+		(void)write(STDOUT_FILENO, c, 1);
+}
+
+/* What the next message will be; always four draws, so a seed replays. */
+struct plan {
+	uint64_t	sdly;
+	uint32_t	rdly;
+	uint16_t	ssz;
+	uint16_t	rsz;
+};
+
+static void
+plan_message(struct worker *w, struct plan *p)
+{
+	const struct config *c = w->cfg;
+
+	p->ssz = (uint16_t)rng_range(&w->rng, c->ssize.min, c->ssize.max);
+	p->rsz = (uint16_t)rng_range(&w->rng, c->rsize.min, c->rsize.max);
+	p->rdly = (uint32_t)rng_range(&w->rng, c->rdelay.min, c->rdelay.max);
+	p->sdly = rng_range(&w->rng, c->sdelay.min, c->sdelay.max);
+	if (c->rinterval == 0 || w->nsent % c->rinterval != 0)
+		p->rsz = 0;
+	if (p->rsz == 0)
+		p->rdly = 0;
+}
+
+static int
+more_to_send(struct worker *w)
+{
+	if (w->fatal || stop_asked)
+		return 0;
+	if (w->cfg->count != 0 && w->nsent >= w->cfg->count)
+		return 0;
+	return w->end_ns == 0 || worker_now() < w->end_ns;
+}
+
+/* Waits the message's delay, then for its slot in the rate schedule. */
+static void
+pace(struct worker *w, const struct plan *p)
+{
+	uint64_t target, now;
+
+	if (p->sdly == 0 && w->cfg->rate == 0)
+		return;
+	if (flush_send(w) == -1)
+		return;
+	if (p->sdly != 0)
+		delay_ns(p->sdly);
+	if (w->cfg->rate == 0)
+		return;
+	/* Against the schedule, not after the last send, so no drift. */
+	target = w->start_ns + w->nsent * 1000000000u / w->cfg->rate;
+	if ((now = worker_now()) < target)
+		delay_ns(target - now);
+}
+
+/*
+ * Waits until the ring has room for one more outstanding reply.  Only an
+ * async sender far ahead of its receiver ever waits here.
+ */
+static int
+wait_ring(struct worker *w)
+{
+	struct timespec ts = { 0, 20000 };
+
+	while (w->f->shm->asked - w->f->shm->replies >= RING_SIZE) {
+		if (stop_asked)
+			return -1;
+		if (flush_send(w) == -1)
+			return -1;
+		if (nanosleep(&ts, NULL) == -1 && errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+/* Composes one message into the send buffer, recording what it asks. */
+static void
+compose_message(struct worker *w, const struct plan *p)
+{
+	struct flow_shm		*shm = w->f->shm;
+	struct ring_entry	*e;
+	struct msg_hdr		 h;
+	unsigned char		*msg;
+
+	msg = w->sbuf + w->slen;
+	memset(&h, 0, sizeof(h));
+	h.seqno = w->nsent;
+	h.ts1 = worker_now();
+	h.rdly = p->rdly;
+	h.ssz = p->ssz;
+	h.rsz = p->rsz;
+	if (h.rsz != 0) {
+		/* Published before the send; the send orders the stores. */
+		e = &w->f->ring[shm->asked % RING_SIZE];
+		e->seqno = h.seqno;
+		e->ts1 = h.ts1;
+		e->rdly = h.rdly;
+		e->ssz = h.ssz;
+		e->rsz = h.rsz;
+		shm->asked++;
+	}
+	proto_encode(msg, &h);
+	proto_fill(msg, h.ssz, h.seqno);
+	w->slen += h.ssz;
+	w->sbatch++;
+	w->nsent++;
+	shm->sent_msgs++;
+	shm->sent_bytes += h.ssz;
+	progress(w, ">");
+}
+
+/* Plans, paces and composes the next message; -1 when the flow failed. */
+static int
+next_message(struct worker *w)
+{
+	struct plan p;
+
+	plan_message(w, &p);
+	pace(w, &p);
+	if (p.rsz != 0 && wait_ring(w) == -1)
+		return -1;
+	if (w->slen + p.ssz > SBUF_SIZE && flush_send(w) == -1)
+		return -1;
+	compose_message(w, &p);
+	return w->fatal ? -1 : 0;
+}
+
+/* Tells the replier we are done: it answers what it has, then closes. */
+static void
+end_sending(struct worker *w)
+{
+	w->f->shm->send_done = 1;
+	if (shutdown(w->f->fd, SHUT_WR) == -1 && !w->fatal &&
+	    errno != ENOTCONN)
+		report_errno(w, "shutdown", errno, DIR_REQ);
+}
+
+static void
+run_sender(struct worker *w)
+{
+	while (more_to_send(w)) {
+		if (next_message(w) == -1)
+			break;
+		if (w->sbatch >= BATCH_MSGS || w->slen >= BATCH_BYTES)
+			(void)flush_send(w);
+	}
+	if (!w->fatal)
+		(void)flush_send(w);
+	end_sending(w);
+}
+
+/* Reads what the socket has; sets eof, or reports a failure. */
+static void
+recv_some(struct worker *w)
+{
+	ssize_t	 n;
+
+	for (;;) {
+		n = recv(w->f->fd, w->rbuf + w->rhave, RBUF_SIZE - w->rhave, 0);
+		if (n > 0) {
+			w->rhave += (size_t)n;
+			return;
+		}
+		if (n == 0 || (errno == EINTR && stop_asked)) {
+			w->eof = 1;
+			return;
+		}
+		if (errno != EINTR)
+			break;
+	}
+	report_errno(w, "recv", errno,
+	    w->role == ROLE_REPLIER ? DIR_REQ : DIR_REP);
+}
+
+/* A seqno that is not the next one: lost ahead, repeated, or reordered. */
+static enum err_kind
+seqno_error(uint64_t got, uint64_t expected)
+{
+	if (got > expected)
+		return ERR_LOST;
+	return got + 1 == expected ? ERR_DUP : ERR_ORDER;
+}
+
+static void
+check_pattern(struct worker *w, const unsigned char *msg, size_t len,
+    uint64_t seqno)
+{
+	size_t	 off;
+
+	if (!w->cfg->verify)
+		return;
+	if ((off = proto_check_payload(msg, len, seqno)) != 0)
+		report(w, ERR_CORRUPT, seqno, "payload",
+		    proto_pattern_byte(seqno, off), msg[off], (uint32_t)off,
+		    w->role == ROLE_REPLIER);
+}
+
+/* Compares a reply's echoed fields with what was asked of it. */
+static void
+check_echo(struct worker *w, const struct msg_hdr *h,
+    const struct ring_entry *e)
+{
+	if (h->ts1 != e->ts1)
+		report(w, ERR_HEADER, h->seqno, "ts1", e->ts1, h->ts1, 0, 0);
+	if (h->ssz != e->ssz)
+		report(w, ERR_HEADER, h->seqno, "ssz", e->ssz, h->ssz, 0, 0);
+	if (h->rsz != e->rsz)
+		report(w, ERR_HEADER, h->seqno, "rsz", e->rsz, h->rsz, 0, 0);
+	if (h->ts3 < h->ts2)
+		report(w, ERR_HEADER, h->seqno, "ts3 before ts2", h->ts2,
+		    h->ts3, 0, 0);
+}
+
+/*
+ * Checks one whole reply against the ring and records its latency: the
+ * time since the request was sent, less the replier's own time.
+ */
+static void
+take_reply(struct worker *w, const struct msg_hdr *h,
+    const unsigned char *msg, uint64_t now)
+{
+	struct flow_shm		*shm = w->f->shm;
+	const struct ring_entry	*e;
+	uint64_t		 idx = shm->replies, lat, held;
+
+	if (h->seqno != idx) {
+		report(w, seqno_error(h->seqno, idx), h->seqno, "reply seqno",
+		    idx, h->seqno, 0, 0);
+		if (h->seqno < idx)
+			return;
+		idx = h->seqno;
+	}
+	if (idx >= shm->asked) {
+		report(w, ERR_DUP, h->seqno, "reply never asked for",
+		    shm->asked, idx + 1, 0, 0);
+		return;
+	}
+	e = &w->f->ring[idx % RING_SIZE];
+	check_echo(w, h, e);
+	check_pattern(w, msg, h->rsz, h->seqno);
+	held = h->ts3 >= h->ts2 ? h->ts3 - h->ts2 : 0;
+	lat = now - e->ts1 > held ? now - e->ts1 - held : 0;
+	if (idx >= w->cfg->warmup)
+		hist_record(w->f->lat, lat);
+	dump_sample(w, e->ts1, lat, h->rsz, e->ssz);
+	shm->recv_msgs++;
+	shm->recv_bytes += h->rsz;
+	shm->replies = idx + 1;
+	progress(w, "<");
+}
+
+/* Keeps what is left of a partial message at the buffer's start. */
+static void
+keep_rest(struct worker *w, size_t used, uint64_t seqno)
+{
+	struct wait_state *ws = &w->f->shm->wait;
+	struct msg_hdr	 h;
+
+	w->rhave -= used;
+	if (used > 0 && w->rhave > 0)
+		memmove(w->rbuf, w->rbuf + used, w->rhave);
+	ws->seqno = seqno;
+	ws->have = (uint32_t)w->rhave;
+	ws->need = 0;
+	if (w->rhave >= PROTO_HDR_LEN) {
+		proto_decode(w->rbuf, &h);
+		ws->need = w->role == ROLE_REPLIER ? h.ssz : h.rsz;
+	}
+}
+
+/* Every whole reply in the buffer, at once; a bad frame ends the flow. */
+static void
+take_replies(struct worker *w, uint64_t now)
+{
+	static const struct proto_limits any = {
+		PROTO_MSG_MAX, PROTO_MSG_MAX, UINT32_MAX
+	};
+	enum proto_verdict v;
+	struct msg_hdr	 h;
+	size_t		 pos = 0;
+
+	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
+		proto_decode(w->rbuf + pos, &h);
+		if ((v = proto_check_reply(&h, &any)) != PROTO_OK) {
+			report(w, ERR_HEADER, h.seqno, proto_verdict_str(v),
+			    PROTO_MSG_MIN, h.rsz, 0, 1);
+			break;
+		}
+		if (w->rhave - pos < h.rsz)
+			break;
+		take_reply(w, &h, w->rbuf + pos, now);
+		pos += h.rsz;
+	}
+	keep_rest(w, pos, w->f->shm->replies);
+}
+
+/* At the end of the stream: was everything asked for answered? */
+static void
+check_end(struct worker *w)
+{
+	struct flow_shm *shm = w->f->shm;
+
+	if (w->fatal || stop_asked)
+		return;
+	if (w->rhave > 0)
+		report(w, ERR_SHORT, shm->wait.seqno, "rest of reply",
+		    shm->wait.need, w->rhave, 0, 1);
+	else if (!shm->send_done)
+		report(w, ERR_SHORT, shm->replies, "peer closed while sending",
+		    0, 0, 0, 1);
+	else if (shm->replies < shm->asked)
+		report(w, ERR_SHORT, shm->replies, "replies", shm->asked,
+		    shm->replies, 0, 1);
+}
+
+static void
+run_receiver(struct worker *w)
+{
+	struct flow_shm *shm = w->f->shm;
+
+	while (!w->fatal && !w->eof) {
+		if (shm->send_done && shm->replies >= shm->asked &&
+		    w->rhave == 0)
+			return;
+		recv_some(w);
+		if (!w->fatal && !w->eof)
+			take_replies(w, worker_now());
+	}
+	check_end(w);
+}
+
+/* -S: send a message, wait for its reply, then the next. */
+static void
+run_sync(struct worker *w)
+{
+	struct flow_shm *shm = w->f->shm;
+
+	while (more_to_send(w)) {
+		if (next_message(w) == -1 || flush_send(w) == -1)
+			break;
+		while (!w->fatal && !w->eof && shm->replies < shm->asked) {
+			recv_some(w);
+			if (!w->fatal && !w->eof)
+				take_replies(w, worker_now());
+		}
+		if (w->eof) {
+			report(w, ERR_SHORT, shm->replies,
+			    "peer closed while sending", 0, 0, 0, 1);
+			break;
+		}
+	}
+	end_sending(w);
+	while (!w->fatal && !w->eof) {
+		recv_some(w);
+		if (!w->fatal && !w->eof)
+			take_replies(w, worker_now());
+	}
+	check_end(w);
+}
+
+/* Composes the reply a request asked for: its echo, our times, our seqno. */
+static int
+compose_reply(struct worker *w, const struct msg_hdr *req, uint64_t now)
+{
+	struct msg_hdr	 h;
+	unsigned char	*msg;
+
+	if (req->rdly != 0) {
+		/* The delay is the replier's "work": answer earlier ones first. */
+		if (flush_send(w) == -1)
+			return -1;
+		delay_ns(req->rdly);
+	}
+	if (w->slen + req->rsz > SBUF_SIZE && flush_send(w) == -1)
+		return -1;
+	msg = w->sbuf + w->slen;
+	h.seqno = w->reply_seq++;
+	h.ts1 = req->ts1;
+	h.ts2 = now;
+	h.ts3 = worker_now();
+	h.rdly = req->rdly;
+	h.ssz = req->ssz;
+	h.rsz = req->rsz;
+	proto_encode(msg, &h);
+	proto_fill(msg, h.rsz, h.seqno);
+	w->slen += h.rsz;
+	w->f->shm->sent_msgs++;
+	w->f->shm->sent_bytes += h.rsz;
+	progress(w, "+");
+	return 0;
+}
+
+/* Checks one whole request and answers it if it asks. */
+static void
+take_request(struct worker *w, const struct msg_hdr *h,
+    const unsigned char *msg, uint64_t now)
+{
+	struct flow_shm *shm = w->f->shm;
+
+	if (h->seqno != w->expect) {
+		report(w, seqno_error(h->seqno, w->expect), h->seqno, "seqno",
+		    w->expect, h->seqno, 0, 1);
+		return;
+	}
+	w->expect++;
+	check_pattern(w, msg, h->ssz, h->seqno);
+	if (w->fatal)
+		return;
+	shm->recv_msgs++;
+	shm->recv_bytes += h->ssz;
+	progress(w, "-");
+	if (h->rsz != 0)
+		(void)compose_reply(w, h, now);
+}
+
+/* The largest value the replier accepts, for a header field it refused. */
+static uint64_t
+limit_of(enum proto_verdict v, const struct proto_limits *lim)
+{
+	switch (v) {
+	case PROTO_SSZ_BIG:
+		return lim->ssz_max;
+	case PROTO_RSZ_BIG:
+		return lim->rsz_max;
+	case PROTO_RDLY_BIG:
+		return lim->rdly_max;
+	default:
+		return PROTO_MSG_MIN;
+	}
+}
+
+static uint64_t
+field_of(enum proto_verdict v, const struct msg_hdr *h)
+{
+	if (v == PROTO_SSZ_SMALL || v == PROTO_SSZ_BIG)
+		return h->ssz;
+	if (v == PROTO_RDLY_BIG)
+		return h->rdly;
+	return h->rsz;
+}
+
+/* Every whole request in the buffer; any error ends the connection. */
+static void
+take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
+{
+	enum proto_verdict v;
+	struct msg_hdr	 h;
+	size_t		 pos = 0;
+
+	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
+		proto_decode(w->rbuf + pos, &h);
+		if ((v = proto_check_request(&h, lim)) != PROTO_OK) {
+			report(w, ERR_HEADER, h.seqno, proto_verdict_str(v),
+			    limit_of(v, lim), field_of(v, &h), 0, 1);
+			break;
+		}
+		if (w->rhave - pos < h.ssz)
+			break;
+		take_request(w, &h, w->rbuf + pos, now);
+		pos += h.ssz;
+	}
+	keep_rest(w, pos, w->expect);
+}
+
+/*
+ * -r, one connection: answer until the peer closes.  An error closes the
+ * connection, so that the sender learns of it too.
+ */
+static void
+run_replier(struct worker *w)
+{
+	struct proto_limits lim;
+
+	lim.ssz_max = (uint16_t)w->cfg->ssize.max;
+	lim.rsz_max = (uint16_t)w->cfg->rsize.max;
+	lim.rdly_max = (uint32_t)w->cfg->rdelay.max;
+	while (!w->fatal && !w->eof) {
+		recv_some(w);
+		if (w->fatal || w->eof)
+			break;
+		take_requests(w, &lim, worker_now());
+		if (!w->fatal)
+			(void)flush_send(w);
+	}
+	if (!w->fatal && !stop_asked && w->rhave > 0)
+		report(w, ERR_SHORT, w->expect, "rest of message",
+		    w->f->shm->wait.need, w->rhave, 0, 1);
+}
+
+static void
+copy_counters(struct worker *w)
+{
+	const struct flow_shm *shm = w->f->shm;
+
+	if (w->role == ROLE_SENDER || w->role == ROLE_SYNC ||
+	    w->role == ROLE_REPLIER) {
+		w->res.sent_msgs = shm->sent_msgs;
+		w->res.sent_bytes = shm->sent_bytes;
+	}
+	if (w->role != ROLE_SENDER) {
+		w->res.recv_msgs = shm->recv_msgs;
+		w->res.recv_bytes = shm->recv_bytes;
+	}
+}
+
+/*
+ * Runs one flow in one role, then sends the final result.  Returns the
+ * process's exit status: 0 when every check held, else 1.
+ */
+int
+worker_run(struct flow *f, enum role role)
+{
+	struct worker	 w;
+	unsigned	 k;
+	int		 bad = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.f = f;
+	w.cfg = f->cfg;
+	w.role = role;
+	w.rng = f->seed;
+	w.rbuf = malloc(RBUF_SIZE);
+	w.sbuf = malloc(SBUF_SIZE);
+	w.dump = malloc(DUMP_SIZE);
+	w.start_ns = worker_now();
+	if (w.cfg->duration > 0)
+		w.end_ns = w.start_ns + (uint64_t)(w.cfg->duration * 1e9);
+	if (w.rbuf == NULL || w.sbuf == NULL || w.dump == NULL)
+		report_errno(&w, "malloc", ENOMEM, DIR_REQ);
+	else if (role == ROLE_SENDER)
+		run_sender(&w);
+	else if (role == ROLE_RECEIVER)
+		run_receiver(&w);
+	else if (role == ROLE_SYNC)
+		run_sync(&w);
+	else
+		run_replier(&w);
+	flush_dump(&w);
+	copy_counters(&w);
+	send_record(&w, REC_DONE);
+	for (k = 0; k < ERR_KINDS; k++)
+		bad |= w.res.errors[k] != 0;
+	free(w.rbuf);
+	free(w.sbuf);
+	free(w.dump);
+	return bad ? 1 : 0;
+}
