@@ -37,10 +37,47 @@ tests/faultproxy: tests/faultproxy.c
 tests/stats_test: tests/stats_test.c stats.c stats.h rng.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/stats_test.c stats.c $(LDLIBS)
 
+# The README's demonstration: a replier and a sender on loopback.
+demo: $(PROG)
+	@./$(PROG) -r 127.0.0.1:0 2>.demo.err & pid=$$!; \
+	for i in 1 2 3 4 5 6 7 8 9 10; do \
+		grep -q Listening .demo.err 2>/dev/null && break; sleep 0.2; done; \
+	port=$$(sed -n 's/^Listening on .* port //p' .demo.err); \
+	echo "replier pid $$pid on 127.0.0.1 port $$port"; \
+	echo "$$ ./$(PROG) -S -o count=20000 127.0.0.1:$$port"; \
+	./$(PROG) -S -o count=20000 127.0.0.1:$$port; \
+	echo "$$ ./$(PROG) -s -o threads=4,count=5000,ssize_min=40,ssize_max=8000,rinterval=2 127.0.0.1:$$port"; \
+	./$(PROG) -s -o threads=4,count=5000,ssize_min=40,ssize_max=8000,rinterval=2 127.0.0.1:$$port; \
+	rc=$$?; kill $$pid; wait $$pid; rm -f .demo.err; exit $$rc
+
 test: $(PROG) $(TEST_TOOLS)
 	bats tests
 
-clean:
-	rm -f $(PROG) $(OBJS) $(TEST_TOOLS)
+# The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
+SAN =		-fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer
+$(PROG)-asan: $(SRCS) $(HDRS)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(SRCS) $(LDLIBS)
 
-.PHONY: all test clean
+test-asan: $(PROG)-asan $(TEST_TOOLS)
+	SEQTEST=$(CURDIR)/$(PROG)-asan bats tests
+
+# Everything CI runs that needs no root-only setup beyond packages.
+check: all $(TEST_TOOLS)
+	bats tests
+	$(MAKE) test-asan
+
+install: $(PROG)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	cp $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+	chmod 755 $(DESTDIR)$(BINDIR)/$(PROG)
+	cp $(MAN) $(DESTDIR)$(MANDIR)/seqtest.1
+	chmod 644 $(DESTDIR)$(MANDIR)/seqtest.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/$(PROG) $(DESTDIR)$(MANDIR)/seqtest.1
+
+clean:
+	rm -f $(PROG) $(OBJS) $(TEST_TOOLS) $(PROG)-asan
+
+.PHONY: all demo test test-asan check install uninstall clean

@@ -958,8 +958,12 @@ sup_run(const struct config *cfg)
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
 	    cfg->threads ? cfg->threads : cfg->nep;
 	if (install_signals() == -1 || make_segment(&s) == -1 ||
-	    alloc_slots(&s) == -1 || open_dump(&s) == -1)
+	    alloc_slots(&s) == -1)
 		goto out;
+	if (open_dump(&s) == -1) {
+		status = 2;	/* a path the user gave: bad input */
+		goto out;
+	}
 	if (cfg->mode == MODE_REPLY && open_listeners(&s) == -1)
 		goto out;
 	if (cfg->mode != MODE_REPLY && !cfg->json)

@@ -1,0 +1,38 @@
+#!/usr/bin/env bats
+# dump=FILE: one line per reply, streamed; -d progress characters.
+
+load helper
+
+@test "dump file: header, one line per reply, exact sizes" {
+	start_replier
+	run "$SEQTEST" -s -o count=300,threads=2,ssize=100,rsize=200,rinterval=2,dump="$BATS_TEST_TMPDIR/d" "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	d=$BATS_TEST_TMPDIR/d
+	[ "$(head -n 1 "$d")" = "# thread time latency rsz ssz" ]
+	[ "$(tail -n +2 "$d" | wc -l)" -eq 300 ]
+	# five whole numbers; thread in 0..1; rsz 200; ssz 100; latency > 0
+	awk 'NR > 1 && !(NF == 5 && ($1 == 0 || $1 == 1) && $3 > 0 &&
+	    $4 == 200 && $5 == 100) { bad++ } END { exit bad }' "$d"
+	# each flow's 150 replies, times non-decreasing within a flow
+	[ "$(awk 'NR > 1 && $1 == 1' "$d" | wc -l)" -eq 150 ]
+	awk 'NR > 1 { if ($2 < last[$1]) bad++; last[$1] = $2 } END { exit bad }' "$d"
+}
+
+@test "dump file with random sizes stays within the ranges" {
+	start_replier
+	run "$SEQTEST" -S -o count=400,ssize_min=40,ssize_max=900,rsize_min=50,rsize_max=60,dump="$BATS_TEST_TMPDIR/d" "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	awk 'NR > 1 && !($4 >= 50 && $4 <= 60 && $5 >= 40 && $5 <= 900) { bad++ }
+	    END { exit bad }' "$BATS_TEST_TMPDIR/d"
+	# random really is random: more than a few distinct sizes
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/d" | cut -d' ' -f5 | sort -u | wc -l)" -gt 100 ]
+}
+
+@test "-d prints progress characters and worker pids" {
+	start_replier
+	run --separate-stderr "$SEQTEST" -d -s -o count=5 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	[ "$(tr -cd '>' <<<"$output" | wc -c)" -eq 5 ]
+	[ "$(tr -cd '<' <<<"$output" | wc -c)" -eq 5 ]
+	[[ $stderr =~ flow\ 0:\ sender\ pid\ [0-9]+,\ receiver\ pid\ [0-9]+ ]]
+}

@@ -1,0 +1,95 @@
+# Shared helpers for seqtest's bats tests.  Every test starts its own
+# replier on a kernel-chosen loopback port and ends exactly the processes
+# it started, by PID.
+
+bats_require_minimum_version 1.5.0
+
+SEQTEST="${SEQTEST:-$BATS_TEST_DIRNAME/../seqtest}"
+FAULTPROXY="$BATS_TEST_DIRNAME/faultproxy"
+STARTED_PIDS=()
+
+# wait_for_line FILE REGEX [TENTHS]: bounded wait for a line in a file.
+wait_for_line() {
+	local file=$1 re=$2 tries=${3:-100}
+	while ((tries-- > 0)); do
+		grep -qE "$re" "$file" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for /$re/ in $file" >&2
+	cat "$file" >&2 2>/dev/null
+	return 1
+}
+
+# port_of FILE: the port of the "Listening on HOST port N" line.
+port_of() {
+	sed -n 's/^Listening on .* port \([0-9]*\)$/\1/p' "$1" | head -n 1
+}
+
+# start_replier [flags...] [-- address...]: sets REPLIER_PID, PORT (of the
+# first listener), REPLIER_ERR and REPLIER_OUT.
+start_replier() {
+	local addr=(127.0.0.1:0)
+	local args=()
+	while (($#)); do
+		if [[ $1 == -- ]]; then shift; addr=("$@"); break; fi
+		args+=("$1"); shift
+	done
+	REPLIER_ERR=$BATS_TEST_TMPDIR/replier.err
+	REPLIER_OUT=$BATS_TEST_TMPDIR/replier.out
+	"$SEQTEST" -r "${args[@]}" "${addr[@]}" >"$REPLIER_OUT" \
+	    2>"$REPLIER_ERR" &
+	REPLIER_PID=$!
+	STARTED_PIDS+=("$REPLIER_PID")
+	wait_for_line "$REPLIER_ERR" '^Listening on ' || return 1
+	PORT=$(port_of "$REPLIER_ERR")
+}
+
+# start_proxy FAULT [flags...]: a faultproxy in front of the replier.
+start_proxy() {
+	PROXY_ERR=$BATS_TEST_TMPDIR/proxy.err
+	"$FAULTPROXY" -t 120 -c "127.0.0.1:$PORT" -f "$@" >/dev/null \
+	    2>"$PROXY_ERR" &
+	PROXY_PID=$!
+	STARTED_PIDS+=("$PROXY_PID")
+	wait_for_line "$PROXY_ERR" '^Listening on ' || return 1
+	PROXY_PORT=$(port_of "$PROXY_ERR")
+}
+
+# stop_pid PID: SIGTERM, then wait for it (bounded), SIGKILL if needed.
+stop_pid() {
+	local pid=$1 tries=50
+	kill "$pid" 2>/dev/null || return 0
+	while ((tries-- > 0)) && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# stop_replier: ends the replier and keeps its exit status in REPLIER_RC.
+stop_replier() {
+	kill "$REPLIER_PID" 2>/dev/null
+	REPLIER_RC=0
+	wait "$REPLIER_PID" || REPLIER_RC=$?
+}
+
+# children_of PID: the PIDs whose parent is PID (from /proc).
+children_of() {
+	local p
+	for p in /proc/[0-9]*/stat; do
+		awk -v pp="$1" '$4 == pp { print $1 }' "$p" 2>/dev/null
+	done
+}
+
+teardown() {
+	local pid
+	for pid in "${STARTED_PIDS[@]}"; do
+		stop_pid "$pid"
+	done
+}
+
+# field NAME: the number after "NAME" in $output, e.g. field Received.
+field() {
+	sed -n "s/^$1 \\([0-9]*\\).*/\\1/p" <<<"$output" | head -n 1
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bats
+# Bad input: exactly one line on stderr naming what is wrong, exit 2.
+
+load helper
+
+# bad EXPECTED ARGS...: runs seqtest, checks status 2 and the one line.
+bad() {
+	local expected=$1
+	shift
+	run --separate-stderr "$SEQTEST" "$@"
+	echo "status=$status stderr=$stderr" >&3
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[[ $stderr == "seqtest: "*"$expected"* ]]
+}
+
+@test "unknown option" {
+	bad "unknown option 'foo'" -s -o foo=1 127.0.0.1:9
+}
+
+@test "option without a value" {
+	bad "option count: missing value" -s -o count 127.0.0.1:9
+	bad "option count: missing value" -s -o count= 127.0.0.1:9
+}
+
+@test "non-numeric and negative values" {
+	bad "option count: 'abc' is not a non-negative whole number" -s -o count=abc 127.0.0.1:9
+	bad "option count: '-5' is not a non-negative whole number" -s -o count=-5 127.0.0.1:9
+	bad "option count: '12x' is not a whole number" -s -o count=12x 127.0.0.1:9
+	bad "option duration: 'abc' is not a number of seconds" -s -o duration=abc 127.0.0.1:9
+}
+
+@test "overflow and out of range" {
+	bad "option count: 99999999999999999999999 is out of range" -s -o count=99999999999999999999999 127.0.0.1:9
+	bad "option threads: 0 is out of range" -s -o threads=0 127.0.0.1:9
+	bad "option rdelay: 4294967296 is out of range" -s -o rdelay=4294967296 127.0.0.1:9
+}
+
+@test "size above the limit" {
+	bad "option ssize: 70000 is out of range (0 to 65535)" -s -o ssize=70000 127.0.0.1:9
+	bad "option rsize_max: 65536 is out of range (0 to 65535)" -S -o rsize_max=65536 127.0.0.1:9
+}
+
+@test "min above max" {
+	bad "option ssize_min 500 is above ssize_max 100" -s -o ssize_min=500,ssize_max=100 127.0.0.1:9
+	bad "option sdelay_min 9 is above sdelay_max 3" -s -o sdelay_max=3,sdelay_min=9 127.0.0.1:9
+}
+
+@test "a min alone raises the default max instead of failing" {
+	start_replier
+	run "$SEQTEST" -S -o count=10,ssize_min=100 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Sent: 10 messages, 1000 bytes"* ]]
+}
+
+@test "no address, no port, bad port" {
+	bad "no address given" -s
+	bad "address '127.0.0.1': missing port" -s 127.0.0.1
+	bad "address '127.0.0.1:': missing port" -s 127.0.0.1:
+	bad "address '127.0.0.1:70000': bad port '70000'" -s 127.0.0.1:70000
+	bad "address '127.0.0.1:http': bad port 'http'" -s 127.0.0.1:http
+	bad "address '[::1:9': unbalanced brackets" -s '[::1:9'
+}
+
+@test "unresolvable name" {
+	bad "address 'no-such-host.invalid:9000': cannot resolve 'no-such-host.invalid'" -s no-such-host.invalid:9000
+	bad "cannot resolve local 'no-such-host.invalid'" -s no-such-host.invalid,127.0.0.1:9000
+}
+
+@test "mode missing, twice, unknown flag" {
+	bad "one of -s, -S or -r is required" -o count=1 127.0.0.1:9
+	bad "only one of -s, -S and -r may be given" -s -r 127.0.0.1:9
+	bad "unknown flag -x" -s -x 127.0.0.1:9
+	bad "flag -o needs a value" -s -o
+}
+
+@test "count=0 without a duration" {
+	bad "option count=0 needs a duration" -s -o count=0 127.0.0.1:9
+}
+
+@test "dump file that cannot be opened" {
+	start_replier
+	run --separate-stderr "$SEQTEST" -S -o count=1,dump=/nonexistent/dir/f "127.0.0.1:$PORT"
+	[ "$status" -eq 2 ]
+	[[ $stderr == "seqtest: dump file /nonexistent/dir/f: No such file or directory" ]]
+}
