@@ -9,6 +9,12 @@
 
 static const char *const mode_names[] = { "none", "send", "sync", "reply" };
 
+/* JSON keys for the error kinds, in enum err_kind's order. */
+static const char *const err_keys[ERR_KINDS] = {
+	"lost", "duplicated", "out_of_order", "corrupt", "bad_header",
+	"short", "stalled", "reset", "io", "connect", "crashed"
+};
+
 void
 report_addresses(const struct config *cfg)
 {
@@ -128,7 +134,7 @@ json_errors(const uint64_t *errors)
 
 	printf("{");
 	for (k = 0; k < ERR_KINDS; k++) {
-		json_str(worker_err_name((enum err_kind)k));
+		json_str(err_keys[k]);
 		printf(": %llu, ", (unsigned long long)errors[k]);
 		total += errors[k];
 	}
@@ -181,7 +187,7 @@ json_flow(const struct sup_flow *sf, const char *sep)
 		printf(", \"first_error\": null}");
 		return;
 	}
-	json_str(worker_err_name((enum err_kind)sf->first.kind));
+	json_str(err_keys[sf->first.kind < ERR_KINDS ? sf->first.kind : 0]);
 	sup_format_error(detail, sizeof(detail), &sf->first);
 	printf(", \"first_error\": ");
 	json_str(detail);
@@ -243,5 +249,47 @@ report_json(const struct config *cfg, const struct sup_totals *t,
 	printf("\"errors\": ");
 	json_errors(t->errors);
 	printf(", \"exit_status\": %d}\n", status);
+	fflush(stdout);
+}
+
+/*
+ * One interval line, iperf3-like: what moved since the last line, its
+ * rate, and the interval's own latency percentiles.  On stderr with -j,
+ * so that stdout stays one JSON document.
+ */
+void
+report_interval(const struct config *cfg, uint64_t start_ns,
+    const struct sup_snapshot *a, const struct sup_snapshot *b,
+    struct hist *ival)
+{
+	FILE	*fp = cfg->json ? stderr : stdout;
+	double	 secs = (double)(b->ns - a->ns) / 1e9;
+
+	fprintf(fp, "[%7.2f-%7.2f s] sent %llu msgs %.1f msg/s %.2f Mbit/s, "
+	    "received %llu msgs, %llu replies",
+	    (double)(a->ns - start_ns) / 1e9, (double)(b->ns - start_ns) / 1e9,
+	    (unsigned long long)(b->sent_msgs - a->sent_msgs),
+	    per_sec(b->sent_msgs - a->sent_msgs, secs),
+	    per_sec(b->sent_bytes - a->sent_bytes, secs) * 8 / 1e6,
+	    (unsigned long long)(b->recv_msgs - a->recv_msgs),
+	    (unsigned long long)(b->replies - a->replies));
+	hist_diff(ival, b->lat, a->lat);
+	if (ival->count > 0)
+		fprintf(fp, ", p50 %.1f us, p99 %.1f us",
+		    hist_percentile(ival, 50.0) / 1e3,
+		    hist_percentile(ival, 99.0) / 1e3);
+	fprintf(fp, ", errors %llu\n", (unsigned long long)b->errors);
+	fflush(fp);
+}
+
+/* -r -j: one document per connection, as it ends (JSON Lines). */
+void
+report_json_conn(const struct sup_flow *sf)
+{
+	int	 bad = sf->failed || sf->has_first;
+
+	printf("{\"mode\": \"reply\", \"connection\": ");
+	json_flow(sf, "");
+	printf(", \"exit_status\": %d}\n", bad);
 	fflush(stdout);
 }

@@ -48,6 +48,9 @@ struct sup {
 	struct sup_totals	 tot;
 	struct pollfd		*pfd;
 	size_t			*pfd_slot;
+	struct sup_snapshot	 snap[2];	/* interval: last, now */
+	struct hist		*ival;		/* interval's own latencies */
+	uint64_t		 next_ival_ns;
 };
 
 static void
@@ -512,6 +515,8 @@ finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
 	t->failed += sf->failed != 0;
 	if (s->hists != NULL)
 		hist_merge(t->lat, &s->hists[slot]);
+	if (s->cfg->json && s->cfg->mode == MODE_REPLY)
+		report_json_conn(sf);
 	if (s->cfg->debug && s->cfg->mode == MODE_REPLY)
 		fprintf(stderr, "seqtest: connection %u from %s closed: %llu "
 		    "messages, %llu replies\n", sf->id, sf->peer,
@@ -826,6 +831,73 @@ accept_conn(struct sup *s, int lfd)
 		finish_flow(s, &s->flows[slot], slot);
 }
 
+/* The run so far: ended flows' totals plus the live flows' counters. */
+static void
+take_snapshot(const struct sup *s, struct sup_snapshot *sn, uint64_t now)
+{
+	const struct flow_shm	*shm;
+	size_t			 i, k;
+
+	sn->ns = now;
+	sn->sent_msgs = s->tot.sent_msgs;
+	sn->sent_bytes = s->tot.sent_bytes;
+	sn->recv_msgs = s->tot.recv_msgs;
+	sn->recv_bytes = s->tot.recv_bytes;
+	sn->replies = s->tot.replies;
+	sn->errors = s->tot.nerrors;
+	memcpy(sn->lat, s->tot.lat, sizeof(*sn->lat));
+	for (i = 0; i < s->nslots; i++) {
+		if (!s->flows[i].in_use)
+			continue;
+		shm = s->flows[i].shm;
+		sn->sent_msgs += shm->sent_msgs;
+		sn->sent_bytes += shm->sent_bytes;
+		sn->recv_msgs += shm->recv_msgs;
+		sn->recv_bytes += shm->recv_bytes;
+		sn->replies += shm->replies;
+		for (k = 0; k < ERR_KINDS; k++)
+			sn->errors += s->flows[i].errors[k];
+		sn->errors += shm->errors;
+		if (s->hists != NULL)
+			hist_merge(sn->lat, &s->hists[i]);
+	}
+}
+
+/* interval=S: one line per interval, from the shared segment. */
+static void
+tick_interval(struct sup *s, uint64_t now)
+{
+	struct sup_snapshot tmp;
+
+	if (s->cfg->interval <= 0 || now < s->next_ival_ns)
+		return;
+	take_snapshot(s, &s->snap[1], now);
+	report_interval(s->cfg, s->start_ns, &s->snap[0], &s->snap[1],
+	    s->ival);
+	tmp = s->snap[0];
+	s->snap[0] = s->snap[1];
+	s->snap[1] = tmp;
+	s->next_ival_ns += (uint64_t)(s->cfg->interval * 1e9);
+}
+
+static int
+start_intervals(struct sup *s)
+{
+	if (s->cfg->interval <= 0)
+		return 0;
+	s->snap[0].lat = calloc(1, sizeof(struct hist));
+	s->snap[1].lat = calloc(1, sizeof(struct hist));
+	s->ival = calloc(1, sizeof(struct hist));
+	if (s->snap[0].lat == NULL || s->snap[1].lat == NULL ||
+	    s->ival == NULL) {
+		fprintf(stderr, "seqtest: out of memory\n");
+		return -1;
+	}
+	s->snap[0].ns = s->start_ns;
+	s->next_ival_ns = s->start_ns + (uint64_t)(s->cfg->interval * 1e9);
+	return 0;
+}
+
 /* The descriptors to wait on: result pipes, and listeners with room. */
 static nfds_t
 build_pollfds(struct sup *s)
@@ -885,6 +957,7 @@ event_loop(struct sup *s)
 		if (got_stop && !s->stopping)
 			stop_all(s, worker_now());
 		watchdog(s, worker_now());
+		tick_interval(s, worker_now());
 	}
 }
 
@@ -939,6 +1012,9 @@ release(struct sup *s)
 	free(s->pfd);
 	free(s->pfd_slot);
 	free(s->tot.lat);
+	free(s->snap[0].lat);
+	free(s->snap[1].lat);
+	free(s->ival);
 }
 
 /*
@@ -969,6 +1045,8 @@ sup_run(const struct config *cfg)
 	if (cfg->mode != MODE_REPLY && !cfg->json)
 		report_addresses(cfg);
 	s.start_ns = worker_now();
+	if (start_intervals(&s) == -1)
+		goto out;
 	if (cfg->mode != MODE_REPLY)
 		start_flows(&s);
 	event_loop(&s);

@@ -51,12 +51,28 @@ struct sup_totals {
 	struct hist	*lat;		/* merged over the flows */
 };
 
+/* Live figures of the run so far, for the interval lines. */
+struct sup_snapshot {
+	uint64_t	 ns;
+	uint64_t	 sent_msgs;
+	uint64_t	 sent_bytes;
+	uint64_t	 recv_msgs;
+	uint64_t	 recv_bytes;
+	uint64_t	 replies;
+	uint64_t	 errors;
+	struct hist	*lat;
+};
+
 int	 sup_run(const struct config *);
 void	 sup_format_error(char *, size_t, const struct flow_error *);
 
 /* report.c */
 void	 report_addresses(const struct config *);
 void	 report_text(const struct config *, const struct sup_totals *);
+void	 report_interval(const struct config *, uint64_t,
+	    const struct sup_snapshot *, const struct sup_snapshot *,
+	    struct hist *);
+void	 report_json_conn(const struct sup_flow *);
 void	 report_json(const struct config *, const struct sup_totals *,
 	    const struct sup_flow *, size_t, int);
 

@@ -680,12 +680,13 @@ pause_briefly(struct proxy *px)
 static int
 write_queued(struct proxy *px, struct direction *d)
 {
-	size_t want = d->out_len - d->out_off;
+	size_t want = d->out_len - d->out_off, piece;
 	ssize_t n;
 
-	if (px->cfg.fault == FAULT_CLEAN)
-		want = (size_t)rng_range(&px->rng, 1,
-		    want < CLEAN_WRITE_MAX ? want : CLEAN_WRITE_MAX);
+	if (px->cfg.fault == FAULT_CLEAN) {
+		piece = (size_t)rng_range(&px->rng, 1, CLEAN_WRITE_MAX);
+		want = piece < want ? piece : want;
+	}
 	n = write(d->to, d->out + d->out_off, want);
 	if (n == -1)
 		return errno == EAGAIN || errno == EWOULDBLOCK ||

@@ -1,0 +1,144 @@
+#!/usr/bin/env bats
+# Measurement options: JSON, seeds, duration, rate, warmup, interval,
+# conns, and memory that does not grow with the message count.
+
+load helper
+
+# json_get FILE EXPR: evaluates a python expression on the document "d".
+json_get() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+@test "-j: one valid JSON document with the documented keys" {
+	start_replier
+	"$SEQTEST" -j -s -o count=300,threads=3,rinterval=3,seed=99 "127.0.0.1:$PORT" >"$BATS_TEST_TMPDIR/j"
+	j=$BATS_TEST_TMPDIR/j
+	[ "$(json_get "$j" 'd["mode"]')" = send ]
+	[ "$(json_get "$j" 'd["seed"]')" = 99 ]
+	[ "$(json_get "$j" 'd["replies"]')" = 300 ]
+	[ "$(json_get "$j" 'len(d["flows"])')" = 3 ]
+	[ "$(json_get "$j" 'd["flows"][2]["sent_msgs"]')" = 300 ]
+	[ "$(json_get "$j" 'd["flows"][2]["ended"]')" = ok ]
+	[ "$(json_get "$j" 'd["options"]["rinterval"]')" = 3 ]
+	[ "$(json_get "$j" 'd["errors"]["total"]')" = 0 ]
+	[ "$(json_get "$j" 'd["exit_status"]')" = 0 ]
+	[ "$(json_get "$j" 'd["duration_s"] > 0')" = True ]
+	for k in mean stddev min p50 p90 p99 p999 max; do
+		[ "$(json_get "$j" "d['latency_us']['$k'] > 0")" = True ]
+	done
+	[ "$(json_get "$j" 'd["latency_us"]["min"] <= d["latency_us"]["p50"] <= d["latency_us"]["p99"] <= d["latency_us"]["max"]')" = True ]
+}
+
+@test "-j on failure: still one JSON document, exit 1, error counted" {
+	start_replier
+	stop_replier
+	run "$SEQTEST" -j -S -o count=5 "127.0.0.1:$PORT"
+	[ "$status" -eq 1 ]
+	grep -v '^seqtest: ' <<<"$output" >"$BATS_TEST_TMPDIR/j"
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["exit_status"]')" = 1 ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["errors"]["connect"]')" = 1 ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["flows"][0]["ended"]')" = connect ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["latency_us"]')" = None ]
+}
+
+@test "-j on a usage error: a JSON document naming it, exit 2" {
+	run --separate-stderr "$SEQTEST" -j -s -o ssize=99999 127.0.0.1:9
+	[ "$status" -eq 2 ]
+	echo "$output" >"$BATS_TEST_TMPDIR/j"
+	[[ $(json_get "$BATS_TEST_TMPDIR/j" 'd["error"]') == *"ssize: 99999 is out of range"* ]]
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["exit_status"]')" = 2 ]
+}
+
+@test "seed: the same seed gives the same sizes, another seed does not" {
+	start_replier
+	for s in 7 7 8; do
+		"$SEQTEST" -S -o count=500,seed=$s,ssize_min=40,ssize_max=5000,rsize_min=40,rsize_max=5000,rinterval=1,dump="$BATS_TEST_TMPDIR/d$s.$((n++))" "127.0.0.1:$PORT" >/dev/null
+	done
+	cut -d' ' -f4,5 "$BATS_TEST_TMPDIR/d7.0" >"$BATS_TEST_TMPDIR/a"
+	cut -d' ' -f4,5 "$BATS_TEST_TMPDIR/d7.1" >"$BATS_TEST_TMPDIR/b"
+	cut -d' ' -f4,5 "$BATS_TEST_TMPDIR/d8.2" >"$BATS_TEST_TMPDIR/c"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/a")" -eq 501 ]
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	! cmp -s "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/c"
+}
+
+@test "seed: the report prints the seed it used" {
+	start_replier
+	run "$SEQTEST" -S -o count=5 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	[[ $output =~ Seed:\ [0-9]+ ]]
+	run "$SEQTEST" -S -o count=5,seed=123 "127.0.0.1:$PORT"
+	[[ $output == *"Seed: 123"* ]]
+}
+
+@test "duration: runs for the time given instead of a count" {
+	start_replier
+	run "$SEQTEST" -S -o duration=1 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	us=$(sed -n 's/^Time: \([0-9]*\)\..*/\1/p' <<<"$output")
+	(( us >= 1000000 && us < 10000000 ))
+	n=$(field Received)
+	(( n > 100 ))
+}
+
+@test "rate: never ahead of the schedule" {
+	start_replier
+	run "$SEQTEST" -s -o duration=1,rate=400,threads=2 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	sent=$(sed -n 's/^Sent: \([0-9]*\) messages.*/\1/p' <<<"$output")
+	# 2 flows x (400/s x 1 s + the message at t=0)
+	(( sent <= 802 && sent >= 400 ))
+}
+
+@test "warmup: the first replies of each flow are left out of the latency" {
+	start_replier
+	"$SEQTEST" -j -S -o count=100,warmup=30,threads=2 "127.0.0.1:$PORT" >"$BATS_TEST_TMPDIR/j"
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["replies"]')" = 200 ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["latency_us"]["count"]')" = 140 ]
+}
+
+@test "interval: a progress line per interval" {
+	start_replier
+	run "$SEQTEST" -S -o duration=1.1,interval=0.25 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	n=$(grep -cE '^\[ *[0-9.]+- *[0-9.]+ s\] sent [0-9]+ msgs [0-9.]+ msg/s [0-9.]+ Mbit/s, received [0-9]+ msgs, [0-9]+ replies, p50 [0-9.]+ us, p99 [0-9.]+ us, errors 0$' <<<"$output")
+	(( n >= 3 && n <= 5 ))
+}
+
+@test "conns=N: the replier serves N connections, reports and exits 0" {
+	start_replier -o conns=2
+	run "$SEQTEST" -S -o count=50,threads=2 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	REPLIER_RC=0
+	wait "$REPLIER_PID" || REPLIER_RC=$?
+	[ "$REPLIER_RC" -eq 0 ]
+	grep -q '^Connections: 2, failed 0$' "$REPLIER_OUT"
+	grep -q '^Received: 100 messages, 4000 bytes$' "$REPLIER_OUT"
+}
+
+@test "replier -j: one JSON document per connection as it ends" {
+	start_replier -j -o conns=2
+	"$SEQTEST" -S -o count=20,threads=2 "127.0.0.1:$PORT" >/dev/null
+	wait "$REPLIER_PID"
+	head -n 2 "$REPLIER_OUT" >"$BATS_TEST_TMPDIR/lines"
+	while read -r line; do
+		echo "$line" >"$BATS_TEST_TMPDIR/j"
+		[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["connection"]["recv_msgs"]')" = 20 ]
+	done <"$BATS_TEST_TMPDIR/lines"
+	tail -n 1 "$REPLIER_OUT" >"$BATS_TEST_TMPDIR/j"
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["connections"]')" = 2 ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["recv_msgs"]')" = 40 ]
+}
+
+@test "memory: peak RSS does not grow with the message count" {
+	start_replier
+	rss() {
+		python3 -c 'import resource,subprocess,sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$SEQTEST" -s -o "count=$1" "127.0.0.1:$PORT"
+	}
+	small=$(rss 10000)
+	large=$(rss 1000000)
+	echo "peak RSS: 10^4 messages $small KiB, 10^6 messages $large KiB" >&3
+	(( large * 100 <= small * 105 ))
+}
