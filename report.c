@@ -79,6 +79,8 @@ report_replier(const struct sup_totals *t)
 void
 report_text(const struct config *cfg, const struct sup_totals *t)
 {
+	if (cfg->debug)
+		printf("\n");	/* end the line of progress characters */
 	if (cfg->mode == MODE_REPLY) {
 		report_replier(t);
 		fflush(stdout);

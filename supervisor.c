@@ -470,6 +470,29 @@ read_results(struct sup *s, struct sup_flow *sf)
 	}
 }
 
+static void
+signal_flow(struct sup_flow *sf, int sig)
+{
+	int	 i;
+
+	for (i = 0; i < 2; i++)
+		if (sf->pid[i] > 0 && kill(sf->pid[i], sig) == -1 &&
+		    errno != ESRCH)
+			fprintf(stderr, "seqtest: kill %ld: %s\n",
+			    (long)sf->pid[i], strerror(errno));
+}
+
+/* Asks a flow's children to end; SIGKILL follows if they do not. */
+static void
+stop_flow(struct sup_flow *sf, uint64_t now)
+{
+	if (sf->stopping)
+		return;
+	sf->stopping = 1;
+	sf->stop_ns = now;
+	signal_flow(sf, SIGTERM);
+}
+
 /* A child that ended without its result: killed, or broken. */
 static void
 child_lost(struct sup *s, struct sup_flow *sf, int idx, pid_t pid, int st)
@@ -488,6 +511,8 @@ child_lost(struct sup *s, struct sup_flow *sf, int idx, pid_t pid, int st)
 	e.got = (uint64_t)(WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 	snprintf(e.what, sizeof(e.what), "%s", role_name((unsigned)role));
 	flow_fail(s, sf, &e);
+	/* The flow is broken: its other process must not wait on it forever. */
+	stop_flow(sf, worker_now());
 }
 
 /* Adds an ended flow to the totals and frees its slot. */
@@ -553,29 +578,6 @@ reap_children(struct sup *s)
 			finish_flow(s, sf, i);
 		}
 	}
-}
-
-static void
-signal_flow(struct sup_flow *sf, int sig)
-{
-	int	 i;
-
-	for (i = 0; i < 2; i++)
-		if (sf->pid[i] > 0 && kill(sf->pid[i], sig) == -1 &&
-		    errno != ESRCH)
-			fprintf(stderr, "seqtest: kill %ld: %s\n",
-			    (long)sf->pid[i], strerror(errno));
-}
-
-/* Asks a flow's children to end; SIGKILL follows if they do not. */
-static void
-stop_flow(struct sup_flow *sf, uint64_t now)
-{
-	if (sf->stopping)
-		return;
-	sf->stopping = 1;
-	sf->stop_ns = now;
-	signal_flow(sf, SIGTERM);
 }
 
 /* No progress for the timeout: say what the flow waited for, end it. */
@@ -671,10 +673,14 @@ fork_flow(struct sup *s, size_t slot, int fd)
 			s->alive++;
 	}
 	(void)close(p[1]);
-	if (s->cfg->debug)
+	if (s->cfg->debug && n == 2)
 		fprintf(stderr, "seqtest: flow %u: %s pid %ld, %s pid %ld\n",
 		    sf->id, role_name(roles[0]), (long)sf->pid[0],
-		    n == 2 ? role_name(roles[1]) : "no other", (long)sf->pid[1]);
+		    role_name(roles[1]), (long)sf->pid[1]);
+	else if (s->cfg->debug)
+		fprintf(stderr, "seqtest: %s %u: %s pid %ld\n",
+		    roles[0] == ROLE_REPLIER ? "connection" : "flow", sf->id,
+		    role_name(roles[0]), (long)sf->pid[0]);
 }
 
 /* Takes a free slot for a new flow, its segment slot zeroed. */

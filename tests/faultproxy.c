@@ -158,6 +158,12 @@ rng_next(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+static uint64_t
+min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
 /* A value in [lo, hi], both included. */
 static uint64_t
 rng_range(uint64_t *state, uint64_t lo, uint64_t hi)
@@ -636,13 +642,12 @@ static int
 read_chunk(struct proxy *px, struct direction *d)
 {
 	static unsigned char chunk[READ_MAX];
-	uint64_t room, want;
+	uint64_t want;
 	ssize_t n;
 
 	want = px->cfg.fault == FAULT_CLEAN ?
 	    rng_range(&px->rng, 1, CLEAN_READ_MAX) : READ_MAX;
-	room = room_to_boundary(d);
-	n = read(d->from, chunk, (size_t)(room < want ? room : want));
+	n = read(d->from, chunk, (size_t)min_u64(want, room_to_boundary(d)));
 	if (n == -1)
 		return errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == EINTR ? 0 : -1;
@@ -680,13 +685,12 @@ pause_briefly(struct proxy *px)
 static int
 write_queued(struct proxy *px, struct direction *d)
 {
-	size_t want = d->out_len - d->out_off, piece;
+	size_t want = d->out_len - d->out_off;
 	ssize_t n;
 
-	if (px->cfg.fault == FAULT_CLEAN) {
-		piece = (size_t)rng_range(&px->rng, 1, CLEAN_WRITE_MAX);
-		want = piece < want ? piece : want;
-	}
+	if (px->cfg.fault == FAULT_CLEAN)
+		want = (size_t)min_u64(want,
+		    rng_range(&px->rng, 1, CLEAN_WRITE_MAX));
 	n = write(d->to, d->out + d->out_off, want);
 	if (n == -1)
 		return errno == EAGAIN || errno == EWOULDBLOCK ||
