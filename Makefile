@@ -29,10 +29,13 @@ $(PROG): $(OBJS)
 
 $(OBJS): $(HDRS)
 
-TEST_TOOLS =	tests/faultproxy tests/stats_test
+TEST_TOOLS =	tests/faultproxy tests/stats_test tests/hostile
 
 tests/faultproxy: tests/faultproxy.c
 	$(CC) $(ALL_CFLAGS) -o $@ tests/faultproxy.c
+
+tests/hostile: tests/hostile.c proto.c proto.h
+	$(CC) $(ALL_CFLAGS) -o $@ tests/hostile.c proto.c
 
 tests/stats_test: tests/stats_test.c stats.c stats.h rng.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/stats_test.c stats.c $(LDLIBS)

@@ -326,6 +326,7 @@ sup_format_error(char *buf, size_t len, const struct flow_error *e)
 {
 	unsigned long long seq = e->seqno, exp = e->expected, got = e->got;
 	const char *kind = worker_err_name((enum err_kind)e->kind);
+	int	 n;
 
 	switch (e->kind) {
 	case ERR_CORRUPT:
@@ -342,9 +343,11 @@ sup_format_error(char *buf, size_t len, const struct flow_error *e)
 		    "got %llu", dir_name(e->dir), seq, kind, e->what, exp, got);
 		break;
 	case ERR_STALL:
-		snprintf(buf, len, "%s: no progress for %u s, waiting for %s "
-		    "seqno %llu (have %llu of %llu bytes)", kind, e->offset,
-		    dir_name(e->dir), seq, got, exp);
+		n = snprintf(buf, len, "%s: no progress for %u s, waiting for "
+		    "%s seqno %llu", kind, e->offset, dir_name(e->dir), seq);
+		if (exp != 0 && n > 0 && (size_t)n < len)
+			snprintf(buf + n, len - (size_t)n, " (have %llu of %llu "
+			    "bytes)", got, exp);
 		break;
 	case ERR_CRASH:
 		snprintf(buf, len, "%s: %s pid %llu %s %llu%s%s%s", kind,

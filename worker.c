@@ -530,7 +530,8 @@ keep_rest(struct worker *w, size_t used, uint64_t seqno)
 		memmove(w->rbuf, w->rbuf + used, w->rhave);
 	ws->seqno = seqno;
 	ws->have = (uint32_t)w->rhave;
-	ws->need = 0;
+	/* Until the header is whole, what is awaited is the header. */
+	ws->need = w->rhave > 0 ? PROTO_HDR_LEN : 0;
 	if (w->rhave >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf, &h);
 		ws->need = w->role == ROLE_REPLIER ? h.ssz : h.rsz;

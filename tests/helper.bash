@@ -76,10 +76,7 @@ stop_replier() {
 
 # children_of PID: the PIDs whose parent is PID (from /proc).
 children_of() {
-	local p
-	for p in /proc/[0-9]*/stat; do
-		awk -v pp="$1" '$4 == pp { print $1 }' "$p" 2>/dev/null
-	done
+	awk -v pp="$1" '$4 == pp { print $1 }' /proc/[0-9]*/stat 2>/dev/null
 }
 
 teardown() {

@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# Hostile and broken peers at the replier: one line per connection, the
+# connection closed, the others served; no crash, no spin, no growth.
+
+load helper
+
+HOSTILE="$BATS_TEST_DIRNAME/hostile"
+
+# hostile_case MODE EXPECTED: one bad client, its log line, and a good
+# client served right after.
+hostile_case() {
+	run "$HOSTILE" 127.0.0.1 "$PORT" "$1"
+	[ "$status" -eq 0 ]
+	[[ $output == "closed by peer" || $output == "Connection reset by peer" ]]
+	wait_for_line "$REPLIER_ERR" "$2"
+	[ "$(grep -cE "$2" "$REPLIER_ERR")" -eq 1 ]
+	run "$SEQTEST" -S -o count=50 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	kill -0 "$REPLIER_PID"
+}
+
+@test "garbage instead of a header" {
+	start_replier
+	hostile_case garbage '^seqtest: connection 0 from 127\.0\.0\.1 port [0-9]+: request seqno [0-9]+: bad header: rdly above the limit: expected 1000000000, got 2779096485$'
+}
+
+@test "ssz below 40" {
+	start_replier
+	hostile_case ssz_small '^seqtest: connection 0 from .*: request seqno 0: bad header: ssz below 40: expected 40, got 12$'
+}
+
+@test "ssz above the replier's limit" {
+	start_replier -o ssize_max=1000
+	hostile_case ssz_big '^seqtest: connection 0 from .*: request seqno 0: bad header: ssz above the limit: expected 1000, got 60000$'
+}
+
+@test "rsz above the replier's limit" {
+	start_replier -o rsize_max=1000
+	hostile_case rsz_big '^seqtest: connection 0 from .*: request seqno 0: bad header: rsz above the limit: expected 1000, got 60000$'
+}
+
+@test "an enormous rdly" {
+	start_replier
+	hostile_case rdly_big '^seqtest: connection 0 from .*: request seqno 0: bad header: rdly above the limit: expected 1000000000, got 4000000000$'
+}
+
+@test "a client that stops in the middle of a message" {
+	start_replier
+	hostile_case partial '^seqtest: connection 0 from .*: request seqno 1: short stream: rest of message: expected 40, got 30$'
+}
+
+@test "a client that connects and sends nothing: closed after the timeout, no spinning" {
+	start_replier -d -o timeout=2
+	"$HOSTILE" 127.0.0.1 "$PORT" idle >"$BATS_TEST_TMPDIR/idle.out" &
+	hpid=$!
+	STARTED_PIDS+=("$hpid")
+	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0: replier pid'
+	child=$(sed -n 's/^seqtest: connection 0: replier pid //p' "$REPLIER_ERR")
+	cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+	a=$(( $(cpu "$REPLIER_PID") + $(cpu "$child") ))
+	sleep 1
+	b=$(( $(cpu "$REPLIER_PID") + $(cpu "$child") ))
+	echo "CPU ticks in 1 s while idle: $((b - a))" >&3
+	(( b - a <= 10 ))
+	wait "$hpid"
+	[ "$(cat "$BATS_TEST_TMPDIR/idle.out")" = "closed by peer" ]
+	grep -qE '^seqtest: connection 0 from .*: stalled: no progress for 2 s, waiting for request seqno 0$' "$REPLIER_ERR"
+}
+
+@test "a thousand connections: served, reaped, memory flat, listener alive" {
+	start_replier
+	rss() { awk '/^VmRSS/ { print $2 }' "/proc/$REPLIER_PID/status"; }
+	run "$HOSTILE" 127.0.0.1 "$PORT" many 1000
+	[ "$status" -eq 0 ]
+	[ "$output" = "opened 1000" ]
+	run "$SEQTEST" -S -o count=50 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	r1=$(rss)
+	run "$HOSTILE" 127.0.0.1 "$PORT" many 1000
+	[ "$status" -eq 0 ]
+	run "$SEQTEST" -S -o count=50 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	r2=$(rss)
+	echo "replier RSS after 1001 connections $r1 KiB, after 2002 $r2 KiB" >&3
+	(( r2 * 100 <= r1 * 105 ))
+	# every connection child reaped: none left once they have ended
+	for i in $(seq 50); do
+		[ -z "$(children_of "$REPLIER_PID")" ] && break
+		sleep 0.1
+	done
+	[ -z "$(children_of "$REPLIER_PID")" ]
+	stop_replier
+	grep -q '^Connections: 2002, failed 0$' "$REPLIER_OUT"
+}
+
+@test "maxconn caps the connection children; the rest wait in the backlog" {
+	start_replier -o maxconn=5
+	"$SEQTEST" -S -o threads=20,count=100,sdelay=2000000 "127.0.0.1:$PORT" \
+	    >"$BATS_TEST_TMPDIR/s.out" &
+	spid=$!
+	STARTED_PIDS+=("$spid")
+	max=0
+	while kill -0 "$spid" 2>/dev/null; do
+		n=$(children_of "$REPLIER_PID" | wc -l)
+		((n > max)) && max=$n
+		sleep 0.05
+	done
+	echo "most connection children at once: $max" >&3
+	((max >= 1 && max <= 5))
+	wait "$spid"
+	grep -q 'Flows: 20, failed 0' "$BATS_TEST_TMPDIR/s.out"
+	stop_replier
+	grep -q '^Connections: 20, failed 0$' "$REPLIER_OUT"
+}

@@ -1,0 +1,145 @@
+/*
+ * hostile: a misbehaving seqtest client, for the replier's tests.  It
+ * connects, sends one kind of bad input, then reads until the replier
+ * closes, and prints how the connection ended.  alarm() bounds it.
+ *
+ * usage: hostile host port mode [n]
+ * modes: garbage ssz_small ssz_big rsz_big rdly_big partial idle many
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../proto.h"
+
+static int
+dial(const char *host, int port)
+{
+	struct sockaddr_in sin;
+	int	 fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+		fprintf(stderr, "hostile: bad host %s\n", host);
+		exit(2);
+	}
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		perror("hostile: connect");
+		exit(1);
+	}
+	return fd;
+}
+
+static void
+send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			perror("hostile: write");
+			exit(1);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Reads until the replier closes; prints how. */
+static void
+await_close(int fd)
+{
+	char	 buf[4096];
+	ssize_t	 n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
+	    (n == -1 && errno == EINTR))
+		;
+	printf("%s\n", n == 0 ? "closed by peer" : strerror(errno));
+}
+
+/* A header with one field made bad; ssz stays honest unless it is the fault. */
+static void
+send_bad_header(int fd, const char *mode)
+{
+	unsigned char	 msg[100];
+	struct msg_hdr	 h;
+
+	memset(&h, 0, sizeof(h));
+	h.ssz = sizeof(msg);
+	h.rsz = 40;
+	if (strcmp(mode, "ssz_small") == 0)
+		h.ssz = 12;
+	else if (strcmp(mode, "ssz_big") == 0)
+		h.ssz = 60000;
+	else if (strcmp(mode, "rsz_big") == 0)
+		h.rsz = 60000;
+	else if (strcmp(mode, "rdly_big") == 0)
+		h.rdly = 4000000000u;
+	proto_encode(msg, &h);
+	proto_fill(msg, sizeof(msg), 0);
+	send_all(fd, msg, sizeof(msg));
+}
+
+/* Opens n connections, holds them a moment, then closes them all. */
+static void
+many(const char *host, int port, int n)
+{
+	int	*fds, i;
+
+	if ((fds = calloc((size_t)n, sizeof(*fds))) == NULL)
+		exit(1);
+	for (i = 0; i < n; i++)
+		fds[i] = dial(host, port);
+	sleep(1);
+	for (i = 0; i < n; i++)
+		(void)close(fds[i]);
+	free(fds);
+	printf("opened %d\n", n);
+}
+
+int
+main(int argc, char *argv[])
+{
+	unsigned char	 junk[1000];
+	const char	*mode;
+	int		 fd, n;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: hostile host port mode [n]\n");
+		return 2;
+	}
+	alarm(60);
+	memset(junk, 0, sizeof(junk));
+	mode = argv[3];
+	n = argc > 4 ? atoi(argv[4]) : 1;
+	if (strcmp(mode, "many") == 0) {
+		many(argv[1], atoi(argv[2]), n);
+		return 0;
+	}
+	fd = dial(argv[1], atoi(argv[2]));
+	if (strcmp(mode, "garbage") == 0) {
+		memset(junk, 0xa5, sizeof(junk));
+		send_all(fd, junk, sizeof(junk));
+	} else if (strcmp(mode, "partial") == 0) {
+		send_bad_header(fd, "none");
+		send_all(fd, junk, 30);	/* and half of the next header */
+		(void)shutdown(fd, SHUT_WR);
+	} else if (strcmp(mode, "idle") != 0)
+		send_bad_header(fd, mode);
+	await_close(fd);
+	return 0;
+}
