@@ -65,10 +65,16 @@ $(PROG)-asan: $(SRCS) $(HDRS)
 test-asan: $(PROG)-asan $(TEST_TOOLS)
 	SEQTEST=$(CURDIR)/$(PROG)-asan bats tests
 
+# libFuzzer over the header decoder and the option parser (needs clang
+# and, on Debian, libclang-rt-14-dev); FUZZ_SECONDS each, default 60.
+fuzz:
+	fuzz/run
+
 # Everything CI runs that needs no root-only setup beyond packages.
 check: all $(TEST_TOOLS)
 	bats tests
 	$(MAKE) test-asan
+	$(MAKE) fuzz
 
 install: $(PROG)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
@@ -82,5 +88,6 @@ uninstall:
 
 clean:
 	rm -f $(PROG) $(OBJS) $(TEST_TOOLS) $(PROG)-asan
+	rm -rf fuzz/proto_fuzz fuzz/options_fuzz fuzz/corpus-work
 
-.PHONY: all demo test test-asan check install uninstall clean
+.PHONY: all demo test test-asan fuzz check install uninstall clean

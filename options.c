@@ -133,9 +133,15 @@ parse_secs(const char *name, const char *s, uint64_t lo, uint64_t hi,
 		snprintf(err, OPT_ERRLEN, "option %s: missing value", name);
 		return -1;
 	}
+	/* Plain decimals only: strtod would also take hex and exponents. */
+	if (strspn(s, "0123456789.") != strlen(s) || *s == '.') {
+		snprintf(err, OPT_ERRLEN, "option %s: '%s' is not a number "
+		    "of seconds", name, s);
+		return -1;
+	}
 	errno = 0;
 	v = strtod(s, &end);
-	if (*end != '\0' || end == s || (*s < '0' || *s > '9')) {
+	if (*end != '\0' || end == s) {
 		snprintf(err, OPT_ERRLEN, "option %s: '%s' is not a number "
 		    "of seconds", name, s);
 		return -1;
@@ -332,9 +338,7 @@ opt_finish(struct config *cfg, char *err)
 		snprintf(err, OPT_ERRLEN, "one of -s, -S or -r is required");
 		return -1;
 	}
-	for (i = 0; i < 4; i++)
-		if (finish_range(cfg, ranges[i], i, err) == -1)
-			return -1;
+	/* The replier's limits first, so a min above them raises them. */
 	if (cfg->mode == MODE_REPLY) {
 		if (!(cfg->set & OPT_SET_SSIZE_MAX))
 			cfg->ssize.max = PROTO_MSG_MAX;
@@ -343,7 +347,10 @@ opt_finish(struct config *cfg, char *err)
 		if (!(cfg->set & OPT_SET_RDELAY_MAX))
 			cfg->rdelay.max = DEF_RDLY_LIMIT;
 	}
-	if ((cfg->set & OPT_SET_DURATION) && !(cfg->set & OPT_SET_COUNT))
+	for (i = 0; i < 4; i++)
+		if (finish_range(cfg, ranges[i], i, err) == -1)
+			return -1;
+	if (cfg->duration > 0 && !(cfg->set & OPT_SET_COUNT))
 		cfg->count = 0;
 	if (cfg->count == 0 && cfg->duration == 0 && cfg->mode != MODE_REPLY) {
 		snprintf(err, OPT_ERRLEN, "option count=0 needs a duration");

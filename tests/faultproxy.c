@@ -678,9 +678,9 @@ pause_briefly(struct proxy *px)
 }
 
 /*
- * Writes queued bytes to d->to: as many as it takes in fault modes, a
- * random piece and then a pause in clean mode.  Returns -1 on a write
- * error, else 0.
+ * Writes queued bytes to d->to: as many as the socket takes in fault
+ * modes, a random piece of at most CLEAN_WRITE_MAX and then a pause in
+ * clean mode.  Returns -1 on a write error, else 0.
  */
 static int
 write_queued(struct proxy *px, struct direction *d)
@@ -860,6 +860,10 @@ cut_pair(struct pair *p, enum fault fault)
 		p->state = PAIR_STALLED;
 		return 0;
 	}
+	/*
+	 * On reset, bytes the kernel still holds unsent are lost with the
+	 * RST; on loopback they have normally reached the peer already.
+	 */
 	close_pair(p, fault == FAULT_RESET);
 	return 1;
 }
