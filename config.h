@@ -57,9 +57,9 @@ struct config {
 	uint64_t	 timeout;	/* s without progress before a flow is stalled */
 	uint64_t	 maxconn;	/* replier: concurrent connection children */
 	uint64_t	 conns;		/* replier: exit after this many; 0 = never */
-	double		 duration;	/* s to send for, instead of count */
+	uint64_t	 duration;	/* ns to send for, instead of count */
 	uint64_t	 rate;		/* messages per second per flow; 0 = no pacing */
-	double		 interval;	/* s between progress lines; 0 = none */
+	uint64_t	 interval;	/* ns between progress lines; 0 = none */
 	uint64_t	 warmup;	/* replies per flow left out of statistics */
 	uint64_t	 seed;
 	int		 seed_set;

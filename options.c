@@ -121,38 +121,39 @@ parse_u64(const char *name, const char *s, uint64_t lo, uint64_t hi,
 	return 0;
 }
 
-/* Parses seconds, a fraction allowed, in [lo, hi]. */
+/*
+ * Parses seconds, with up to nine decimals, into nanoseconds in [lo, hi]
+ * seconds.  By hand, not strtod: plain decimals only, exact, and no
+ * floating-point parser in a static binary.
+ */
 static int
 parse_secs(const char *name, const char *s, uint64_t lo, uint64_t hi,
-    double *out, char *err)
+    uint64_t *out, char *err)
 {
-	double	 v;
-	char	*end;
+	const char	*p = s;
+	uint64_t	 whole = 0, frac = 0, scale = 1000000000u;
 
-	if (*s == '\0') {
-		snprintf(err, OPT_ERRLEN, "option %s: missing value", name);
+	for (; *p >= '0' && *p <= '9' && whole <= hi; p++)
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (scale > 1) {
+				scale /= 10;
+				frac += (uint64_t)(*p - '0') * scale;
+			}
+	if (*s == '\0' || *p != '\0' || *s == '.' || p[-1] == '.') {
+		snprintf(err, OPT_ERRLEN, *s ? "option %s: '%s' is not a "
+		    "number of seconds" : "option %s: missing value%s", name,
+		    s);
 		return -1;
 	}
-	/* Plain decimals only: strtod would also take hex and exponents. */
-	if (strspn(s, "0123456789.") != strlen(s) || *s == '.') {
-		snprintf(err, OPT_ERRLEN, "option %s: '%s' is not a number "
-		    "of seconds", name, s);
-		return -1;
-	}
-	errno = 0;
-	v = strtod(s, &end);
-	if (*end != '\0' || end == s) {
-		snprintf(err, OPT_ERRLEN, "option %s: '%s' is not a number "
-		    "of seconds", name, s);
-		return -1;
-	}
-	if (errno == ERANGE || !(v >= (double)lo && v <= (double)hi)) {
+	if (whole > hi || whole < lo || (whole == hi && frac > 0)) {
 		snprintf(err, OPT_ERRLEN, "option %s: %s is out of range "
 		    "(%llu to %llu seconds)", name, s, (unsigned long long)lo,
 		    (unsigned long long)hi);
 		return -1;
 	}
-	*out = v;
+	*out = whole * 1000000000u + frac;
 	return 0;
 }
 
@@ -225,7 +226,6 @@ static int
 apply_opt(struct config *cfg, const struct opt_def *d, char *value, char *err)
 {
 	uint64_t v;
-	double	 secs;
 
 	cfg->set |= d->setbit | range_bits(d);
 	switch (d->kind) {
@@ -242,9 +242,9 @@ apply_opt(struct config *cfg, const struct opt_def *d, char *value, char *err)
 		}
 		return 0;
 	case K_SECS:
-		if (parse_secs(d->name, value, d->lo, d->hi, &secs, err) == -1)
+		if (parse_secs(d->name, value, d->lo, d->hi, &v, err) == -1)
 			return -1;
-		*(double *)(void *)((char *)cfg + d->off) = secs;
+		*(uint64_t *)(void *)((char *)cfg + d->off) = v;
 		return 0;
 	default:
 		if (parse_u64(d->name, value, d->lo, d->hi, &v, err) == -1)

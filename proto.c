@@ -49,6 +49,43 @@ proto_decode(const unsigned char *buf, struct msg_hdr *h)
 	h->rsz = (uint16_t)get_le(buf + 38, 2);
 }
 
+void
+proto_encode_error(unsigned char *buf, const struct proto_error *e)
+{
+	struct msg_hdr	 h;
+	size_t		 i;
+
+	h.seqno = PROTO_ERR_SEQNO;
+	h.ts1 = e->expected;
+	h.ts2 = e->got;
+	h.ts3 = e->seqno;
+	h.rdly = e->offset;
+	h.ssz = e->kind;
+	h.rsz = PROTO_ERR_LEN;
+	proto_encode(buf, &h);
+	put_le(buf + 40, e->nbytes, 4);
+	for (i = 0; i < sizeof(e->what); i++)
+		buf[44 + i] = (unsigned char)e->what[i];
+}
+
+void
+proto_decode_error(const unsigned char *buf, struct proto_error *e)
+{
+	struct msg_hdr	 h;
+	size_t		 i;
+
+	proto_decode(buf, &h);
+	e->expected = h.ts1;
+	e->got = h.ts2;
+	e->seqno = h.ts3;
+	e->offset = h.rdly;
+	e->kind = h.ssz;
+	e->nbytes = (uint32_t)get_le(buf + 40, 4);
+	for (i = 0; i < sizeof(e->what); i++)
+		e->what[i] = (char)buf[44 + i];
+	e->what[sizeof(e->what) - 1] = '\0';
+}
+
 /* A request must frame (ssz) and ask only what the replier allows. */
 enum proto_verdict
 proto_check_request(const struct msg_hdr *h, const struct proto_limits *lim)
@@ -138,10 +175,20 @@ proto_fill(unsigned char *msg, size_t len, uint64_t seqno)
 size_t
 proto_check_payload(const unsigned char *msg, size_t len, uint64_t seqno)
 {
+	return proto_check_from(msg, PROTO_HDR_LEN, len, seqno);
+}
+
+/* The same for bytes [from, len) only: a message checked as it arrives. */
+size_t
+proto_check_from(const unsigned char *msg, size_t from, size_t len,
+    uint64_t seqno)
+{
 	unsigned char	 key = seqno_key(seqno), diff;
 	size_t		 off, end, blk;
 
-	for (blk = PROTO_HDR_LEN; blk < len; blk = end) {
+	if (from < PROTO_HDR_LEN)
+		from = PROTO_HDR_LEN;
+	for (blk = from; blk < len; blk = end) {
 		end = blk + 256 < len ? blk + 256 : len;
 		diff = 0;
 		for (off = blk; off < end; off++)
@@ -154,4 +201,102 @@ proto_check_payload(const unsigned char *msg, size_t len, uint64_t seqno)
 				return off;
 	}
 	return 0;
+}
+
+#define SHIFT_MAX	256	/* largest shift looked for, in bytes */
+#define SHIFT_RUN	8	/* bytes that must agree to call it a shift */
+
+/* Do the run bytes from off hold the pattern of offset off + k? */
+static int
+holds_shifted(const unsigned char *msg, size_t len, uint64_t seqno,
+    size_t off, long k, size_t run)
+{
+	size_t	 t;
+
+	if (off + run > len || (long)off + k < PROTO_HDR_LEN)
+		return 0;
+	for (t = 0; t < run; t++)
+		if (msg[off + t] !=
+		    proto_pattern_byte(seqno, (size_t)((long)(off + t) + k)))
+			return 0;
+	return 1;
+}
+
+/* The run to compare: SHIFT_RUN bytes, or what is left of the message. */
+static size_t
+run_at(size_t len, size_t off)
+{
+	return len - off < SHIFT_RUN ? len - off : SHIFT_RUN;
+}
+
+/*
+ * A run of n bytes from the next chunk, then n from this one, then the
+ * pattern again (or the end): two chunks swapped.
+ */
+static int
+is_swap(const unsigned char *msg, size_t len, uint64_t seqno, size_t off,
+    size_t n)
+{
+	return holds_shifted(msg, len, seqno, off, (long)n, n) &&
+	    holds_shifted(msg, len, seqno, off + n, -(long)n, n) &&
+	    (off + 2 * n == len ||
+	    holds_shifted(msg, len, seqno, off + 2 * n, 0,
+	    run_at(len, off + 2 * n)));
+}
+
+/* Looks for a shift that explains the bytes from off on. */
+static void
+find_shift(const unsigned char *msg, size_t len, uint64_t seqno,
+    struct proto_diag *d)
+{
+	size_t	 off = d->offset, n, run = run_at(len, off);
+
+	for (n = 1; n <= SHIFT_MAX && run >= 4; n++) {
+		if (off + 2 * n <= len && is_swap(msg, len, seqno, off, n)) {
+			d->damage = DAMAGE_SWAPPED;
+			break;
+		}
+		if (off + n + 4 <= len &&
+		    holds_shifted(msg, len, seqno, off, (long)n, run_at(len - n,
+		    off))) {
+			d->damage = DAMAGE_MISSING;
+			break;
+		}
+		if (holds_shifted(msg, len, seqno, off, -(long)n, run)) {
+			d->damage = DAMAGE_REPEATED;
+			break;
+		}
+		/* Foreign bytes push the pattern back by as many. */
+		if (off + n + 4 <= len && holds_shifted(msg, len, seqno,
+		    off + n, -(long)n, run_at(len, off + n))) {
+			d->damage = DAMAGE_INSERTED;
+			break;
+		}
+	}
+	if (d->damage != DAMAGE_CHANGED)
+		d->nbytes = n;
+}
+
+/*
+ * Says how a payload departs from its pattern: where, and whether the
+ * bytes after that point are shifted (some missing, repeated, swapped or
+ * inserted) or only changed.  Needs a few bytes after the damage to tell
+ * a shift; else, or when nothing fits, the damage is "changed".
+ */
+void
+proto_diagnose(const unsigned char *msg, size_t len, uint64_t seqno,
+    struct proto_diag *d)
+{
+	d->damage = DAMAGE_NONE;
+	d->nbytes = 0;
+	if ((d->offset = proto_check_payload(msg, len, seqno)) == 0)
+		return;
+	d->expected = proto_pattern_byte(seqno, d->offset);
+	d->got = msg[d->offset];
+	d->damage = DAMAGE_CHANGED;
+	/* One changed byte, and the pattern goes on: nothing shifted. */
+	if (holds_shifted(msg, len, seqno, d->offset + 1, 0,
+	    run_at(len, d->offset + 1)) || d->offset + 1 == len)
+		return;
+	find_shift(msg, len, seqno, d);
 }

@@ -44,6 +44,27 @@ enum proto_verdict {
 	PROTO_RDLY_BIG		/* rdly above the limit */
 };
 
+/*
+ * A replier that finds an error in the request stream tells the sender
+ * before it closes: one message whose seqno is PROTO_ERR_SEQNO and whose
+ * rsz is PROTO_ERR_LEN.  Header fields: ts1 = expected, ts2 = got,
+ * ts3 = the bad request's seqno, rdly = byte offset, ssz = kind (in
+ * worker.h's enum err_kind order); then at 40 a u32 byte count and at 44
+ * 32 bytes of NUL-padded field name.  Only this project's peers send it.
+ */
+#define PROTO_ERR_SEQNO	UINT64_MAX
+#define PROTO_ERR_LEN	76
+
+struct proto_error {
+	uint64_t	seqno;
+	uint64_t	expected;
+	uint64_t	got;
+	uint32_t	offset;
+	uint32_t	nbytes;
+	uint16_t	kind;
+	char		what[32];	/* NUL-terminated after decoding */
+};
+
 void		 proto_encode(unsigned char *, const struct msg_hdr *);
 void		 proto_decode(const unsigned char *, struct msg_hdr *);
 enum proto_verdict proto_check_request(const struct msg_hdr *,
@@ -52,8 +73,33 @@ enum proto_verdict proto_check_reply(const struct msg_hdr *,
 		    const struct proto_limits *);
 const char	*proto_verdict_str(enum proto_verdict);
 
+void		 proto_encode_error(unsigned char *, const struct proto_error *);
+void		 proto_decode_error(const unsigned char *, struct proto_error *);
+
+/* What happened to a payload that does not hold its pattern. */
+enum proto_damage {
+	DAMAGE_NONE = 0,
+	DAMAGE_CHANGED,		/* bytes differ (flipped, overwritten) */
+	DAMAGE_MISSING,		/* nbytes are gone: what follows is shifted */
+	DAMAGE_REPEATED,	/* nbytes come again */
+	DAMAGE_SWAPPED,		/* two runs of nbytes in each other's place */
+	DAMAGE_INSERTED		/* nbytes of foreign bytes, then the pattern */
+};
+
+struct proto_diag {
+	enum proto_damage damage;
+	size_t		offset;		/* first byte that differs */
+	size_t		nbytes;
+	unsigned char	expected;	/* at offset */
+	unsigned char	got;
+};
+
 unsigned char	 proto_pattern_byte(uint64_t, size_t);
 void		 proto_fill(unsigned char *, size_t, uint64_t);
 size_t		 proto_check_payload(const unsigned char *, size_t, uint64_t);
+size_t		 proto_check_from(const unsigned char *, size_t, size_t,
+		    uint64_t);
+void		 proto_diagnose(const unsigned char *, size_t, uint64_t,
+		    struct proto_diag *);
 
 #endif

@@ -164,8 +164,8 @@ json_options(const struct config *c)
 	json_u64("conns", c->conns, ", ");
 	json_u64("rate", c->rate, ", ");
 	json_u64("warmup", c->warmup, ", ");
-	printf("\"duration\": %.3f, \"interval\": %.3f}, ", c->duration,
-	    c->interval);
+	printf("\"duration\": %.3f, \"interval\": %.3f}, ", c->duration / 1e9,
+	    c->interval / 1e9);
 }
 
 static void

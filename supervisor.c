@@ -320,47 +320,142 @@ dir_name(uint32_t dir)
 	return dir == DIR_REQ ? "request" : "reply";
 }
 
-/* The words after "flow N (peer)": what went wrong, exactly. */
+/* Damage inside a payload: where, and how many bytes moved. */
+static int
+format_damage(char *buf, size_t len, const struct flow_error *e,
+    const char *msg)
+{
+	const char *kind = worker_err_name((enum err_kind)e->kind);
+
+	switch (e->kind) {
+	case ERR_LOST:
+		return snprintf(buf, len, "%s seqno %llu: %s: %u bytes missing "
+		    "at offset %u", msg, (unsigned long long)e->seqno, kind,
+		    e->nbytes, e->offset);
+	case ERR_DUP:
+		return snprintf(buf, len, "%s seqno %llu: %s: %u bytes "
+		    "repeated at offset %u", msg, (unsigned long long)e->seqno,
+		    kind, e->nbytes, e->offset);
+	case ERR_ORDER:
+		return snprintf(buf, len, "%s seqno %llu: %s: %u bytes at "
+		    "offset %u swapped with the next %u", msg,
+		    (unsigned long long)e->seqno, kind, e->nbytes, e->offset,
+		    e->nbytes);
+	default:
+		return snprintf(buf, len, "%s seqno %llu: %s at offset %u: "
+		    "expected 0x%02llx, got 0x%02llx%s", msg,
+		    (unsigned long long)e->seqno, kind, e->offset,
+		    (unsigned long long)e->expected,
+		    (unsigned long long)e->got, e->nbytes ? " (foreign bytes "
+		    "inserted)" : "");
+	}
+}
+
+static int
+format_crash(char *buf, size_t len, const struct flow_error *e)
+{
+	if (e->sys_errno)
+		return snprintf(buf, len, "crashed: %s pid %llu killed by "
+		    "signal %llu (%s)", e->what,
+		    (unsigned long long)e->expected,
+		    (unsigned long long)e->got, strsignal((int)e->got));
+	return snprintf(buf, len, "crashed: %s pid %llu exited with status "
+	    "%llu and no result", e->what, (unsigned long long)e->expected,
+	    (unsigned long long)e->got);
+}
+
+static int
+format_stall(char *buf, size_t len, const struct flow_error *e)
+{
+	int	 n;
+
+	n = snprintf(buf, len, "stalled: no progress for %u s, waiting for "
+	    "%s seqno %llu", e->offset, dir_name(e->dir),
+	    (unsigned long long)e->seqno);
+	if (e->expected != 0 && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " (have %llu of %llu "
+		    "bytes)", (unsigned long long)e->got,
+		    (unsigned long long)e->expected);
+	return n;
+}
+
+/* The stream ended before all was exchanged: where, and what was missing. */
+static int
+format_short(char *buf, size_t len, const struct flow_error *e,
+    const char *msg)
+{
+	unsigned long long seq = e->seqno, exp = e->expected, got = e->got;
+
+	if (strcmp(e->what, "mid-message") == 0)
+		return snprintf(buf, len, "%s seqno %llu: short stream: it "
+		    "ended inside the message (have %llu of %llu bytes)", msg,
+		    seq, got, exp);
+	if (strcmp(e->what, "replies missing") == 0)
+		return snprintf(buf, len, "%s seqno %llu: short stream: the "
+		    "peer closed with replies missing (got %llu of %llu)", msg,
+		    seq, got, exp);
+	return snprintf(buf, len, "%s seqno %llu: short stream: the peer "
+	    "closed while we were sending", msg, seq);
+}
+
+/* A failed system call, with the message it was moving. */
+static int
+format_errno(char *buf, size_t len, const struct flow_error *e,
+    const char *msg)
+{
+	const char *kind = worker_err_name((enum err_kind)e->kind);
+
+	if (e->kind == ERR_CONNECT)
+		return snprintf(buf, len, "%s: %s: %s", kind, e->what,
+		    strerror(e->sys_errno));
+	return snprintf(buf, len, "%s seqno %llu: %s: %s: %s", msg,
+	    (unsigned long long)e->seqno, kind, e->what,
+	    strerror(e->sys_errno));
+}
+
+static int
+is_payload(const struct flow_error *e)
+{
+	static const char *const names[] = {
+		"payload", "missing", "repeated", "swapped", "inserted"
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(e->what, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The words after "flow N (peer)": what went wrong, exactly, and, when
+ * the replier found it in our requests, that it did.
+ */
 void
 sup_format_error(char *buf, size_t len, const struct flow_error *e)
 {
-	unsigned long long seq = e->seqno, exp = e->expected, got = e->got;
-	const char *kind = worker_err_name((enum err_kind)e->kind);
-	int	 n;
+	const char	*kind = worker_err_name((enum err_kind)e->kind);
+	const char	*msg = dir_name(e->dir);
+	int		 n;
 
-	switch (e->kind) {
-	case ERR_CORRUPT:
-		snprintf(buf, len, "%s seqno %llu: %s at offset %u: expected "
-		    "0x%02llx, got 0x%02llx", dir_name(e->dir), seq, kind,
-		    e->offset, exp, got);
-		break;
-	case ERR_LOST:
-	case ERR_DUP:
-	case ERR_ORDER:
-	case ERR_HEADER:
-	case ERR_SHORT:
-		snprintf(buf, len, "%s seqno %llu: %s: %s: expected %llu, "
-		    "got %llu", dir_name(e->dir), seq, kind, e->what, exp, got);
-		break;
-	case ERR_STALL:
-		n = snprintf(buf, len, "%s: no progress for %u s, waiting for "
-		    "%s seqno %llu", kind, e->offset, dir_name(e->dir), seq);
-		if (exp != 0 && n > 0 && (size_t)n < len)
-			snprintf(buf + n, len - (size_t)n, " (have %llu of %llu "
-			    "bytes)", got, exp);
-		break;
-	case ERR_CRASH:
-		snprintf(buf, len, "%s: %s pid %llu %s %llu%s%s%s", kind,
-		    e->what, exp, e->sys_errno ? "killed by signal" :
-		    "exited with status", got, e->sys_errno ? " (" : " and no "
-		    "result", e->sys_errno ? strsignal((int)got) : "",
-		    e->sys_errno ? ")" : "");
-		break;
-	default:
-		snprintf(buf, len, "%s: %s: %s", kind, e->what,
-		    strerror(e->sys_errno));
-		break;
-	}
+	if (e->kind == ERR_CRASH)
+		n = format_crash(buf, len, e);
+	else if (e->kind == ERR_STALL)
+		n = format_stall(buf, len, e);
+	else if (e->sys_errno != 0 || e->kind == ERR_IO ||
+	    e->kind == ERR_RESET || e->kind == ERR_CONNECT)
+		n = format_errno(buf, len, e, msg);
+	else if (e->kind == ERR_SHORT)
+		n = format_short(buf, len, e, msg);
+	else if (is_payload(e))
+		n = format_damage(buf, len, e, msg);
+	else
+		n = snprintf(buf, len, "%s seqno %llu: %s: %s: expected %llu, "
+		    "got %llu", msg, (unsigned long long)e->seqno, kind,
+		    e->what, (unsigned long long)e->expected,
+		    (unsigned long long)e->got);
+	if (e->by_peer && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " (seen by the replier)");
 }
 
 /* One line on stderr for a flow's first error: flow, peer and detail. */
@@ -416,6 +511,29 @@ fail_call(struct sup *s, struct sup_flow *sf, enum err_kind kind,
 		    "or run fewer flows\n", call);
 }
 
+static void
+signal_flow(struct sup_flow *sf, int sig)
+{
+	int	 i;
+
+	for (i = 0; i < 2; i++)
+		if (sf->pid[i] > 0 && kill(sf->pid[i], sig) == -1 &&
+		    errno != ESRCH)
+			fprintf(stderr, "seqtest: kill %ld: %s\n",
+			    (long)sf->pid[i], strerror(errno));
+}
+
+/* Asks a flow's children to end; SIGKILL follows if they do not. */
+static void
+stop_flow(struct sup_flow *sf, uint64_t now)
+{
+	if (sf->stopping)
+		return;
+	sf->stopping = 1;
+	sf->stop_ns = now;
+	signal_flow(sf, SIGTERM);
+}
+
 /* A record that is not what a worker writes means the child is broken. */
 static int
 valid_record(const struct result *r)
@@ -439,8 +557,11 @@ take_record(struct sup *s, struct sup_flow *sf, const struct result *r)
 	sf->got_done[idx] = 1;
 	for (k = 0; k < ERR_KINDS; k++)
 		sf->errors[k] += r->errors[k];
-	if (r->ended != 0)
+	if (r->ended != 0) {
+		/* The flow is broken: its other process can stop now. */
 		sf->failed = 1;
+		stop_flow(sf, worker_now());
+	}
 }
 
 /* Reads what the flow's pipe holds; closes it at EOF. */
@@ -471,29 +592,6 @@ read_results(struct sup *s, struct sup_flow *sf)
 				take_record(s, sf, &r);
 		}
 	}
-}
-
-static void
-signal_flow(struct sup_flow *sf, int sig)
-{
-	int	 i;
-
-	for (i = 0; i < 2; i++)
-		if (sf->pid[i] > 0 && kill(sf->pid[i], sig) == -1 &&
-		    errno != ESRCH)
-			fprintf(stderr, "seqtest: kill %ld: %s\n",
-			    (long)sf->pid[i], strerror(errno));
-}
-
-/* Asks a flow's children to end; SIGKILL follows if they do not. */
-static void
-stop_flow(struct sup_flow *sf, uint64_t now)
-{
-	if (sf->stopping)
-		return;
-	sf->stopping = 1;
-	sf->stop_ns = now;
-	signal_flow(sf, SIGTERM);
 }
 
 /* A child that ended without its result: killed, or broken. */
@@ -878,7 +976,7 @@ tick_interval(struct sup *s, uint64_t now)
 {
 	struct sup_snapshot tmp;
 
-	if (s->cfg->interval <= 0 || now < s->next_ival_ns)
+	if (s->cfg->interval == 0 || now < s->next_ival_ns)
 		return;
 	take_snapshot(s, &s->snap[1], now);
 	report_interval(s->cfg, s->start_ns, &s->snap[0], &s->snap[1],
@@ -886,13 +984,13 @@ tick_interval(struct sup *s, uint64_t now)
 	tmp = s->snap[0];
 	s->snap[0] = s->snap[1];
 	s->snap[1] = tmp;
-	s->next_ival_ns += (uint64_t)(s->cfg->interval * 1e9);
+	s->next_ival_ns += s->cfg->interval;
 }
 
 static int
 start_intervals(struct sup *s)
 {
-	if (s->cfg->interval <= 0)
+	if (s->cfg->interval == 0)
 		return 0;
 	s->snap[0].lat = calloc(1, sizeof(struct hist));
 	s->snap[1].lat = calloc(1, sizeof(struct hist));
@@ -903,7 +1001,7 @@ start_intervals(struct sup *s)
 		return -1;
 	}
 	s->snap[0].ns = s->start_ns;
-	s->next_ival_ns = s->start_ns + (uint64_t)(s->cfg->interval * 1e9);
+	s->next_ival_ns = s->start_ns + s->cfg->interval;
 	return 0;
 }
 

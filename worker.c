@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #define BATCH_MSGS	64
 #define DUMP_SIZE	8192
 #define SPIN_LIMIT	1000000		/* ns: longer delays sleep */
+#define LINGER_NS	2000000000u	/* reading after an error report */
 
 struct worker {
 	struct flow		*f;
@@ -47,6 +49,10 @@ struct worker {
 	uint64_t		 end_ns;	/* duration's end, 0 = none */
 	int			 fatal;		/* the stream can't be trusted */
 	int			 eof;
+	int			 head_checked;	/* header at rbuf[0] checked */
+	int			 head;		/* enum head_verdict of it */
+	size_t			 part_checked;	/* its payload checked so far */
+	int			 part_bad;	/* its damage already reported */
 	char			*dump;		/* lines not yet written */
 	size_t			 dlen;
 	struct result		 res;
@@ -155,21 +161,33 @@ flow_error(struct worker *w, const struct flow_error *e, int fatal)
 	}
 }
 
-/* Builds and reports an error; strings are field names, never data. */
-static void
-report(struct worker *w, enum err_kind kind, uint64_t seqno, const char *what,
-    uint64_t expected, uint64_t got, uint32_t offset, int fatal)
+/* An error of a kind about one message, in this worker's direction. */
+static struct flow_error
+make_error(const struct worker *w, enum err_kind kind, uint64_t seqno,
+    const char *what)
 {
 	struct flow_error e;
+
+	size_t		  i;
 
 	memset(&e, 0, sizeof(e));
 	e.kind = kind;
 	e.dir = (w->role == ROLE_REPLIER) ? DIR_REQ : DIR_REP;
 	e.seqno = seqno;
+	for (i = 0; i + 1 < sizeof(e.what) && what[i] != '\0'; i++)
+		e.what[i] = what[i];
+	return e;
+}
+
+/* Reports a field that is not what it should be; what names the field. */
+static void
+report(struct worker *w, enum err_kind kind, uint64_t seqno, const char *what,
+    uint64_t expected, uint64_t got, int fatal)
+{
+	struct flow_error e = make_error(w, kind, seqno, what);
+
 	e.expected = expected;
 	e.got = got;
-	e.offset = offset;
-	strncpy(e.what, what, sizeof(e.what) - 1);
 	flow_error(w, &e, fatal);
 }
 
@@ -179,12 +197,10 @@ report_errno(struct worker *w, const char *call, int err, enum direction dir)
 {
 	struct flow_error e;
 
-	memset(&e, 0, sizeof(e));
-	e.kind = (err == ECONNRESET || err == EPIPE) ? ERR_RESET : ERR_IO;
+	e = make_error(w, (err == ECONNRESET || err == EPIPE) ? ERR_RESET :
+	    ERR_IO, dir == DIR_REQ ? w->nsent : w->f->shm->wait.seqno, call);
 	e.dir = dir;
-	e.seqno = dir == DIR_REQ ? w->nsent : w->f->shm->wait.seqno;
 	e.sys_errno = err;
-	strncpy(e.what, call, sizeof(e.what) - 1);
 	flow_error(w, &e, 1);
 }
 
@@ -441,27 +457,90 @@ recv_some(struct worker *w)
 	    w->role == ROLE_REPLIER ? DIR_REQ : DIR_REP);
 }
 
-/* A seqno that is not the next one: lost ahead, repeated, or reordered. */
+/*
+ * A seqno that is not the next one: lost ahead, repeated, or reordered.
+ * One far from the expected is no seqno at all: the stream is misframed.
+ */
 static enum err_kind
 seqno_error(uint64_t got, uint64_t expected)
 {
 	if (got > expected)
-		return ERR_LOST;
+		return got - expected > RING_SIZE ? ERR_HEADER : ERR_LOST;
+	if (expected - got > RING_SIZE)
+		return ERR_HEADER;
 	return got + 1 == expected ? ERR_DUP : ERR_ORDER;
 }
 
+/* Damage to a payload, told as the kind of error it shows. */
+static enum err_kind
+damage_kind(enum proto_damage d)
+{
+	switch (d) {
+	case DAMAGE_MISSING:
+		return ERR_LOST;
+	case DAMAGE_REPEATED:
+		return ERR_DUP;
+	case DAMAGE_SWAPPED:
+		return ERR_ORDER;
+	default:
+		return ERR_CORRUPT;
+	}
+}
+
+/* Checks the payload; the replier ends the connection on damage. */
 static void
 check_pattern(struct worker *w, const unsigned char *msg, size_t len,
     uint64_t seqno)
 {
-	size_t	 off;
+	static const char *const how[] = {
+		"payload", "payload", "missing", "repeated", "swapped",
+		"inserted"
+	};
+	struct proto_diag d;
+	struct flow_error e;
 
-	if (!w->cfg->verify)
+	if (!w->cfg->verify || w->part_bad ||
+	    proto_check_from(msg, w->part_checked, len, seqno) == 0)
 		return;
-	if ((off = proto_check_payload(msg, len, seqno)) != 0)
-		report(w, ERR_CORRUPT, seqno, "payload",
-		    proto_pattern_byte(seqno, off), msg[off], (uint32_t)off,
-		    w->role == ROLE_REPLIER);
+	w->part_bad = 1;
+	proto_diagnose(msg, len, seqno, &d);
+	e = make_error(w, damage_kind(d.damage), seqno, how[d.damage]);
+	e.offset = (uint32_t)d.offset;
+	e.nbytes = (uint32_t)d.nbytes;
+	e.expected = d.expected;
+	e.got = d.got;
+	/* Bytes shifted: what follows is misframed too. */
+	flow_error(w, &e, w->role == ROLE_REPLIER ||
+	    d.damage != DAMAGE_CHANGED);
+}
+
+/*
+ * A message still coming in: its bytes so far are checked now, so that
+ * damage shows at once, not when (or if) the rest arrives.
+ */
+static void
+check_partial(struct worker *w, const unsigned char *msg, size_t have,
+    uint64_t seqno)
+{
+	check_pattern(w, msg, have, seqno);
+	if (!w->part_bad)
+		w->part_checked = have;
+}
+
+/* The message at the buffer's start is whole and taken: forget it. */
+static void
+next_frame(struct worker *w)
+{
+	w->head_checked = 0;
+	w->part_checked = 0;
+	w->part_bad = 0;
+}
+
+/* Is this the reply to that request?  Its echo says so. */
+static int
+echoes(const struct msg_hdr *h, const struct ring_entry *e)
+{
+	return h->ts1 == e->ts1 && h->ssz == e->ssz && h->rsz == e->rsz;
 }
 
 /* Compares a reply's echoed fields with what was asked of it. */
@@ -470,52 +549,106 @@ check_echo(struct worker *w, const struct msg_hdr *h,
     const struct ring_entry *e)
 {
 	if (h->ts1 != e->ts1)
-		report(w, ERR_HEADER, h->seqno, "ts1", e->ts1, h->ts1, 0, 0);
+		report(w, ERR_HEADER, h->seqno, "ts1", e->ts1, h->ts1, 0);
 	if (h->ssz != e->ssz)
-		report(w, ERR_HEADER, h->seqno, "ssz", e->ssz, h->ssz, 0, 0);
-	if (h->rsz != e->rsz)
-		report(w, ERR_HEADER, h->seqno, "rsz", e->rsz, h->rsz, 0, 0);
+		report(w, ERR_HEADER, h->seqno, "ssz", e->ssz, h->ssz, 0);
 	if (h->ts3 < h->ts2)
 		report(w, ERR_HEADER, h->seqno, "ts3 before ts2", h->ts2,
-		    h->ts3, 0, 0);
+		    h->ts3, 0);
+}
+
+enum head_verdict {
+	HEAD_TAKE,		/* check and take the body */
+	HEAD_SKIP,		/* a reply already had: skip its body */
+	HEAD_STOP		/* misframed: the flow ends */
+};
+
+/*
+ * Checks a reply's header as soon as it is in, before its body: a
+ * misframed stream is caught at once, not after a wait for a size that
+ * is garbage.  A whole reply lost, repeated or reordered is counted and
+ * the flow goes on; anything else in seqno or rsz ends it.
+ */
+static enum head_verdict
+check_reply_head(struct worker *w, const struct msg_hdr *h)
+{
+	static const struct proto_limits any = {
+		PROTO_MSG_MAX, PROTO_MSG_MAX, UINT32_MAX
+	};
+	struct flow_shm		*shm = w->f->shm;
+	const struct ring_entry	*e = &w->f->ring[h->seqno % RING_SIZE];
+	uint64_t		 idx = shm->replies;
+	enum proto_verdict	 v;
+	enum err_kind		 kind;
+
+	if ((v = proto_check_reply(h, &any)) != PROTO_OK) {
+		report(w, ERR_HEADER, idx, proto_verdict_str(v), PROTO_MSG_MIN,
+		    h->rsz, 1);
+		return HEAD_STOP;
+	}
+	if (h->seqno != idx) {
+		kind = seqno_error(h->seqno, idx);
+		if (kind == ERR_HEADER || h->seqno >= shm->asked ||
+		    shm->asked - h->seqno > RING_SIZE || !echoes(h, e)) {
+			report(w, ERR_HEADER, idx, "reply seqno", idx, h->seqno,
+			    1);
+			return HEAD_STOP;
+		}
+		report(w, kind, h->seqno, "seqno", idx, h->seqno, 0);
+		if (h->seqno < idx)
+			return HEAD_SKIP;
+	}
+	if (h->seqno >= shm->asked || h->rsz != e->rsz) {
+		report(w, ERR_HEADER, h->seqno, "rsz",
+		    h->seqno >= shm->asked ? 0 : e->rsz, h->rsz, 1);
+		return HEAD_STOP;
+	}
+	check_echo(w, h, e);
+	return HEAD_TAKE;
 }
 
 /*
- * Checks one whole reply against the ring and records its latency: the
- * time since the request was sent, less the replier's own time.
+ * Takes one whole reply whose header held: checks its payload and
+ * records its latency, the time since the request was sent less the
+ * replier's own time.
  */
 static void
 take_reply(struct worker *w, const struct msg_hdr *h,
     const unsigned char *msg, uint64_t now)
 {
 	struct flow_shm		*shm = w->f->shm;
-	const struct ring_entry	*e;
-	uint64_t		 idx = shm->replies, lat, held;
+	const struct ring_entry	*e = &w->f->ring[h->seqno % RING_SIZE];
+	uint64_t		 lat, held;
 
-	if (h->seqno != idx) {
-		report(w, seqno_error(h->seqno, idx), h->seqno, "reply seqno",
-		    idx, h->seqno, 0, 0);
-		if (h->seqno < idx)
-			return;
-		idx = h->seqno;
-	}
-	if (idx >= shm->asked) {
-		report(w, ERR_DUP, h->seqno, "reply never asked for",
-		    shm->asked, idx + 1, 0, 0);
-		return;
-	}
-	e = &w->f->ring[idx % RING_SIZE];
-	check_echo(w, h, e);
 	check_pattern(w, msg, h->rsz, h->seqno);
 	held = h->ts3 >= h->ts2 ? h->ts3 - h->ts2 : 0;
 	lat = now - e->ts1 > held ? now - e->ts1 - held : 0;
-	if (idx >= w->cfg->warmup)
+	if (h->seqno >= w->cfg->warmup)
 		hist_record(w->f->lat, lat);
 	dump_sample(w, e->ts1, lat, h->rsz, e->ssz);
 	shm->recv_msgs++;
 	shm->recv_bytes += h->rsz;
-	shm->replies = idx + 1;
+	shm->replies = h->seqno + 1;
 	progress(w, "<");
+}
+
+/* The replier found an error in our requests and says so before closing. */
+static void
+take_peer_error(struct worker *w, const unsigned char *msg)
+{
+	struct proto_error	 pe;
+	struct flow_error	 e;
+
+	proto_decode_error(msg, &pe);
+	e = make_error(w, pe.kind < ERR_KINDS ? (enum err_kind)pe.kind :
+	    ERR_HEADER, pe.seqno, pe.what);
+	e.dir = DIR_REQ;
+	e.by_peer = 1;
+	e.expected = pe.expected;
+	e.got = pe.got;
+	e.offset = pe.offset;
+	e.nbytes = pe.nbytes;
+	flow_error(w, &e, 1);
 }
 
 /* Keeps what is left of a partial message at the buffer's start. */
@@ -538,49 +671,69 @@ keep_rest(struct worker *w, size_t used, uint64_t seqno)
 	}
 }
 
-/* Every whole reply in the buffer, at once; a bad frame ends the flow. */
+/* Is the message at pos a replier's error report? */
+static int
+is_peer_error(const struct msg_hdr *h)
+{
+	return h->seqno == PROTO_ERR_SEQNO && h->rsz == PROTO_ERR_LEN;
+}
+
+/*
+ * Every whole reply in the buffer, at once.  A header is checked as soon
+ * as it is in; head_checked remembers that for a body still to come.
+ */
 static void
 take_replies(struct worker *w, uint64_t now)
 {
-	static const struct proto_limits any = {
-		PROTO_MSG_MAX, PROTO_MSG_MAX, UINT32_MAX
-	};
-	enum proto_verdict v;
 	struct msg_hdr	 h;
 	size_t		 pos = 0;
 
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
-		if ((v = proto_check_reply(&h, &any)) != PROTO_OK) {
-			report(w, ERR_HEADER, h.seqno, proto_verdict_str(v),
-			    PROTO_MSG_MIN, h.rsz, 0, 1);
+		if (is_peer_error(&h)) {
+			if (w->rhave - pos < PROTO_ERR_LEN)
+				break;
+			take_peer_error(w, w->rbuf + pos);
 			break;
 		}
-		if (w->rhave - pos < h.rsz)
+		if (!(pos == 0 && w->head_checked))
+			w->head = check_reply_head(w, &h);
+		if (w->head == HEAD_STOP)
 			break;
-		take_reply(w, &h, w->rbuf + pos, now);
+		if (w->rhave - pos < h.rsz) {
+			w->head_checked = 1;
+			if (w->head == HEAD_TAKE)
+				check_partial(w, w->rbuf + pos, w->rhave - pos,
+				    h.seqno);
+			break;
+		}
+		if (w->head == HEAD_TAKE)
+			take_reply(w, &h, w->rbuf + pos, now);
 		pos += h.rsz;
+		next_frame(w);
 	}
 	keep_rest(w, pos, w->f->shm->replies);
 }
 
-/* At the end of the stream: was everything asked for answered? */
+/*
+ * At the end of the stream: was everything asked for answered?  sending
+ * says the stream ended while we still had messages to send.
+ */
 static void
-check_end(struct worker *w)
+check_end(struct worker *w, int sending)
 {
 	struct flow_shm *shm = w->f->shm;
 
 	if (w->fatal || stop_asked)
 		return;
 	if (w->rhave > 0)
-		report(w, ERR_SHORT, shm->wait.seqno, "rest of reply",
-		    shm->wait.need, w->rhave, 0, 1);
-	else if (!shm->send_done)
-		report(w, ERR_SHORT, shm->replies, "peer closed while sending",
-		    0, 0, 0, 1);
+		report(w, ERR_SHORT, shm->wait.seqno, "mid-message",
+		    shm->wait.need, w->rhave, 1);
+	else if (sending || !shm->send_done)
+		report(w, ERR_SHORT, shm->replies, "closed early", 0, 0, 1);
 	else if (shm->replies < shm->asked)
-		report(w, ERR_SHORT, shm->replies, "replies", shm->asked,
-		    shm->replies, 0, 1);
+		report(w, ERR_SHORT, shm->replies, "replies missing",
+		    shm->asked, shm->replies, 1);
 }
 
 static void
@@ -596,7 +749,7 @@ run_receiver(struct worker *w)
 		if (!w->fatal && !w->eof)
 			take_replies(w, worker_now());
 	}
-	check_end(w);
+	check_end(w, 0);
 }
 
 /* -S: send a message, wait for its reply, then the next. */
@@ -614,8 +767,7 @@ run_sync(struct worker *w)
 				take_replies(w, worker_now());
 		}
 		if (w->eof) {
-			report(w, ERR_SHORT, shm->replies,
-			    "peer closed while sending", 0, 0, 0, 1);
+			check_end(w, 1);
 			break;
 		}
 	}
@@ -625,7 +777,7 @@ run_sync(struct worker *w)
 		if (!w->fatal && !w->eof)
 			take_replies(w, worker_now());
 	}
-	check_end(w);
+	check_end(w, 0);
 }
 
 /* Composes the reply a request asked for: its echo, our times, our seqno. */
@@ -660,18 +812,13 @@ compose_reply(struct worker *w, const struct msg_hdr *req, uint64_t now)
 	return 0;
 }
 
-/* Checks one whole request and answers it if it asks. */
+/* Takes one whole request whose header held, and answers it if it asks. */
 static void
 take_request(struct worker *w, const struct msg_hdr *h,
     const unsigned char *msg, uint64_t now)
 {
 	struct flow_shm *shm = w->f->shm;
 
-	if (h->seqno != w->expect) {
-		report(w, seqno_error(h->seqno, w->expect), h->seqno, "seqno",
-		    w->expect, h->seqno, 0, 1);
-		return;
-	}
 	w->expect++;
 	check_pattern(w, msg, h->ssz, h->seqno);
 	if (w->fatal)
@@ -709,32 +856,95 @@ field_of(enum proto_verdict v, const struct msg_hdr *h)
 	return h->rsz;
 }
 
+/*
+ * Checks a request's header as soon as it is in: its seqno first (a
+ * misframed stream shows there), then what it asks against the limits.
+ */
+static int
+check_request_head(struct worker *w, const struct msg_hdr *h,
+    const struct proto_limits *lim)
+{
+	enum proto_verdict v;
+	enum err_kind	 kind;
+
+	if (h->seqno != w->expect) {
+		kind = seqno_error(h->seqno, w->expect);
+		report(w, kind, kind == ERR_HEADER ? w->expect : h->seqno,
+		    "seqno", w->expect, h->seqno, 1);
+		return -1;
+	}
+	if ((v = proto_check_request(h, lim)) != PROTO_OK) {
+		report(w, ERR_HEADER, h->seqno, proto_verdict_str(v),
+		    limit_of(v, lim), field_of(v, h), 1);
+		return -1;
+	}
+	return 0;
+}
+
 /* Every whole request in the buffer; any error ends the connection. */
 static void
 take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 {
-	enum proto_verdict v;
 	struct msg_hdr	 h;
 	size_t		 pos = 0;
 
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
-		if ((v = proto_check_request(&h, lim)) != PROTO_OK) {
-			report(w, ERR_HEADER, h.seqno, proto_verdict_str(v),
-			    limit_of(v, lim), field_of(v, &h), 0, 1);
+		if (!(pos == 0 && w->head_checked) &&
+		    check_request_head(w, &h, lim) == -1)
+			break;
+		if (w->rhave - pos < h.ssz) {
+			w->head_checked = 1;
+			check_partial(w, w->rbuf + pos, w->rhave - pos, h.seqno);
 			break;
 		}
-		if (w->rhave - pos < h.ssz)
-			break;
 		take_request(w, &h, w->rbuf + pos, now);
 		pos += h.ssz;
+		next_frame(w);
 	}
 	keep_rest(w, pos, w->expect);
 }
 
 /*
- * -r, one connection: answer until the peer closes.  An error closes the
- * connection, so that the sender learns of it too.
+ * Tells the sender what was wrong with its requests, then closes
+ * gracefully: our FIN after the report, and what the sender still
+ * sends is read and dropped for a while, so that an RST caused by
+ * unread data cannot destroy the report before it is read.
+ */
+static void
+send_error_report(struct worker *w)
+{
+	const struct flow_error	*e = &w->res.first;
+	struct proto_error	 pe;
+	struct pollfd		 p;
+	uint64_t		 end = worker_now() + LINGER_NS;
+
+	memset(&pe, 0, sizeof(pe));
+	pe.seqno = e->seqno;
+	pe.expected = e->expected;
+	pe.got = e->got;
+	pe.offset = e->offset;
+	pe.nbytes = e->nbytes;
+	pe.kind = (uint16_t)e->kind;
+	memcpy(pe.what, e->what, sizeof(pe.what) - 1);
+	/* The replies before the error are good: they go first. */
+	if (flush_send(w) == -1)
+		return;
+	proto_encode_error(w->sbuf, &pe);
+	w->slen = PROTO_ERR_LEN;
+	if (flush_send(w) == -1 || shutdown(w->f->fd, SHUT_WR) == -1)
+		return;
+	p.fd = w->f->fd;
+	p.events = POLLIN;
+	while (!stop_asked && worker_now() < end &&
+	    poll(&p, 1, (int)((end - worker_now()) / 1000000) + 1) >= 0)
+		if (recv(w->f->fd, w->rbuf, RBUF_SIZE, 0) == 0)
+			break;
+}
+
+/*
+ * -r, one connection: answer until the peer closes.  An error in the
+ * requests is reported to the sender, then the connection is closed.
  */
 static void
 run_replier(struct worker *w)
@@ -753,8 +963,10 @@ run_replier(struct worker *w)
 			(void)flush_send(w);
 	}
 	if (!w->fatal && !stop_asked && w->rhave > 0)
-		report(w, ERR_SHORT, w->expect, "rest of message",
-		    w->f->shm->wait.need, w->rhave, 0, 1);
+		report(w, ERR_SHORT, w->expect, "mid-message",
+		    w->f->shm->wait.need, w->rhave, 1);
+	if (w->fatal && !stop_asked && w->res.first.sys_errno == 0)
+		send_error_report(w);
 }
 
 static void
@@ -794,7 +1006,7 @@ worker_run(struct flow *f, enum role role)
 	w.dump = malloc(DUMP_SIZE);
 	w.start_ns = worker_now();
 	if (w.cfg->duration > 0)
-		w.end_ns = w.start_ns + (uint64_t)(w.cfg->duration * 1e9);
+		w.end_ns = w.start_ns + w.cfg->duration;
 	if (w.rbuf == NULL || w.sbuf == NULL || w.dump == NULL)
 		report_errno(&w, "malloc", ENOMEM, DIR_REQ);
 	else if (role == ROLE_SENDER)

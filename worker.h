@@ -51,8 +51,10 @@ struct flow_error {
 	uint64_t	expected;
 	uint64_t	got;
 	uint32_t	offset;		/* byte in the message; 0 = n/a */
+	uint32_t	nbytes;		/* bytes lost, repeated or swapped */
 	int32_t		sys_errno;	/* 0 = not a system call failure */
-	char		what[40];	/* "seqno", "ts1", "payload", "recv"... */
+	uint32_t	by_peer;	/* found by the replier, reported to us */
+	char		what[32];	/* "seqno", "ts1", "payload", "recv"... */
 };
 
 /* Where the receiving side is, so a stall can say what it waited for. */

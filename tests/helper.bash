@@ -62,9 +62,8 @@ stop_pid() {
 	while ((tries-- > 0)) && kill -0 "$pid" 2>/dev/null; do
 		sleep 0.1
 	done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 }
 
 # stop_replier: ends the replier and keeps its exit status in REPLIER_RC.

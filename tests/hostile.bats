@@ -21,7 +21,7 @@ hostile_case() {
 
 @test "garbage instead of a header" {
 	start_replier
-	hostile_case garbage '^seqtest: connection 0 from 127\.0\.0\.1 port [0-9]+: request seqno [0-9]+: bad header: rdly above the limit: expected 1000000000, got 2779096485$'
+	hostile_case garbage '^seqtest: connection 0 from 127\.0\.0\.1 port [0-9]+: request seqno 0: bad header: seqno: expected 0, got 11936128518282651045$'
 }
 
 @test "ssz below 40" {
@@ -46,7 +46,7 @@ hostile_case() {
 
 @test "a client that stops in the middle of a message" {
 	start_replier
-	hostile_case partial '^seqtest: connection 0 from .*: request seqno 1: short stream: rest of message: expected 40, got 30$'
+	hostile_case partial '^seqtest: connection 0 from .*: request seqno 1: short stream: it ended inside the message \(have 30 of 40 bytes\)$'
 }
 
 @test "a client that connects and sends nothing: closed after the timeout, no spinning" {

@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# Every fault the relay injects, in each direction and both sender modes:
+# exit 1 and one exact diagnostic line.  And a clean relay that re-frames
+# the stream: no error at all.
+
+load helper
+
+setup() {
+	start_replier
+}
+
+# fault_case FAULT DIR MODE OFFSET COUNT REGEX: the flow's one line must
+# match REGEX (after "seqtest: flow 0 (127.0.0.1 port P): ").
+fault_case() {
+	local fault=$1 dir=$2 mode=$3 off=$4 n=$5 re=$6
+	start_proxy "$fault" -D "$dir" -O "$off" -n "$n"
+	run --separate-stderr "$SEQTEST" "$mode" -o count=200,ssize=1000,rsize=1000,timeout=3 "127.0.0.1:$PROXY_PORT"
+	echo "status $status; stderr: $stderr" >&3
+	[ "$status" -eq 1 ]
+	[ "$(grep -c '^seqtest: flow 0 ' <<<"$stderr")" -eq 1 ]
+	grep -qE "^seqtest: flow 0 \\(127\\.0\\.0\\.1 port $PROXY_PORT\\): $re\$" <<<"$stderr"
+	grep -qE '^Errors: [1-9][0-9]* \(' <<<"$output"
+	grep -q '^Flows: 1, failed 1$' <<<"$output"
+}
+
+# both_modes FAULT DIR OFFSET COUNT REGEX
+both_modes() {
+	fault_case "$1" "$2" -S "$3" "$4" "$5"
+	stop_pid "$PROXY_PID"
+	fault_case "$1" "$2" -s "$3" "$4" "$5"
+}
+
+BY=' \(seen by the replier\)'
+
+@test "drop 5 bytes in a request payload" {
+	both_modes drop req 5500 5 "request seqno 5: lost: 5 bytes missing at offset 500$BY"
+}
+
+@test "drop 5 bytes in a reply payload" {
+	both_modes drop rep 5500 5 'reply seqno 5: lost: 5 bytes missing at offset 500'
+}
+
+@test "duplicate 5 bytes in a request payload" {
+	both_modes dup req 5500 5 "request seqno 5: duplicated: 5 bytes repeated at offset 505$BY"
+}
+
+@test "duplicate 5 bytes in a reply payload" {
+	both_modes dup rep 5500 5 'reply seqno 5: duplicated: 5 bytes repeated at offset 505'
+}
+
+@test "flip a bit in a request payload" {
+	both_modes flip req 5500 1 "request seqno 5: corrupt payload at offset 500: expected 0x60, got 0x61$BY"
+}
+
+@test "flip a bit in a reply payload" {
+	both_modes flip rep 5500 1 'reply seqno 5: corrupt payload at offset 500: expected 0x60, got 0x61'
+}
+
+@test "swap two chunks in a request payload" {
+	both_modes swap req 5500 5 "request seqno 5: out of order: 5 bytes at offset 500 swapped with the next 5$BY"
+}
+
+@test "swap two chunks in a reply payload" {
+	both_modes swap rep 5500 5 'reply seqno 5: out of order: 5 bytes at offset 500 swapped with the next 5'
+}
+
+@test "insert garbage in a request payload" {
+	both_modes insert req 5500 5 "request seqno 5: corrupt payload at offset 500: expected 0x60, got 0xa5 \\(foreign bytes inserted\\)$BY"
+}
+
+@test "insert garbage in a reply payload" {
+	both_modes insert rep 5500 5 'reply seqno 5: corrupt payload at offset 500: expected 0x60, got 0xa5 \(foreign bytes inserted\)'
+}
+
+@test "damage in a request header: misframed, caught at the header" {
+	both_modes drop req 1000 5 "request seqno 1: bad header: seqno: expected 1, got [0-9]+$BY"
+}
+
+@test "damage in a reply header: misframed, caught at the header" {
+	both_modes flip rep 1000 1 'reply seqno 1: bad header: reply seqno: expected 1, got 0'
+}
+
+@test "a whole request lost: -s, the replier sees the seqno skip" {
+	fault_case drop req -s 5000 1000 "request seqno 6: lost: seqno: expected 5, got 6$BY"
+}
+
+@test "a whole request lost: -S waits for its reply until the watchdog" {
+	fault_case drop req -S 5000 1000 'stalled: no progress for 3 s, waiting for reply seqno 5'
+}
+
+@test "a whole reply repeated: counted, the flow goes on" {
+	both_modes dup rep 5000 1000 'reply seqno 5: duplicated: seqno: expected 6, got 5'
+	grep -q '^Received 200 replies$' <<<"$output"
+	grep -q '^Errors: 1 (duplicated 1)$' <<<"$output"
+}
+
+@test "truncate the request stream" {
+	fault_case truncate req -S 5500 1 'reply seqno 5: short stream: the peer closed while we were sending'
+	stop_pid "$PROXY_PID"
+	fault_case truncate req -s 5500 1 'reply seqno [0-9]+: short stream: the peer closed (while we were sending|with replies missing \(got [0-5] of 200\))'
+}
+
+@test "truncate the reply stream" {
+	both_modes truncate rep 5500 1 'reply seqno 5: short stream: it ended inside the message \(have 500 of 1000 bytes\)'
+}
+
+@test "reset in either direction" {
+	re='(reply|request) seqno [0-9]+: reset: (recv|send): (Connection reset by peer|Broken pipe)'
+	both_modes reset req 5500 1 "$re"
+	stop_pid "$PROXY_PID"
+	both_modes reset rep 5500 1 "$re"
+}
+
+@test "stall the request stream: the watchdog ends the run" {
+	both_modes stall req 5500 1 'stalled: no progress for 3 s, waiting for reply seqno [0-5]'
+}
+
+@test "stall the reply stream inside a message" {
+	both_modes stall rep 5500 1 'stalled: no progress for 3 s, waiting for reply seqno 5 \(have 500 of 1000 bytes\)'
+}
+
+@test "later errors are counted, not printed: one line per flow" {
+	start_proxy dup -D rep -O 5000 -n 1000
+	run --separate-stderr "$SEQTEST" -s -o count=200,ssize=1000,rsize=1000,threads=3 "127.0.0.1:$PROXY_PORT"
+	[ "$status" -eq 1 ]
+	[ "$(grep -c '^seqtest: flow' <<<"$stderr")" -eq 3 ]
+	grep -q '^Errors: 3 (duplicated 3)$' <<<"$output"
+	grep -q '^Flows: 3, failed 3$' <<<"$output"
+}
+
+@test "clean relay, random re-framing and delays: 10^6 messages, zero errors" {
+	start_proxy clean
+	run "$SEQTEST" -s -o threads=8,count=125000,ssize_min=40,ssize_max=200,rsize_min=40,rsize_max=200,sdelay_max=2000,rdelay_max=2000,rinterval=3 "127.0.0.1:$PROXY_PORT"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Sent: 1000000 messages"* ]]
+	[[ $output == *"Received 333336 replies"* ]]
+	[[ $output == *"Errors: 0"* ]]
+}
