@@ -400,7 +400,8 @@ opt_split_address(const char *arg, char *local, char *host, char *port,
 	len = (size_t)(colon - remote);
 	memcpy(host, remote, len);
 	host[len] = '\0';
-	strcpy(port, colon + 1);
+	/* Fits: remote, and so its tail, was checked shorter than size. */
+	memcpy(port, colon + 1, strlen(colon + 1) + 1);
 	if (strip_brackets(host) == -1 || strip_brackets(local) == -1) {
 		snprintf(err, OPT_ERRLEN, "address '%.100s': unbalanced brackets",
 		    arg);

@@ -26,9 +26,9 @@ rng_range(uint64_t *state, uint64_t lo, uint64_t hi)
 
 	if (hi <= lo)
 		return lo;
+	if (lo == 0 && hi == UINT64_MAX)
+		return rng_next(state);	/* the span would not fit */
 	span = hi - lo + 1;
-	if (span == 0)
-		return rng_next(state);
 	return lo + rng_next(state) % span;
 }
 

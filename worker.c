@@ -24,9 +24,9 @@
 #define MSG_NOSIGNAL	0	/* the worker ignores SIGPIPE anyway */
 #endif
 
-#define RBUF_SIZE	(256 * 1024)	/* holds several whole messages */
-#define SBUF_SIZE	(128 * 1024)
-#define BATCH_BYTES	(64 * 1024)	/* back-to-back messages per send */
+#define RBUF_SIZE	((size_t)256 * 1024)	/* holds several whole messages */
+#define SBUF_SIZE	((size_t)128 * 1024)
+#define BATCH_BYTES	((size_t)64 * 1024)	/* back-to-back messages per send */
 #define BATCH_MSGS	64
 #define DUMP_SIZE	8192
 #define SPIN_LIMIT	1000000		/* ns: longer delays sleep */
@@ -191,14 +191,22 @@ report(struct worker *w, enum err_kind kind, uint64_t seqno, const char *what,
 	flow_error(w, &e, fatal);
 }
 
-/* A failed system call: resets are their own kind. */
+/*
+ * A failed system call.  A reset is its own kind; EPIPE means the peer
+ * closed while we were sending: the stream was cut short.
+ */
 static void
 report_errno(struct worker *w, const char *call, int err, enum direction dir)
 {
 	struct flow_error e;
+	enum err_kind	  kind = ERR_IO;
 
-	e = make_error(w, (err == ECONNRESET || err == EPIPE) ? ERR_RESET :
-	    ERR_IO, dir == DIR_REQ ? w->nsent : w->f->shm->wait.seqno, call);
+	if (err == ECONNRESET)
+		kind = ERR_RESET;
+	else if (err == EPIPE)
+		kind = ERR_SHORT;
+	e = make_error(w, kind, dir == DIR_REQ ? w->nsent :
+	    w->f->shm->wait.seqno, call);
 	e.dir = dir;
 	e.sys_errno = err;
 	flow_error(w, &e, 1);
