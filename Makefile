@@ -95,13 +95,21 @@ $(PROG)-s390x: $(SRCS) $(HDRS)
 
 cross: $(PROG)-arm $(PROG)-s390x
 
+# Warning-free at -Wpedantic -Werror with both compilers (objects unkept).
+strict:
+	for cc in gcc clang; do \
+		$$cc $(XDEFS) -Wpedantic -Werror -O2 -o $(PROG)-strict \
+		    $(SRCS) -lm || exit 1; \
+		echo "$$cc: no warnings"; \
+	done; rm -f $(PROG)-strict
+
 # libFuzzer over the header decoder and the option parser (needs clang
 # and, on Debian, libclang-rt-14-dev); FUZZ_SECONDS each, default 60.
 fuzz:
 	fuzz/run
 
 # Everything CI runs that needs no root-only setup beyond packages.
-check: all $(TEST_TOOLS) static cross
+check: all $(TEST_TOOLS) strict static cross
 	bats tests
 	$(MAKE) test-asan
 	SEQTEST=$(CURDIR)/$(PROG)-static bats tests
@@ -122,5 +130,5 @@ clean:
 	    $(PROG)-arm $(PROG)-s390x
 	rm -rf fuzz/proto_fuzz fuzz/options_fuzz fuzz/corpus-work
 
-.PHONY: all demo test test-asan static cross fuzz check install uninstall \
-	clean
+.PHONY: all demo test test-asan strict static cross fuzz check install \
+	uninstall clean

@@ -350,6 +350,11 @@ opt_finish(struct config *cfg, char *err)
 	for (i = 0; i < 4; i++)
 		if (finish_range(cfg, ranges[i], i, err) == -1)
 			return -1;
+	if (cfg->mode == MODE_REPLY && cfg->dump != NULL) {
+		snprintf(err, OPT_ERRLEN, "option dump: only senders (-s, -S) "
+		    "record replies");
+		return -1;
+	}
 	if (cfg->duration > 0 && !(cfg->set & OPT_SET_COUNT))
 		cfg->count = 0;
 	if (cfg->count == 0 && cfg->duration == 0 && cfg->mode != MODE_REPLY) {
@@ -497,6 +502,11 @@ resolve_one(struct config *cfg, const char *arg, char *err)
 
 	if (opt_split_address(arg, local, host, port, sizeof(host), err) == -1)
 		return -1;
+	if (*local != '\0' && cfg->mode == MODE_REPLY) {
+		snprintf(err, OPT_ERRLEN, "address '%.100s': LOCAL, is for "
+		    "senders; the replier listens on HOST:PORT", arg);
+		return -1;
+	}
 	if (parse_u64("port", port, cfg->mode == MODE_REPLY ? 0 : 1, 65535,
 	    &pnum, err) == -1) {
 		snprintf(err, OPT_ERRLEN, "address '%.100s': bad port '%.20s'", arg,

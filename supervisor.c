@@ -505,10 +505,17 @@ fail_call(struct sup *s, struct sup_flow *sf, enum err_kind kind,
 	e.sys_errno = err;
 	snprintf(e.what, sizeof(e.what), "%s", call);
 	flow_fail(s, sf, &e);
-	if (err == EAGAIN || err == EMFILE || err == ENFILE)
-		fprintf(stderr, "seqtest: %s: a system limit was reached: raise "
-		    "it (ulimit -u for processes, ulimit -n for descriptors) "
-		    "or run fewer flows\n", call);
+	if (err == EAGAIN && strcmp(call, "fork") == 0)
+		fprintf(stderr, "seqtest: fork: the process limit was reached "
+		    "(RLIMIT_NPROC): raise it with ulimit -u, or run fewer "
+		    "flows\n");
+	else if (err == EMFILE)
+		fprintf(stderr, "seqtest: %s: the descriptor limit was reached "
+		    "(RLIMIT_NOFILE): raise it with ulimit -n, or run fewer "
+		    "flows\n", call);
+	else if (err == ENFILE)
+		fprintf(stderr, "seqtest: %s: the system's file table is full "
+		    "(fs.file-max)\n", call);
 }
 
 static void
@@ -1095,6 +1102,7 @@ start_flows(struct sup *s)
 	for (i = 0; i < s->nslots && !got_stop; i++)
 		if (start_flow(s, i) == -1) {
 			/* A system limit: starting more would fail the same. */
+			s->tot.flows += s->nslots - i - 1;
 			s->tot.failed += s->nslots - i - 1;
 			if (i + 1 < s->nslots)
 				fprintf(stderr, "seqtest: %zu flows not started\n",

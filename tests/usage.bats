@@ -85,3 +85,8 @@ bad() {
 	[ "$status" -eq 2 ]
 	[[ $stderr == "seqtest: dump file /nonexistent/dir/f: No such file or directory" ]]
 }
+
+@test "replier: dump= and a LOCAL, prefix are sender options" {
+	bad "option dump: only senders (-s, -S) record replies" -r -o dump=/tmp/x 127.0.0.1:0
+	bad "address '127.0.0.2,127.0.0.1:0': LOCAL, is for senders" -r 127.0.0.2,127.0.0.1:0
+}
