@@ -107,3 +107,28 @@ kill_and_check() {
 	wait "$SENDER_PID" || rc=$?
 	[ "$rc" -eq 1 ]
 }
+
+@test "connect timeout: a listener that never answers the handshake" {
+	# A backlog of one that is never accepted: once full, SYNs are dropped
+	# and connect() waits; the flow must fail after timeout= seconds.
+	python3 -c '
+import socket, sys, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
+print(l.getsockname()[1], flush=True)
+held = []
+for i in range(4):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(l.getsockname())
+    except BlockingIOError: pass
+    held.append(c)
+time.sleep(30)' >"$BATS_TEST_TMPDIR/port" &
+	STARTED_PIDS+=($!)
+	wait_for_line "$BATS_TEST_TMPDIR/port" '^[0-9]+$'
+	sleep 0.5
+	p=$(cat "$BATS_TEST_TMPDIR/port")
+	start=$SECONDS
+	run --separate-stderr "$SEQTEST" -S -o count=1,timeout=2 "127.0.0.1:$p"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"flow 0 (127.0.0.1 port $p): connect failed: connect: Connection timed out"* ]]
+	(( SECONDS - start < 20 ))
+}
