@@ -15,6 +15,150 @@ static const char *const err_keys[ERR_KINDS] = {
 	"short", "stalled", "reset", "io", "connect", "crashed"
 };
 
+static const char *
+dir_name(uint32_t dir)
+{
+	return dir == DIR_REQ ? "request" : "reply";
+}
+
+/* Damage inside a payload: where, and how many bytes moved. */
+static int
+format_damage(char *buf, size_t len, const struct flow_error *e,
+    const char *msg)
+{
+	const char *kind = worker_err_name((enum err_kind)e->kind);
+
+	switch (e->kind) {
+	case ERR_LOST:
+		return snprintf(buf, len, "%s seqno %llu: %s: %u bytes missing "
+		    "at offset %u", msg, (unsigned long long)e->seqno, kind,
+		    e->nbytes, e->offset);
+	case ERR_DUP:
+		return snprintf(buf, len, "%s seqno %llu: %s: %u bytes "
+		    "repeated at offset %u", msg, (unsigned long long)e->seqno,
+		    kind, e->nbytes, e->offset);
+	case ERR_ORDER:
+		return snprintf(buf, len, "%s seqno %llu: %s: %u bytes at "
+		    "offset %u swapped with the next %u", msg,
+		    (unsigned long long)e->seqno, kind, e->nbytes, e->offset,
+		    e->nbytes);
+	default:
+		return snprintf(buf, len, "%s seqno %llu: %s at offset %u: "
+		    "expected 0x%02llx, got 0x%02llx%s", msg,
+		    (unsigned long long)e->seqno, kind, e->offset,
+		    (unsigned long long)e->expected,
+		    (unsigned long long)e->got, e->nbytes ? " (foreign bytes "
+		    "inserted)" : "");
+	}
+}
+
+static int
+format_crash(char *buf, size_t len, const struct flow_error *e)
+{
+	if (e->sys_errno)
+		return snprintf(buf, len, "crashed: %s pid %llu killed by "
+		    "signal %llu (%s)", e->what,
+		    (unsigned long long)e->expected,
+		    (unsigned long long)e->got, strsignal((int)e->got));
+	return snprintf(buf, len, "crashed: %s pid %llu exited with status "
+	    "%llu and no result", e->what, (unsigned long long)e->expected,
+	    (unsigned long long)e->got);
+}
+
+static int
+format_stall(char *buf, size_t len, const struct flow_error *e)
+{
+	int	 n;
+
+	n = snprintf(buf, len, "stalled: no progress for %u s, waiting for "
+	    "%s seqno %llu", e->offset, dir_name(e->dir),
+	    (unsigned long long)e->seqno);
+	if (e->expected != 0 && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " (have %llu of %llu "
+		    "bytes)", (unsigned long long)e->got,
+		    (unsigned long long)e->expected);
+	return n;
+}
+
+/* The stream ended before all was exchanged: where, and what was missing. */
+static int
+format_short(char *buf, size_t len, const struct flow_error *e,
+    const char *msg)
+{
+	unsigned long long seq = e->seqno, exp = e->expected, got = e->got;
+
+	if (strcmp(e->what, "mid-message") == 0)
+		return snprintf(buf, len, "%s seqno %llu: short stream: it "
+		    "ended inside the message (have %llu of %llu bytes)", msg,
+		    seq, got, exp);
+	if (strcmp(e->what, "replies missing") == 0)
+		return snprintf(buf, len, "%s seqno %llu: short stream: the "
+		    "peer closed with replies missing (got %llu of %llu)", msg,
+		    seq, got, exp);
+	return snprintf(buf, len, "%s seqno %llu: short stream: the peer "
+	    "closed while we were sending", msg, seq);
+}
+
+/* A failed system call, with the message it was moving. */
+static int
+format_errno(char *buf, size_t len, const struct flow_error *e,
+    const char *msg)
+{
+	const char *kind = worker_err_name((enum err_kind)e->kind);
+
+	if (e->kind == ERR_CONNECT)
+		return snprintf(buf, len, "%s: %s: %s", kind, e->what,
+		    strerror(e->sys_errno));
+	return snprintf(buf, len, "%s seqno %llu: %s: %s: %s", msg,
+	    (unsigned long long)e->seqno, kind, e->what,
+	    strerror(e->sys_errno));
+}
+
+static int
+is_payload(const struct flow_error *e)
+{
+	static const char *const names[] = {
+		"payload", "missing", "repeated", "swapped", "inserted"
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(e->what, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The words after "flow N (peer)": what went wrong, exactly, and, when
+ * the replier found it in our requests, that it did.
+ */
+void
+report_format_error(char *buf, size_t len, const struct flow_error *e)
+{
+	const char	*kind = worker_err_name((enum err_kind)e->kind);
+	const char	*msg = dir_name(e->dir);
+	int		 n;
+
+	if (e->kind == ERR_CRASH)
+		n = format_crash(buf, len, e);
+	else if (e->kind == ERR_STALL)
+		n = format_stall(buf, len, e);
+	else if (e->sys_errno != 0 || e->kind == ERR_IO ||
+	    e->kind == ERR_RESET || e->kind == ERR_CONNECT)
+		n = format_errno(buf, len, e, msg);
+	else if (e->kind == ERR_SHORT)
+		n = format_short(buf, len, e, msg);
+	else if (is_payload(e))
+		n = format_damage(buf, len, e, msg);
+	else
+		n = snprintf(buf, len, "%s seqno %llu: %s: %s: expected %llu, "
+		    "got %llu", msg, (unsigned long long)e->seqno, kind,
+		    e->what, (unsigned long long)e->expected,
+		    (unsigned long long)e->got);
+	if (e->by_peer && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " (seen by the replier)");
+}
+
 void
 report_addresses(const struct config *cfg)
 {
@@ -190,7 +334,7 @@ json_flow(const struct sup_flow *sf, const char *sep)
 		return;
 	}
 	json_str(err_keys[sf->first.kind < ERR_KINDS ? sf->first.kind : 0]);
-	sup_format_error(detail, sizeof(detail), &sf->first);
+	report_format_error(detail, sizeof(detail), &sf->first);
 	printf(", \"first_error\": ");
 	json_str(detail);
 	printf("}");

@@ -64,9 +64,9 @@ struct sup_snapshot {
 };
 
 int	 sup_run(const struct config *);
-void	 sup_format_error(char *, size_t, const struct flow_error *);
 
 /* report.c */
+void	 report_format_error(char *, size_t, const struct flow_error *);
 void	 report_addresses(const struct config *);
 void	 report_text(const struct config *, const struct sup_totals *);
 void	 report_interval(const struct config *, uint64_t,
