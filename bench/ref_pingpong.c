@@ -91,13 +91,6 @@ parse_options(int argc, char *argv[], struct options *opt)
 		opt->count = 200000;
 }
 
-static void
-close_or_die(int fd)
-{
-	if (close(fd) == -1)
-		die("close");
-}
-
 /* Read one M-byte message and write it back; die on error or EOF. */
 static void
 exchange(int s, unsigned char *buf, size_t size)

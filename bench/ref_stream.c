@@ -84,13 +84,6 @@ parse_options(int argc, char *argv[], struct options *opt)
 		opt->seconds = 5;
 }
 
-static void
-close_or_die(int fd)
-{
-	if (close(fd) == -1)
-		die("close");
-}
-
 /* Child: read and discard until EOF, then send back the byte count. */
 static void
 run_sink(int listener, const struct options *opt)

@@ -185,3 +185,10 @@ now_ns(void)
 		die("clock_gettime");
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
+
+void
+close_or_die(int fd)
+{
+	if (close(fd) == -1)
+		die("close");
+}

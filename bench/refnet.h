@@ -23,4 +23,6 @@ int		 accept_peer(int, int);
 int		 connect_loopback(uint16_t, int);
 uint64_t	 now_ns(void);
 
+void	close_or_die(int);
+
 #endif

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../rng.h"
+
 #define READ_MAX	16384		/* largest read in fault modes */
 #define CLEAN_READ_MAX	4096		/* largest random read in clean mode */
 #define CLEAN_WRITE_MAX	4096		/* largest random write in clean mode */
@@ -146,31 +148,10 @@ die(int status, const char *fmt, ...)
 	exit(status);
 }
 
-/* splitmix64, as in rng.h, copied so this file stands alone. */
-static uint64_t
-rng_next(uint64_t *state)
-{
-	uint64_t z;
-
-	z = (*state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static uint64_t
 min_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
-}
-
-/* A value in [lo, hi], both included. */
-static uint64_t
-rng_range(uint64_t *state, uint64_t lo, uint64_t hi)
-{
-	if (hi <= lo)
-		return lo;
-	return lo + rng_next(state) % (hi - lo + 1);
 }
 
 /* Parses a decimal in [min, max] or exits with status 2 naming `what`. */
