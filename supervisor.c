@@ -806,7 +806,7 @@ static void
 take_snapshot(const struct sup *s, struct sup_snapshot *sn, uint64_t now)
 {
 	const struct flow_shm	*shm;
-	size_t			 i, k;
+	size_t			 i;
 
 	sn->ns = now;
 	sn->sent_msgs = s->tot.sent_msgs;
@@ -825,9 +825,9 @@ take_snapshot(const struct sup *s, struct sup_snapshot *sn, uint64_t now)
 		sn->recv_msgs += shm->recv_msgs;
 		sn->recv_bytes += shm->recv_bytes;
 		sn->replies += shm->replies;
-		for (k = 0; k < ERR_KINDS; k++)
-			sn->errors += s->flows[i].errors[k];
-		sn->errors += shm->errors;
+		/* Workers count theirs live; the supervisor's own kinds here. */
+		sn->errors += shm->errors + shm->send_errors +
+		    s->flows[i].errors[ERR_STALL] + s->flows[i].errors[ERR_CRASH];
 		if (s->hists != NULL)
 			hist_merge(sn->lat, &s->hists[i]);
 	}

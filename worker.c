@@ -47,6 +47,7 @@ struct worker {
 	uint64_t		 reply_seq;	/* replier: next reply seqno */
 	uint64_t		 start_ns;	/* this worker's first send */
 	uint64_t		 end_ns;	/* duration's end, 0 = none */
+	uint64_t		 nerrors;	/* this process's errors */
 	int			 fatal;		/* the stream can't be trusted */
 	int			 eof;
 	int			 head_checked;	/* header at rbuf[0] checked */
@@ -149,12 +150,17 @@ send_record(struct worker *w, enum rec_type type)
 static void
 flow_error(struct worker *w, const struct flow_error *e, int fatal)
 {
-	w->res.errors[e->kind]++;
-	w->f->shm->errors++;
-	if (w->f->shm->errors == 1) {
+	/* Each side counts in its own half of the slot: no shared writes. */
+	if (w->role == ROLE_SENDER)
+		w->f->shm->send_errors++;
+	else
+		w->f->shm->errors++;
+	if (w->nerrors++ == 0) {
+		/* Both processes of a flow may send one; the first read wins. */
 		w->res.first = *e;
 		send_record(w, REC_ERROR);
 	}
+	w->res.errors[e->kind]++;
 	if (fatal && !w->fatal) {
 		w->fatal = 1;
 		w->res.ended = (uint16_t)(e->kind + 1);

@@ -90,7 +90,8 @@ struct flow_shm {
 	volatile uint64_t	sent_bytes;
 	volatile uint64_t	asked;		/* replies asked so far = ring head */
 	volatile uint32_t	send_done;
-	char			pad1[CACHELINE - 28];
+	volatile uint32_t	send_errors;
+	char			pad1[CACHELINE - 32];
 	/* written by the receiving side */
 	volatile uint64_t	recv_msgs;
 	volatile uint64_t	recv_bytes;
