@@ -325,7 +325,7 @@ json_flow(const struct sup_flow *sf, const char *sep)
 	json_u64("sent_bytes", shm->sent_bytes, ", ");
 	json_u64("recv_msgs", shm->recv_msgs, ", ");
 	json_u64("recv_bytes", shm->recv_bytes, ", ");
-	json_u64("replies", shm->replies, ", \"errors\": ");
+	json_u64("replies", shm->recv_msgs, ", \"errors\": ");
 	json_errors(sf->errors);
 	printf(", \"ended\": ");
 	if (!sf->has_first) {

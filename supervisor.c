@@ -27,6 +27,12 @@
 #define KILL_GRACE_NS	2000000000u	/* SIGTERM, then SIGKILL after this */
 #define TICK_MS		100		/* the loop's longest sleep */
 
+/* Compile-time checks, C99 style: a record must fit POSIX's smallest
+ * PIPE_BUF to be written atomically; each half of a slot, a cache line. */
+typedef char result_fits_pipe_buf[sizeof(struct result) <= 512 ? 1 : -1];
+typedef char slot_is_two_lines[sizeof(struct flow_shm) == 2 * CACHELINE ?
+    1 : -1];
+
 static volatile sig_atomic_t got_chld;
 static volatile sig_atomic_t got_stop;
 
@@ -479,23 +485,51 @@ child_lost(struct sup *s, struct sup_flow *sf, int idx, pid_t pid, int st)
 	stop_flow(sf, worker_now());
 }
 
+/*
+ * A flow's final counts: from its workers' result records, which are
+ * the word of each worker; from the live slot for one that died first.
+ */
+static void
+final_counts(const struct sup_flow *sf, struct result *c)
+{
+	const struct flow_shm	*shm = sf->shm;
+	const struct result	*r = &sf->res[0];
+
+	c->sent_msgs = shm->sent_msgs;
+	c->sent_bytes = shm->sent_bytes;
+	c->recv_msgs = shm->recv_msgs;
+	c->recv_bytes = shm->recv_bytes;
+	if (sf->got_done[0] && r->role != ROLE_RECEIVER) {
+		c->sent_msgs = r->sent_msgs;
+		c->sent_bytes = r->sent_bytes;
+	}
+	if (sf->got_done[1])
+		r = &sf->res[1];
+	if ((sf->got_done[0] && r->role != ROLE_SENDER) || sf->got_done[1]) {
+		c->recv_msgs = r->recv_msgs;
+		c->recv_bytes = r->recv_bytes;
+	}
+}
+
 /* Adds an ended flow to the totals and frees its slot. */
 static void
 finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
 {
 	struct sup_totals	*t = &s->tot;
-	const struct flow_shm	*shm = sf->shm;
+	struct result		 c;
 	size_t			 k;
 
 	if (sf->result_fd != -1)
 		(void)close(sf->result_fd);
 	sf->result_fd = -1;
+	final_counts(sf, &c);
 	t->flows++;
-	t->sent_msgs += shm->sent_msgs;
-	t->sent_bytes += shm->sent_bytes;
-	t->recv_msgs += shm->recv_msgs;
-	t->recv_bytes += shm->recv_bytes;
-	t->replies += shm->replies;
+	t->sent_msgs += c.sent_msgs;
+	t->sent_bytes += c.sent_bytes;
+	t->recv_msgs += c.recv_msgs;
+	t->recv_bytes += c.recv_bytes;
+	/* Replies received by a sender; sent, by a replier. */
+	t->replies += s->cfg->mode != MODE_REPLY ? c.recv_msgs : c.sent_msgs;
 	for (k = 0; k < ERR_KINDS; k++) {
 		t->errors[k] += sf->errors[k];
 		t->nerrors += sf->errors[k];
@@ -509,8 +543,8 @@ finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
 	if (s->cfg->debug && s->cfg->mode == MODE_REPLY)
 		fprintf(stderr, "seqtest: connection %u from %s closed: %llu "
 		    "messages, %llu replies\n", sf->id, sf->peer,
-		    (unsigned long long)shm->recv_msgs,
-		    (unsigned long long)shm->sent_msgs);
+		    (unsigned long long)c.recv_msgs,
+		    (unsigned long long)c.sent_msgs);
 	sf->in_use = 0;
 }
 
@@ -824,7 +858,8 @@ take_snapshot(const struct sup *s, struct sup_snapshot *sn, uint64_t now)
 		sn->sent_bytes += shm->sent_bytes;
 		sn->recv_msgs += shm->recv_msgs;
 		sn->recv_bytes += shm->recv_bytes;
-		sn->replies += shm->replies;
+		sn->replies += s->cfg->mode != MODE_REPLY ? shm->recv_msgs :
+		    shm->sent_msgs;
 		/* Workers count theirs live; the supervisor's own kinds here. */
 		sn->errors += shm->errors + shm->send_errors +
 		    s->flows[i].errors[ERR_STALL] + s->flows[i].errors[ERR_CRASH];
