@@ -112,3 +112,21 @@ hostile_case() {
 	stop_replier
 	grep -q '^Connections: 20, failed 0$' "$REPLIER_OUT"
 }
+
+@test "verify=0 serves a peer whose payload has no pattern (the original's)" {
+	start_replier -o verify=0
+	run "$HOSTILE" 127.0.0.1 "$PORT" unpatterned 50
+	[ "$status" -eq 0 ]
+	[ "$output" = "received 2000 bytes" ]	# 50 replies of 40
+	stop_replier
+	[ "$REPLIER_RC" -eq 0 ]
+	grep -q '^Errors: 0$' "$REPLIER_OUT"
+}
+
+@test "verify=1 (the default) reports that payload as corrupt" {
+	start_replier
+	run "$HOSTILE" 127.0.0.1 "$PORT" unpatterned 50
+	[ "$status" -eq 0 ]
+	[ "$output" = "received 76 bytes" ]	# the replier's error report
+	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0 from .*: request seqno 0: corrupt payload at offset 40: expected 0x[0-9a-f]{2}, got 0x00$'
+}

@@ -5,6 +5,8 @@
  *
  * usage: hostile host port mode [n]
  * modes: garbage ssz_small ssz_big rsz_big rdly_big partial idle many
+ *        unpatterned (n good headers with zeroed payload, as the
+ *        original seqtest sends; prints how many bytes came back)
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -94,6 +96,35 @@ send_bad_header(int fd, const char *mode)
 	send_all(fd, msg, sizeof(msg));
 }
 
+/*
+ * Sends n messages with honest headers and an all-zero payload, each
+ * asking for a 40-byte reply; counts the bytes that come back.
+ */
+static void
+unpatterned(int fd, int n)
+{
+	unsigned char	 msg[200], buf[4096];
+	struct msg_hdr	 h;
+	size_t		 got = 0;
+	ssize_t		 r;
+	int		 i;
+
+	memset(msg, 0, sizeof(msg));
+	memset(&h, 0, sizeof(h));
+	h.ssz = sizeof(msg);
+	h.rsz = PROTO_HDR_LEN;
+	for (i = 0; i < n; i++) {
+		h.seqno = (uint64_t)i;
+		proto_encode(msg, &h);
+		send_all(fd, msg, sizeof(msg));
+	}
+	(void)shutdown(fd, SHUT_WR);
+	while ((r = read(fd, buf, sizeof(buf))) > 0 ||
+	    (r == -1 && errno == EINTR))
+		got += r > 0 ? (size_t)r : 0;
+	printf("received %zu bytes\n", got);
+}
+
 /* Opens n connections, holds them a moment, then closes them all. */
 static void
 many(const char *host, int port, int n)
@@ -131,6 +162,10 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	fd = dial(argv[1], atoi(argv[2]));
+	if (strcmp(mode, "unpatterned") == 0) {
+		unpatterned(fd, n);
+		return 0;
+	}
 	if (strcmp(mode, "garbage") == 0) {
 		memset(junk, 0xa5, sizeof(junk));
 		send_all(fd, junk, sizeof(junk));
