@@ -485,6 +485,24 @@ seqno_error(uint64_t got, uint64_t expected)
 	return got + 1 == expected ? ERR_DUP : ERR_ORDER;
 }
 
+/*
+ * A seqno ahead of the expected one: lost, unless the message after this
+ * one, when it is already in hand, is one of those skipped: then the two
+ * came out of order.  size is this message's size, avail the bytes held.
+ */
+static enum err_kind
+ahead_kind(const unsigned char *msg, size_t avail, size_t size,
+    uint64_t expected, uint64_t got)
+{
+	struct msg_hdr	 next;
+
+	if (avail < size + PROTO_HDR_LEN)
+		return ERR_LOST;
+	proto_decode(msg + size, &next);
+	return next.seqno >= expected && next.seqno < got ? ERR_ORDER :
+	    ERR_LOST;
+}
+
 /* Damage to a payload, told as the kind of error it shows. */
 static enum err_kind
 damage_kind(enum proto_damage d)
@@ -584,7 +602,8 @@ enum head_verdict {
  * the flow goes on; anything else in seqno or rsz ends it.
  */
 static enum head_verdict
-check_reply_head(struct worker *w, const struct msg_hdr *h)
+check_reply_head(struct worker *w, const struct msg_hdr *h,
+    const unsigned char *msg, size_t avail)
 {
 	static const struct proto_limits any = {
 		PROTO_MSG_MAX, PROTO_MSG_MAX, UINT32_MAX
@@ -608,6 +627,8 @@ check_reply_head(struct worker *w, const struct msg_hdr *h)
 			    1);
 			return HEAD_STOP;
 		}
+		if (kind == ERR_LOST)
+			kind = ahead_kind(msg, avail, h->rsz, idx, h->seqno);
 		report(w, kind, h->seqno, "seqno", idx, h->seqno, 0);
 		if (h->seqno < idx)
 			return HEAD_SKIP;
@@ -711,7 +732,8 @@ take_replies(struct worker *w, uint64_t now)
 			break;
 		}
 		if (!(pos == 0 && w->head_checked))
-			w->head = check_reply_head(w, &h);
+			w->head = check_reply_head(w, &h, w->rbuf + pos,
+			    w->rhave - pos);
 		if (w->head == HEAD_STOP)
 			break;
 		if (w->rhave - pos < h.rsz) {
@@ -876,13 +898,16 @@ field_of(enum proto_verdict v, const struct msg_hdr *h)
  */
 static int
 check_request_head(struct worker *w, const struct msg_hdr *h,
-    const struct proto_limits *lim)
+    const unsigned char *msg, size_t avail, const struct proto_limits *lim)
 {
 	enum proto_verdict v;
 	enum err_kind	 kind;
 
 	if (h->seqno != w->expect) {
 		kind = seqno_error(h->seqno, w->expect);
+		if (kind == ERR_LOST)
+			kind = ahead_kind(msg, avail, h->ssz, w->expect,
+			    h->seqno);
 		report(w, kind, kind == ERR_HEADER ? w->expect : h->seqno,
 		    "seqno", w->expect, h->seqno, 1);
 		return -1;
@@ -905,7 +930,8 @@ take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
 		if (!(pos == 0 && w->head_checked) &&
-		    check_request_head(w, &h, lim) == -1)
+		    check_request_head(w, &h, w->rbuf + pos, w->rhave - pos,
+		    lim) == -1)
 			break;
 		if (w->rhave - pos < h.ssz) {
 			w->head_checked = 1;

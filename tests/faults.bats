@@ -94,6 +94,18 @@ BY=' \(seen by the replier\)'
 	grep -q '^Errors: 1 (duplicated 1)$' <<<"$output"
 }
 
+# The next message is usually in hand already, and then the pair is told
+# as out of order; if it is not yet, the first is told as lost.
+@test "two whole requests swapped (-s)" {
+	fault_case swap req -s 5000 1000 "request seqno 6: (out of order|lost): seqno: expected 5, got 6$BY"
+}
+
+@test "two whole replies swapped (-s): counted, the flow goes on" {
+	fault_case swap rep -s 5000 1000 'reply seqno 6: (out of order|lost): seqno: expected 5, got 6'
+	grep -qE '^Errors: 2 \((lost 1, )?out of order [12]\)$' <<<"$output"
+	grep -q '^Received 199 replies$' <<<"$output"
+}
+
 @test "truncate the request stream" {
 	fault_case truncate req -S 5500 1 'reply seqno 5: short stream: the peer closed while we were sending'
 	stop_pid "$PROXY_PID"
