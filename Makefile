@@ -73,11 +73,11 @@ ARM_CC ?=	arm-linux-gnueabihf-gcc
 S390X_CC ?=	s390x-linux-gnu-gcc
 XDEFS =		$(STD) $(WARN) -DSEQTEST_VERSION=\"$(VERSION)\"
 STATIC_MAX =	102400
-STATIC_CFLAGS =	-Os -ffunction-sections -fdata-sections \
+STATIC_CFLAGS =	-Os -fno-pie -ffunction-sections -fdata-sections \
 		-fno-asynchronous-unwind-tables
 # musl applies no RELRO to a static binary: -z norelro only drops padding.
-STATIC_LDFLAGS = -static -s -Wl,--gc-sections -Wl,-z,noseparate-code \
-		-Wl,-z,norelro
+STATIC_LDFLAGS = -static -no-pie -s -Wl,--gc-sections \
+		-Wl,-z,noseparate-code -Wl,-z,norelro
 
 $(PROG)-static: $(SRCS) $(HDRS)
 	$(MUSL_CC) $(XDEFS) $(STATIC_CFLAGS) $(STATIC_LDFLAGS) -o $@ $(SRCS) -lm
