@@ -137,6 +137,31 @@ check_payload(const uint8_t *msg, size_t len, uint64_t seqno)
 		REQUIRE(bad == off);
 }
 
+/*
+ * proto_check_from and proto_diagnose agree with the whole check: the
+ * first bad byte is the same from any starting point before it, and the
+ * diagnosis names it, with a count only for the shifting kinds.
+ */
+static void
+check_diagnosis(const uint8_t *msg, size_t len, uint64_t seqno)
+{
+	struct proto_diag d;
+	size_t		 bad = proto_check_payload(msg, len, seqno);
+	size_t		 from = len > 0 ? msg[len - 1] % (len + 1) : 0;
+
+	if (bad == 0 || from <= bad)
+		REQUIRE(proto_check_from(msg, from, len, seqno) == bad);
+	proto_diagnose(msg, len, seqno, &d);
+	REQUIRE((d.damage == DAMAGE_NONE) == (bad == 0));
+	if (bad == 0)
+		return;
+	REQUIRE(d.offset == bad);
+	REQUIRE(d.got == msg[bad]);
+	REQUIRE(d.expected == proto_pattern_byte(seqno, bad));
+	REQUIRE((d.damage == DAMAGE_CHANGED) == (d.nbytes == 0));
+	REQUIRE(d.nbytes <= 256);
+}
+
 /* A filled message passes and its header is left alone. */
 static void
 check_fill(const uint8_t *data, size_t len, uint64_t seqno)
@@ -172,6 +197,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_reply_verdict(&h, &lim);
 	len = size < PROTO_MSG_MAX ? size : PROTO_MSG_MAX;
 	check_payload(data, len, h.seqno);
+	check_diagnosis(data, len, h.seqno);
 	check_fill(data, len, h.seqno);
 	return 0;
 }
