@@ -313,7 +313,7 @@ json_options(const struct config *c)
 }
 
 static void
-json_flow(const struct sup_flow *sf, const char *sep)
+json_flow(const struct sup_flow *sf, const char *sep, int replier)
 {
 	const struct flow_shm *shm = sf->shm;
 	char	 detail[256];
@@ -325,7 +325,9 @@ json_flow(const struct sup_flow *sf, const char *sep)
 	json_u64("sent_bytes", shm->sent_bytes, ", ");
 	json_u64("recv_msgs", shm->recv_msgs, ", ");
 	json_u64("recv_bytes", shm->recv_bytes, ", ");
-	json_u64("replies", shm->recv_msgs, ", \"errors\": ");
+	/* Replies received by a sender; sent, by a replier. */
+	json_u64("replies", replier ? shm->sent_msgs : shm->recv_msgs,
+	    ", \"errors\": ");
 	json_errors(sf->errors);
 	printf(", \"ended\": ");
 	if (!sf->has_first) {
@@ -379,7 +381,7 @@ report_json(const struct config *cfg, const struct sup_totals *t,
 	for (i = 0; cfg->mode != MODE_REPLY && i < nflows; i++) {
 		if (flows[i].peer[0] == '\0')
 			continue;
-		json_flow(&flows[i], sep);
+		json_flow(&flows[i], sep, 0);
 		sep = ", ";
 	}
 	printf("], ");
@@ -435,7 +437,7 @@ report_json_conn(const struct sup_flow *sf)
 	int	 bad = sf->failed || sf->has_first;
 
 	printf("{\"mode\": \"reply\", \"connection\": ");
-	json_flow(sf, "");
+	json_flow(sf, "", 1);
 	printf(", \"exit_status\": %d}\n", bad);
 	fflush(stdout);
 }

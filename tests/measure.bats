@@ -124,6 +124,7 @@ json_get() {
 	while read -r line; do
 		echo "$line" >"$BATS_TEST_TMPDIR/j"
 		[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["connection"]["recv_msgs"]')" = 20 ]
+		[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["connection"]["replies"]')" = 20 ]
 	done <"$BATS_TEST_TMPDIR/lines"
 	tail -n 1 "$REPLIER_OUT" >"$BATS_TEST_TMPDIR/j"
 	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["connections"]')" = 2 ]
