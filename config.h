@@ -10,8 +10,6 @@
 
 #include <stdint.h>
 
-#define SEQTEST_VERSION_STR	SEQTEST_VERSION
-
 enum mode {
 	MODE_NONE = 0,
 	MODE_SEND,		/* -s: a sender and a receiver process per flow */
@@ -72,8 +70,6 @@ struct config {
 #define OPT_SET_RSIZE_MAX	0x02u
 #define OPT_SET_RDELAY_MAX	0x04u
 #define OPT_SET_COUNT		0x08u
-#define OPT_SET_THREADS		0x10u
-#define OPT_SET_DURATION	0x20u
 /* Range i (ssize, rsize, sdelay, rdelay), end 0 (min) or 1 (max). */
 #define OPT_SET_RANGE(i, end)	(0x100u << ((i) * 2 + (end)))
 

@@ -11,7 +11,6 @@
 #define PROTO_HDR_LEN	40	/* header bytes at the start of every message */
 #define PROTO_MSG_MIN	40	/* smallest message: a bare header */
 #define PROTO_MSG_MAX	65535	/* ssz and rsz are u16 on the wire */
-#define PROTO_COMPAT_MAX 8000	/* the original replier rejects larger */
 
 /*
  * All fields little-endian, no padding:

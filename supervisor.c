@@ -306,7 +306,6 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.lat = s->hists ? s->hists + slot : NULL;
 	f.start_ns = s->start_ns;
 	f.seed = flow_seed(s->cfg->seed, sf->id);
-	f.peer = sf->peer;
 	_exit(worker_run(&f, role));
 }
 

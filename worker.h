@@ -134,7 +134,6 @@ struct flow {
 	struct hist		*lat;		/* senders only */
 	uint64_t		 start_ns;	/* the run's start, for dump */
 	uint64_t		 seed;		/* this flow's random stream */
-	const char		*peer;		/* "127.0.0.1 port 9000" */
 };
 
 int	 worker_run(struct flow *, enum role);

@@ -25,6 +25,18 @@ port_of() {
 	sed -n 's/^Listening on .* port \([0-9]*\)$/\1/p' "$1" | head -n 1
 }
 
+# start_listener OUT ERR CMD...: runs CMD in the background, waits for
+# its "Listening on" line; sets LISTENER_PID and LISTENER_PORT.
+start_listener() {
+	local out=$1 err=$2
+	shift 2
+	"$@" >"$out" 2>"$err" &
+	LISTENER_PID=$!
+	STARTED_PIDS+=("$LISTENER_PID")
+	wait_for_line "$err" '^Listening on ' || return 1
+	LISTENER_PORT=$(port_of "$err")
+}
+
 # start_replier [flags...] [-- address...]: sets REPLIER_PID, PORT (of the
 # first listener), REPLIER_ERR and REPLIER_OUT.
 start_replier() {
@@ -36,23 +48,19 @@ start_replier() {
 	done
 	REPLIER_ERR=$BATS_TEST_TMPDIR/replier.err
 	REPLIER_OUT=$BATS_TEST_TMPDIR/replier.out
-	"$SEQTEST" -r "${args[@]}" "${addr[@]}" >"$REPLIER_OUT" \
-	    2>"$REPLIER_ERR" &
-	REPLIER_PID=$!
-	STARTED_PIDS+=("$REPLIER_PID")
-	wait_for_line "$REPLIER_ERR" '^Listening on ' || return 1
-	PORT=$(port_of "$REPLIER_ERR")
+	start_listener "$REPLIER_OUT" "$REPLIER_ERR" \
+	    "$SEQTEST" -r "${args[@]}" "${addr[@]}" || return 1
+	REPLIER_PID=$LISTENER_PID
+	PORT=$LISTENER_PORT
 }
 
 # start_proxy FAULT [flags...]: a faultproxy in front of the replier.
 start_proxy() {
 	PROXY_ERR=$BATS_TEST_TMPDIR/proxy.err
-	"$FAULTPROXY" -t 120 -c "127.0.0.1:$PORT" -f "$@" >/dev/null \
-	    2>"$PROXY_ERR" &
-	PROXY_PID=$!
-	STARTED_PIDS+=("$PROXY_PID")
-	wait_for_line "$PROXY_ERR" '^Listening on ' || return 1
-	PROXY_PORT=$(port_of "$PROXY_ERR")
+	start_listener /dev/null "$PROXY_ERR" \
+	    "$FAULTPROXY" -t 120 -c "127.0.0.1:$PORT" -f "$@" || return 1
+	PROXY_PID=$LISTENER_PID
+	PROXY_PORT=$LISTENER_PORT
 }
 
 # stop_pid PID: SIGTERM, then wait for it (bounded), SIGKILL if needed.
