@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net.h"
 #include "options.h"
 #include "proto.h"
 
@@ -418,20 +419,6 @@ toolong:
 	return -1;
 }
 
-/* Names an endpoint "HOST port PORT", numerically, for every message. */
-static void
-name_endpoint(struct endpoint *ep)
-{
-	char	 host[64], serv[16];	/* numeric: INET6_ADDRSTRLEN fits */
-
-	if (getnameinfo((struct sockaddr *)&ep->addr, ep->addrlen, host,
-	    sizeof(host), serv, sizeof(serv),
-	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		snprintf(ep->name, sizeof(ep->name), "(unprintable address)");
-	else
-		snprintf(ep->name, sizeof(ep->name), "%s port %s", host, serv);
-}
-
 /* Resolves LOCAL to an address of the remote's family, port 0. */
 static int
 resolve_local(struct endpoint *ep, const char *local, const char *arg,
@@ -484,7 +471,8 @@ add_endpoints(struct config *cfg, struct addrinfo *res, const char *local,
 		memset(ep, 0, sizeof(*ep));
 		memcpy(&ep->addr, ai->ai_addr, ai->ai_addrlen);
 		ep->addrlen = ai->ai_addrlen;
-		name_endpoint(ep);
+		net_name(ep->name, sizeof(ep->name),
+		    (struct sockaddr *)&ep->addr, ep->addrlen);
 		if (*local != '\0' && resolve_local(ep, local, arg, err) == -1)
 			return -1;
 	}

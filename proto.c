@@ -118,26 +118,6 @@ proto_check_reply(const struct msg_hdr *h, const struct proto_limits *lim)
 	return PROTO_OK;
 }
 
-const char *
-proto_verdict_str(enum proto_verdict v)
-{
-	switch (v) {
-	case PROTO_OK:
-		return "ok";
-	case PROTO_SSZ_SMALL:
-		return "ssz below 40";
-	case PROTO_SSZ_BIG:
-		return "ssz above the limit";
-	case PROTO_RSZ_SMALL:
-		return "rsz below 40";
-	case PROTO_RSZ_BIG:
-		return "rsz above the limit";
-	case PROTO_RDLY_BIG:
-		return "rdly above the limit";
-	}
-	return "unknown";
-}
-
 /*
  * The pattern's base depends on the seqno, so a message delivered in
  * another's place is caught; each byte depends on its offset (low and

@@ -48,8 +48,8 @@ enum proto_verdict {
  * before it closes: one message whose seqno is PROTO_ERR_SEQNO and whose
  * rsz is PROTO_ERR_LEN.  Header fields: ts1 = expected, ts2 = got,
  * ts3 = the bad request's seqno, rdly = byte offset, ssz = kind (in
- * worker.h's enum err_kind order); then at 40 a u32 byte count and at 44
- * 32 bytes of NUL-padded field name.  Only this project's peers send it.
+ * errors.h's enum err_kind order); then at 40 a u32 byte count and at 44
+ * 32 bytes of NUL-padded detail name (errors.c's table).  Only this project's peers send it.
  */
 #define PROTO_ERR_SEQNO	UINT64_MAX
 #define PROTO_ERR_LEN	76
@@ -70,7 +70,6 @@ enum proto_verdict proto_check_request(const struct msg_hdr *,
 		    const struct proto_limits *);
 enum proto_verdict proto_check_reply(const struct msg_hdr *,
 		    const struct proto_limits *);
-const char	*proto_verdict_str(enum proto_verdict);
 
 void		 proto_encode_error(unsigned char *, const struct proto_error *);
 void		 proto_decode_error(const unsigned char *, struct proto_error *);

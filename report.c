@@ -5,158 +5,28 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "supervisor.h"
+#include "clock.h"
+#include "report.h"
 
 static const char *const mode_names[] = { "none", "send", "sync", "reply" };
 
-/* JSON keys for the error kinds, in enum err_kind's order. */
-static const char *const err_keys[ERR_KINDS] = {
-	"lost", "duplicated", "out_of_order", "corrupt", "bad_header",
-	"short", "stalled", "reset", "io", "connect", "crashed"
-};
-
-static const char *
-dir_name(uint32_t dir)
-{
-	return dir == DIR_REQ ? "request" : "reply";
-}
-
-/* Damage inside a payload: where, and how many bytes moved. */
-static int
-format_damage(char *buf, size_t len, const struct flow_error *e,
-    const char *msg)
-{
-	const char *kind = worker_err_name((enum err_kind)e->kind);
-
-	switch (e->kind) {
-	case ERR_LOST:
-		return snprintf(buf, len, "%s seqno %llu: %s: %u bytes missing "
-		    "at offset %u", msg, (unsigned long long)e->seqno, kind,
-		    e->nbytes, e->offset);
-	case ERR_DUP:
-		return snprintf(buf, len, "%s seqno %llu: %s: %u bytes "
-		    "repeated at offset %u", msg, (unsigned long long)e->seqno,
-		    kind, e->nbytes, e->offset);
-	case ERR_ORDER:
-		return snprintf(buf, len, "%s seqno %llu: %s: %u bytes at "
-		    "offset %u swapped with the next %u", msg,
-		    (unsigned long long)e->seqno, kind, e->nbytes, e->offset,
-		    e->nbytes);
-	default:
-		return snprintf(buf, len, "%s seqno %llu: %s at offset %u: "
-		    "expected 0x%02llx, got 0x%02llx%s", msg,
-		    (unsigned long long)e->seqno, kind, e->offset,
-		    (unsigned long long)e->expected,
-		    (unsigned long long)e->got, e->nbytes ? " (foreign bytes "
-		    "inserted)" : "");
-	}
-}
-
-static int
-format_crash(char *buf, size_t len, const struct flow_error *e)
-{
-	if (e->sys_errno)
-		return snprintf(buf, len, "crashed: %s pid %llu killed by "
-		    "signal %llu (%s)", e->what,
-		    (unsigned long long)e->expected,
-		    (unsigned long long)e->got, strsignal((int)e->got));
-	return snprintf(buf, len, "crashed: %s pid %llu exited with status "
-	    "%llu and no result", e->what, (unsigned long long)e->expected,
-	    (unsigned long long)e->got);
-}
-
-static int
-format_stall(char *buf, size_t len, const struct flow_error *e)
-{
-	int	 n;
-
-	n = snprintf(buf, len, "stalled: no progress for %u s, waiting for "
-	    "%s seqno %llu", e->offset, dir_name(e->dir),
-	    (unsigned long long)e->seqno);
-	if (e->expected != 0 && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, " (have %llu of %llu "
-		    "bytes)", (unsigned long long)e->got,
-		    (unsigned long long)e->expected);
-	return n;
-}
-
-/* The stream ended before all was exchanged: where, and what was missing. */
-static int
-format_short(char *buf, size_t len, const struct flow_error *e,
-    const char *msg)
-{
-	unsigned long long seq = e->seqno, exp = e->expected, got = e->got;
-
-	if (strcmp(e->what, "mid-message") == 0)
-		return snprintf(buf, len, "%s seqno %llu: short stream: it "
-		    "ended inside the message (have %llu of %llu bytes)", msg,
-		    seq, got, exp);
-	if (strcmp(e->what, "replies missing") == 0)
-		return snprintf(buf, len, "%s seqno %llu: short stream: the "
-		    "peer closed with replies missing (got %llu of %llu)", msg,
-		    seq, got, exp);
-	return snprintf(buf, len, "%s seqno %llu: short stream: the peer "
-	    "closed while we were sending", msg, seq);
-}
-
-/* A failed system call, with the message it was moving. */
-static int
-format_errno(char *buf, size_t len, const struct flow_error *e,
-    const char *msg)
-{
-	const char *kind = worker_err_name((enum err_kind)e->kind);
-
-	if (e->kind == ERR_CONNECT)
-		return snprintf(buf, len, "%s: %s: %s", kind, e->what,
-		    strerror(e->sys_errno));
-	return snprintf(buf, len, "%s seqno %llu: %s: %s: %s", msg,
-	    (unsigned long long)e->seqno, kind, e->what,
-	    strerror(e->sys_errno));
-}
-
-static int
-is_payload(const struct flow_error *e)
-{
-	static const char *const names[] = {
-		"payload", "missing", "repeated", "swapped", "inserted"
-	};
-	size_t	 i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(e->what, names[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * The words after "flow N (peer)": what went wrong, exactly, and, when
- * the replier found it in our requests, that it did.
- */
 void
-report_format_error(char *buf, size_t len, const struct flow_error *e)
+report_listening(const char *name)
 {
-	const char	*kind = worker_err_name((enum err_kind)e->kind);
-	const char	*msg = dir_name(e->dir);
-	int		 n;
+	fprintf(stderr, "Listening on %s\n", name);
+}
 
-	if (e->kind == ERR_CRASH)
-		n = format_crash(buf, len, e);
-	else if (e->kind == ERR_STALL)
-		n = format_stall(buf, len, e);
-	else if (e->sys_errno != 0 || e->kind == ERR_IO ||
-	    e->kind == ERR_RESET || e->kind == ERR_CONNECT)
-		n = format_errno(buf, len, e, msg);
-	else if (e->kind == ERR_SHORT)
-		n = format_short(buf, len, e, msg);
-	else if (is_payload(e))
-		n = format_damage(buf, len, e, msg);
+/* One line on stderr for a flow's first error: flow, peer and detail. */
+void
+report_flow_error(const struct config *cfg, const struct flow_summary *f)
+{
+	char	 detail[256];
+
+	err_format(detail, sizeof(detail), &f->first);
+	if (cfg->mode == MODE_REPLY)
+		log_warnx("connection %u from %s: %s", f->id, f->peer, detail);
 	else
-		n = snprintf(buf, len, "%s seqno %llu: %s: %s: expected %llu, "
-		    "got %llu", msg, (unsigned long long)e->seqno, kind,
-		    e->what, (unsigned long long)e->expected,
-		    (unsigned long long)e->got);
-	if (e->by_peer && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " (seen by the replier)");
+		log_warnx("flow %u (%s): %s", f->id, f->peer, detail);
 }
 
 void
@@ -191,7 +61,7 @@ print_latency(const struct hist *h)
 
 /* "Errors: 3 (lost 1, corrupt payload 2)", or "Errors: 0". */
 static void
-print_errors(const struct sup_totals *t)
+print_errors(const struct report_totals *t)
 {
 	const char	*sep = " (";
 	size_t		 k;
@@ -200,7 +70,7 @@ print_errors(const struct sup_totals *t)
 	for (k = 0; k < ERR_KINDS; k++) {
 		if (t->errors[k] == 0)
 			continue;
-		printf("%s%s %llu", sep, worker_err_name((enum err_kind)k),
+		printf("%s%s %llu", sep, err_kind_name((enum err_kind)k),
 		    (unsigned long long)t->errors[k]);
 		sep = ", ";
 	}
@@ -208,7 +78,7 @@ print_errors(const struct sup_totals *t)
 }
 
 static void
-report_replier(const struct sup_totals *t)
+report_replier(const struct report_totals *t)
 {
 	printf("Connections: %llu, failed %llu\n",
 	    (unsigned long long)t->flows, (unsigned long long)t->failed);
@@ -221,7 +91,7 @@ report_replier(const struct sup_totals *t)
 }
 
 void
-report_text(const struct config *cfg, const struct sup_totals *t)
+report_text(const struct config *cfg, const struct report_totals *t)
 {
 	if (cfg->debug)
 		printf("\n");	/* end the line of progress characters */
@@ -280,7 +150,7 @@ json_errors(const uint64_t *errors)
 
 	printf("{");
 	for (k = 0; k < ERR_KINDS; k++) {
-		json_str(err_keys[k]);
+		json_str(err_kind_key((enum err_kind)k));
 		printf(": %llu, ", (unsigned long long)errors[k]);
 		total += errors[k];
 	}
@@ -308,35 +178,32 @@ json_options(const struct config *c)
 	json_u64("conns", c->conns, ", ");
 	json_u64("rate", c->rate, ", ");
 	json_u64("warmup", c->warmup, ", ");
-	printf("\"duration\": %.3f, \"interval\": %.3f}, ", c->duration / 1e9,
-	    c->interval / 1e9);
+	printf("\"duration\": %.3f, \"interval\": %.3f}, ",
+	    (double)c->duration / NS_PER_SEC, (double)c->interval / NS_PER_SEC);
 }
 
 static void
-json_flow(const struct sup_flow *sf, const char *sep, int replier)
+json_flow(const struct flow_summary *f, const char *sep)
 {
-	const struct flow_shm *shm = sf->shm;
 	char	 detail[256];
 
-	printf("%s{\"id\": %u, \"peer\": ", sep, sf->id);
-	json_str(sf->peer);
+	printf("%s{\"id\": %u, \"peer\": ", sep, f->id);
+	json_str(f->peer);
 	printf(", ");
-	json_u64("sent_msgs", shm->sent_msgs, ", ");
-	json_u64("sent_bytes", shm->sent_bytes, ", ");
-	json_u64("recv_msgs", shm->recv_msgs, ", ");
-	json_u64("recv_bytes", shm->recv_bytes, ", ");
-	/* Replies received by a sender; sent, by a replier. */
-	json_u64("replies", replier ? shm->sent_msgs : shm->recv_msgs,
-	    ", \"errors\": ");
-	json_errors(sf->errors);
+	json_u64("sent_msgs", f->sent_msgs, ", ");
+	json_u64("sent_bytes", f->sent_bytes, ", ");
+	json_u64("recv_msgs", f->recv_msgs, ", ");
+	json_u64("recv_bytes", f->recv_bytes, ", ");
+	json_u64("replies", f->replies, ", \"errors\": ");
+	json_errors(f->errors);
 	printf(", \"ended\": ");
-	if (!sf->has_first) {
-		json_str(sf->failed ? "failed" : "ok");
+	if (!f->has_first) {
+		json_str(f->failed ? "failed" : "ok");
 		printf(", \"first_error\": null}");
 		return;
 	}
-	json_str(err_keys[sf->first.kind < ERR_KINDS ? sf->first.kind : 0]);
-	report_format_error(detail, sizeof(detail), &sf->first);
+	json_str(err_kind_key((enum err_kind)f->first.kind));
+	err_format(detail, sizeof(detail), &f->first);
 	printf(", \"first_error\": ");
 	json_str(detail);
 	printf("}");
@@ -364,8 +231,8 @@ json_latency(const struct hist *h)
  * only slots that held a flow (sender modes) are listed.
  */
 void
-report_json(const struct config *cfg, const struct sup_totals *t,
-    const struct sup_flow *flows, size_t nflows, int status)
+report_json(const struct config *cfg, const struct report_totals *t,
+    const struct flow_summary *flows, size_t nflows, int status)
 {
 	const char	*sep = "";
 	size_t		 i;
@@ -381,7 +248,7 @@ report_json(const struct config *cfg, const struct sup_totals *t,
 	for (i = 0; cfg->mode != MODE_REPLY && i < nflows; i++) {
 		if (flows[i].peer[0] == '\0')
 			continue;
-		json_flow(&flows[i], sep, 0);
+		json_flow(&flows[i], sep);
 		sep = ", ";
 	}
 	printf("], ");
@@ -407,15 +274,16 @@ report_json(const struct config *cfg, const struct sup_totals *t,
  */
 void
 report_interval(const struct config *cfg, uint64_t start_ns,
-    const struct sup_snapshot *a, const struct sup_snapshot *b,
+    const struct report_snapshot *a, const struct report_snapshot *b,
     struct hist *ival)
 {
 	FILE	*fp = cfg->json ? stderr : stdout;
-	double	 secs = (double)(b->ns - a->ns) / 1e9;
+	double	 secs = (double)(b->ns - a->ns) / NS_PER_SEC;
 
 	fprintf(fp, "[%7.2f-%7.2f s] sent %llu msgs %.1f msg/s %.2f Mbit/s, "
 	    "received %llu msgs, %llu replies",
-	    (double)(a->ns - start_ns) / 1e9, (double)(b->ns - start_ns) / 1e9,
+	    (double)(a->ns - start_ns) / NS_PER_SEC,
+	    (double)(b->ns - start_ns) / NS_PER_SEC,
 	    (unsigned long long)(b->sent_msgs - a->sent_msgs),
 	    per_sec(b->sent_msgs - a->sent_msgs, secs),
 	    per_sec(b->sent_bytes - a->sent_bytes, secs) * 8 / 1e6,
@@ -432,12 +300,12 @@ report_interval(const struct config *cfg, uint64_t start_ns,
 
 /* -r -j: one document per connection, as it ends (JSON Lines). */
 void
-report_json_conn(const struct sup_flow *sf)
+report_json_conn(const struct flow_summary *f)
 {
-	int	 bad = sf->failed || sf->has_first;
+	int	 bad = f->failed || f->has_first;
 
 	printf("{\"mode\": \"reply\", \"connection\": ");
-	json_flow(sf, "", 1);
+	json_flow(f, "");
 	printf(", \"exit_status\": %d}\n", bad);
 	fflush(stdout);
 }

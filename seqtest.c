@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "options.h"
 #include "supervisor.h"
 
@@ -39,14 +40,14 @@ usage_error(const struct config *cfg, const char *err)
 	const char *p;
 
 	if (!cfg->json) {
-		fprintf(stderr, "seqtest: %s\n", err);
+		log_warnx("%s", err);
 		return EXIT_USAGE;
 	}
 	printf("{\"error\": \"");
 	for (p = err; *p != '\0'; p++)
 		printf(*p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
 	printf("\", \"exit_status\": %d}\n", EXIT_USAGE);
-	fprintf(stderr, "seqtest: %s\n", err);
+	log_warnx("%s", err);
 	return EXIT_USAGE;
 }
 

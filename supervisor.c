@@ -6,14 +6,10 @@
  */
 #include <sys/types.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,24 +17,40 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "flow.h"
+#include "net.h"
+#include "report.h"
 #include "rng.h"
 #include "supervisor.h"
+#include "worker.h"
 
-#define KILL_GRACE_NS	2000000000u	/* SIGTERM, then SIGKILL after this */
+#define KILL_GRACE_NS	(2 * NS_PER_SEC)	/* SIGTERM, then SIGKILL */
 #define TICK_MS		100		/* the loop's longest sleep */
 
-/* Compile-time checks, C99 style: a record must fit POSIX's smallest
- * PIPE_BUF to be written atomically; each half of a slot, a cache line. */
-typedef char result_fits_pipe_buf[sizeof(struct result) <= 512 ? 1 : -1];
-typedef char slot_is_two_lines[sizeof(struct flow_shm) == 2 * CACHELINE ?
-    1 : -1];
-
-static volatile sig_atomic_t got_chld;
 static volatile sig_atomic_t got_stop;
+
+/* The supervisor's view of one flow, or of one replier connection. */
+struct sup_flow {
+	int			 in_use;	/* slot holds a live flow */
+	int			 result_fd;	/* read end, -1 once closed */
+	pid_t			 pid[2];	/* by process index; 0 = ended */
+	int			 got_done[2];	/* REC_DONE read */
+	struct result		 res[2];
+	unsigned char		 rbuf[2 * sizeof(struct result)];
+	size_t			 rlen;		/* bytes of a partial record */
+	int			 stopping;	/* we asked it to end */
+	uint64_t		 progress;	/* counters' sum at last change */
+	uint64_t		 progress_ns;	/* when they last changed */
+	uint64_t		 stop_ns;	/* when we asked it to end */
+	struct flow_shm		*shm;
+	struct flow_summary	*sum;		/* its final word, for the report */
+};
 
 struct sup {
 	const struct config	*cfg;
 	struct sup_flow		*flows;
+	struct flow_summary	*sums;
 	size_t			 nslots;
 	size_t			 alive;		/* children not yet reaped */
 	int			*lfd;		/* replier's listeners */
@@ -51,19 +63,19 @@ struct sup {
 	uint64_t		 start_ns;
 	uint64_t		 accepted;
 	int			 stopping;
-	struct sup_totals	 tot;
+	struct report_totals	 tot;
 	struct pollfd		*pfd;
 	size_t			*pfd_slot;
-	struct sup_snapshot	 snap[2];	/* interval: last, now */
+	struct report_snapshot	 snap[2];	/* interval: last, now */
 	struct hist		*ival;		/* interval's own latencies */
 	uint64_t		 next_ival_ns;
 };
 
+/* Installed so that SIGCHLD interrupts poll(): the loop then reaps. */
 static void
 on_chld(int sig)
 {
 	(void)sig;
-	got_chld = 1;
 }
 
 static void
@@ -92,7 +104,7 @@ install_signals(void)
 	    set_handler(SIGINT, on_stop) == -1 ||
 	    set_handler(SIGTERM, on_stop) == -1 ||
 	    set_handler(SIGPIPE, SIG_IGN) == -1) {
-		fprintf(stderr, "seqtest: sigaction: %s\n", strerror(errno));
+		log_warn("sigaction");
 		return -1;
 	}
 	return 0;
@@ -137,8 +149,7 @@ make_segment(struct sup *s)
 	}
 	s->seglen = shm + ring + hist;
 	if ((base = map_shared(s->seglen)) == NULL) {
-		fprintf(stderr, "seqtest: shared segment of %zu bytes: %s\n",
-		    s->seglen, strerror(errno));
+		log_warn("shared segment of %zu bytes", s->seglen);
 		return -1;
 	}
 	s->seg = base;
@@ -153,102 +164,21 @@ alloc_slots(struct sup *s)
 	size_t	 i;
 
 	s->flows = calloc(s->nslots, sizeof(*s->flows));
+	s->sums = calloc(s->nslots, sizeof(*s->sums));
 	s->pfd = calloc(s->nslots + s->cfg->nep, sizeof(*s->pfd));
 	s->pfd_slot = calloc(s->nslots + s->cfg->nep, sizeof(*s->pfd_slot));
 	s->tot.lat = calloc(1, sizeof(*s->tot.lat));
-	if (s->flows == NULL || s->pfd == NULL || s->pfd_slot == NULL ||
-	    s->tot.lat == NULL) {
-		fprintf(stderr, "seqtest: out of memory for %zu flows\n",
-		    s->nslots);
+	if (s->flows == NULL || s->sums == NULL || s->pfd == NULL ||
+	    s->pfd_slot == NULL || s->tot.lat == NULL) {
+		log_warnx("out of memory for %zu flows", s->nslots);
 		return -1;
 	}
 	for (i = 0; i < s->nslots; i++) {
 		s->flows[i].result_fd = -1;
-		s->flows[i].id = (uint32_t)i;
 		s->flows[i].shm = (struct flow_shm *)s->seg + i;
+		s->flows[i].sum = &s->sums[i];
 	}
 	return 0;
-}
-
-/* Closes fd keeping errno, for cleanup paths that report the first one. */
-static void
-close_keep_errno(int fd)
-{
-	int	 saved = errno;
-
-	(void)close(fd);
-	errno = saved;
-}
-
-/* Waits for a non-blocking connect; returns 0 or -1 with errno. */
-static int
-finish_connect(int fd, uint64_t timeout)
-{
-	struct pollfd	 p;
-	socklen_t	 len = sizeof(int);
-	int		 rv, err = 0;
-
-	p.fd = fd;
-	p.events = POLLOUT;
-	do
-		rv = poll(&p, 1, timeout ? (int)(timeout * 1000) : -1);
-	while (rv == -1 && errno == EINTR && !got_stop);
-	if (rv == 0)
-		errno = ETIMEDOUT;
-	if (rv <= 0)
-		return -1;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-		return -1;
-	if (err != 0) {
-		errno = err;
-		return -1;
-	}
-	return 0;
-}
-
-static int
-set_blocking(int fd, int blocking)
-{
-	int	 fl;
-
-	if ((fl = fcntl(fd, F_GETFL)) == -1)
-		return -1;
-	fl = blocking ? fl & ~O_NONBLOCK : fl | O_NONBLOCK;
-	return fcntl(fd, F_SETFL, fl);
-}
-
-/*
- * Opens one flow's connection, bound to LOCAL if given, within the
- * timeout.  Returns the socket, or -1 with errno and the failed call.
- */
-static int
-open_connection(const struct endpoint *ep, uint64_t timeout,
-    const char **call)
-{
-	int	 fd, on = 1;
-
-	*call = "socket";
-	if ((fd = socket(ep->addr.ss_family, SOCK_STREAM, 0)) == -1)
-		return -1;
-	*call = "setsockopt TCP_NODELAY";
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
-		goto fail;
-	*call = "bind";
-	if (ep->locallen != 0 &&
-	    bind(fd, (const struct sockaddr *)&ep->local, ep->locallen) == -1)
-		goto fail;
-	*call = "connect";
-	if (set_blocking(fd, 0) == -1)
-		goto fail;
-	if (connect(fd, (const struct sockaddr *)&ep->addr, ep->addrlen) ==
-	    -1 && (errno != EINPROGRESS || finish_connect(fd, timeout) == -1))
-		goto fail;
-	if (set_blocking(fd, 1) == -1)
-		goto fail;
-	return fd;
-fail:
-	close_keep_errno(fd);
-	return -1;
 }
 
 /*
@@ -296,7 +226,7 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	child_setup(s, slot);
 	(void)close(sf->result_fd);
 	memset(&f, 0, sizeof(f));
-	f.id = sf->id;
+	f.id = sf->sum->id;
 	f.fd = fd;
 	f.result_fd = wfd;
 	f.dump_fd = s->dump_fd;
@@ -305,53 +235,27 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.ring = s->rings ? s->rings + slot * RING_SIZE : NULL;
 	f.lat = s->hists ? s->hists + slot : NULL;
 	f.start_ns = s->start_ns;
-	f.seed = flow_seed(s->cfg->seed, sf->id);
+	f.seed = flow_seed(s->cfg->seed, sf->sum->id);
 	_exit(worker_run(&f, role));
-}
-
-static const char *
-role_name(unsigned role)
-{
-	static const char *const names[ROLES] = {
-		"sender", "receiver", "sync sender", "replier"
-	};
-
-	return role < ROLES ? names[role] : "worker";
-}
-
-/* One line on stderr for a flow's first error: flow, peer and detail. */
-static void
-print_error(const struct sup *s, const struct sup_flow *sf,
-    const struct flow_error *e)
-{
-	char	 detail[256];
-
-	report_format_error(detail, sizeof(detail), e);
-	if (s->cfg->mode == MODE_REPLY)
-		fprintf(stderr, "seqtest: connection %u from %s: %s\n", sf->id,
-		    sf->peer, detail);
-	else
-		fprintf(stderr, "seqtest: flow %u (%s): %s\n", sf->id,
-		    sf->peer, detail);
 }
 
 /* Keeps and prints a flow's first error; later ones are only counted. */
 static void
 note_error(struct sup *s, struct sup_flow *sf, const struct flow_error *e)
 {
-	if (sf->has_first)
+	if (sf->sum->has_first)
 		return;
-	sf->first = *e;
-	sf->has_first = 1;
-	print_error(s, sf, e);
+	sf->sum->first = *e;
+	sf->sum->has_first = 1;
+	report_flow_error(s->cfg, sf->sum);
 }
 
 /* An error the supervisor itself finds: connect, fork, crash, stall. */
 static void
 flow_fail(struct sup *s, struct sup_flow *sf, struct flow_error *e)
 {
-	sf->errors[e->kind]++;
-	sf->failed = 1;
+	sf->sum->errors[e->kind]++;
+	sf->sum->failed = 1;
 	note_error(s, sf, e);
 }
 
@@ -364,19 +268,18 @@ fail_call(struct sup *s, struct sup_flow *sf, enum err_kind kind,
 	memset(&e, 0, sizeof(e));
 	e.kind = kind;
 	e.sys_errno = err;
-	snprintf(e.what, sizeof(e.what), "%s", call);
+	err_set_call(&e, call);
 	flow_fail(s, sf, &e);
 	if (err == EAGAIN && strcmp(call, "fork") == 0)
-		fprintf(stderr, "seqtest: fork: the process limit was reached "
-		    "(RLIMIT_NPROC): raise it with ulimit -u, or run fewer "
-		    "flows\n");
+		log_warnx("fork: the process limit was reached (RLIMIT_NPROC): "
+		    "raise it with ulimit -u, or run fewer flows");
 	else if (err == EMFILE)
-		fprintf(stderr, "seqtest: %s: the descriptor limit was reached "
+		log_warnx("%s: the descriptor limit was reached "
 		    "(RLIMIT_NOFILE): raise it with ulimit -n, or run fewer "
-		    "flows\n", call);
+		    "flows", call);
 	else if (err == ENFILE)
-		fprintf(stderr, "seqtest: %s: the system's file table is full "
-		    "(fs.file-max)\n", call);
+		log_warnx("%s: the system's file table is full (fs.file-max)",
+		    call);
 }
 
 static void
@@ -387,8 +290,7 @@ signal_flow(struct sup_flow *sf, int sig)
 	for (i = 0; i < 2; i++)
 		if (sf->pid[i] > 0 && kill(sf->pid[i], sig) == -1 &&
 		    errno != ESRCH)
-			fprintf(stderr, "seqtest: kill %ld: %s\n",
-			    (long)sf->pid[i], strerror(errno));
+			log_warn("kill %ld", (long)sf->pid[i]);
 }
 
 /* Asks a flow's children to end; SIGKILL follows if they do not. */
@@ -414,7 +316,7 @@ valid_record(const struct result *r)
 static void
 take_record(struct sup *s, struct sup_flow *sf, const struct result *r)
 {
-	int	 idx = r->role == ROLE_RECEIVER;
+	int	 idx = flow_proc_index((enum role)r->role);
 	size_t	 k;
 
 	if (r->type == REC_ERROR) {
@@ -424,11 +326,11 @@ take_record(struct sup *s, struct sup_flow *sf, const struct result *r)
 	sf->res[idx] = *r;
 	sf->got_done[idx] = 1;
 	for (k = 0; k < ERR_KINDS; k++)
-		sf->errors[k] += r->errors[k];
+		sf->sum->errors[k] += r->errors[k];
 	if (r->ended != 0) {
 		/* The flow is broken: its other process can stop now. */
-		sf->failed = 1;
-		stop_flow(sf, worker_now());
+		sf->sum->failed = 1;
+		stop_flow(sf, clock_now());
 	}
 }
 
@@ -467,83 +369,77 @@ static void
 child_lost(struct sup *s, struct sup_flow *sf, int idx, pid_t pid, int st)
 {
 	struct flow_error e;
-	int	 role;
 
 	if (sf->stopping && WIFSIGNALED(st))
 		return;		/* we ended it; its cause is already noted */
-	role = s->cfg->mode == MODE_SEND ? (idx ? ROLE_RECEIVER : ROLE_SENDER) :
-	    s->cfg->mode == MODE_SYNC ? ROLE_SYNC : ROLE_REPLIER;
 	memset(&e, 0, sizeof(e));
 	e.kind = ERR_CRASH;
-	e.expected = (uint64_t)pid;
-	e.sys_errno = WIFSIGNALED(st);
-	e.got = (uint64_t)(WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-	snprintf(e.what, sizeof(e.what), "%s", role_name((unsigned)role));
+	e.role = flow_role(s->cfg->mode, idx);
+	e.pid = (int32_t)pid;
+	if (WIFSIGNALED(st))
+		e.signo = WTERMSIG(st);
+	else
+		e.exit_code = WEXITSTATUS(st);
 	flow_fail(s, sf, &e);
 	/* The flow is broken: its other process must not wait on it forever. */
-	stop_flow(sf, worker_now());
+	stop_flow(sf, clock_now());
 }
 
 /*
  * A flow's final counts: from its workers' result records, which are
  * the word of each worker; from the live slot for one that died first.
+ * Process 0 sends (or is the only one); the last one receives.
  */
 static void
-final_counts(const struct sup_flow *sf, struct result *c)
+final_counts(const struct sup *s, const struct sup_flow *sf)
 {
 	const struct flow_shm	*shm = sf->shm;
-	const struct result	*r = &sf->res[0];
+	struct flow_summary	*c = sf->sum;
+	int			 rx = flow_nprocs(s->cfg->mode) - 1;
 
-	c->sent_msgs = shm->sent_msgs;
-	c->sent_bytes = shm->sent_bytes;
-	c->recv_msgs = shm->recv_msgs;
-	c->recv_bytes = shm->recv_bytes;
-	if (sf->got_done[0] && r->role != ROLE_RECEIVER) {
-		c->sent_msgs = r->sent_msgs;
-		c->sent_bytes = r->sent_bytes;
-	}
-	if (sf->got_done[1])
-		r = &sf->res[1];
-	if ((sf->got_done[0] && r->role != ROLE_SENDER) || sf->got_done[1]) {
-		c->recv_msgs = r->recv_msgs;
-		c->recv_bytes = r->recv_bytes;
-	}
+	c->sent_msgs = sf->got_done[0] ? sf->res[0].sent_msgs : shm->sent_msgs;
+	c->sent_bytes = sf->got_done[0] ? sf->res[0].sent_bytes :
+	    shm->sent_bytes;
+	c->recv_msgs = sf->got_done[rx] ? sf->res[rx].recv_msgs :
+	    shm->recv_msgs;
+	c->recv_bytes = sf->got_done[rx] ? sf->res[rx].recv_bytes :
+	    shm->recv_bytes;
+	c->replies = flow_replies(s->cfg->mode, c->sent_msgs, c->recv_msgs);
 }
 
 /* Adds an ended flow to the totals and frees its slot. */
 static void
 finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
 {
-	struct sup_totals	*t = &s->tot;
-	struct result		 c;
+	struct report_totals	*t = &s->tot;
+	struct flow_summary	*c = sf->sum;
 	size_t			 k;
 
 	if (sf->result_fd != -1)
 		(void)close(sf->result_fd);
 	sf->result_fd = -1;
-	final_counts(sf, &c);
+	final_counts(s, sf);
 	t->flows++;
-	t->sent_msgs += c.sent_msgs;
-	t->sent_bytes += c.sent_bytes;
-	t->recv_msgs += c.recv_msgs;
-	t->recv_bytes += c.recv_bytes;
-	/* Replies received by a sender; sent, by a replier. */
-	t->replies += s->cfg->mode != MODE_REPLY ? c.recv_msgs : c.sent_msgs;
+	t->sent_msgs += c->sent_msgs;
+	t->sent_bytes += c->sent_bytes;
+	t->recv_msgs += c->recv_msgs;
+	t->recv_bytes += c->recv_bytes;
+	t->replies += c->replies;
 	for (k = 0; k < ERR_KINDS; k++) {
-		t->errors[k] += sf->errors[k];
-		t->nerrors += sf->errors[k];
-		sf->failed |= sf->errors[k] != 0;
+		t->errors[k] += c->errors[k];
+		t->nerrors += c->errors[k];
+		c->failed |= c->errors[k] != 0;
 	}
-	t->failed += sf->failed != 0;
+	t->failed += c->failed != 0;
 	if (s->hists != NULL)
 		hist_merge(t->lat, &s->hists[slot]);
 	if (s->cfg->json && s->cfg->mode == MODE_REPLY)
-		report_json_conn(sf);
+		report_json_conn(c);
 	if (s->cfg->debug && s->cfg->mode == MODE_REPLY)
-		fprintf(stderr, "seqtest: connection %u from %s closed: %llu "
-		    "messages, %llu replies\n", sf->id, sf->peer,
-		    (unsigned long long)c.recv_msgs,
-		    (unsigned long long)c.sent_msgs);
+		log_warnx("connection %u from %s closed: %llu messages, %llu "
+		    "replies", c->id, c->peer,
+		    (unsigned long long)c->recv_msgs,
+		    (unsigned long long)c->replies);
 	sf->in_use = 0;
 }
 
@@ -567,13 +463,16 @@ reap_children(struct sup *s)
 			continue;
 		s->alive--;
 		sf->pid[idx] = 0;
+		/*
+		 * A reaped child's records are all in the pipe: read them
+		 * before judging it lost, and, once the flow's last child
+		 * is gone, to the EOF that closes the pipe.
+		 */
 		read_results(s, sf);
 		if (!sf->got_done[idx])
 			child_lost(s, sf, idx, pid, st);
-		if (sf->pid[0] == 0 && sf->pid[1] == 0) {
-			read_results(s, sf);
+		if (sf->pid[0] == 0 && sf->pid[1] == 0)
 			finish_flow(s, sf, i);
-		}
 	}
 }
 
@@ -589,7 +488,7 @@ stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
 	e.seqno = sf->shm->wait.seqno;
 	e.got = sf->shm->wait.have;
 	e.expected = sf->shm->wait.need;
-	e.offset = (uint32_t)s->cfg->timeout;
+	e.timeout_s = (uint32_t)s->cfg->timeout;
 	flow_fail(s, sf, &e);
 	stop_flow(sf, now);
 }
@@ -606,7 +505,7 @@ static void
 watchdog(struct sup *s, uint64_t now)
 {
 	struct sup_flow	*sf;
-	uint64_t	 p, limit = s->cfg->timeout * 1000000000u;
+	uint64_t	 p, limit = s->cfg->timeout * NS_PER_SEC;
 	size_t		 i;
 
 	for (i = 0; i < s->nslots; i++) {
@@ -640,61 +539,69 @@ stop_all(struct sup *s, uint64_t now)
 			stop_flow(&s->flows[i], now);
 }
 
+/* -d: the pids of a flow's workers, for tests that signal them. */
+static void
+print_pids(const struct sup *s, const struct sup_flow *sf)
+{
+	enum mode m = s->cfg->mode;
+
+	if (flow_nprocs(m) == 2)
+		log_warnx("flow %u: %s pid %ld, %s pid %ld", sf->sum->id,
+		    err_role_name(flow_role(m, 0)), (long)sf->pid[0],
+		    err_role_name(flow_role(m, 1)), (long)sf->pid[1]);
+	else
+		log_warnx("%s %u: %s pid %ld", m == MODE_REPLY ? "connection" :
+		    "flow", sf->sum->id, err_role_name(flow_role(m, 0)),
+		    (long)sf->pid[0]);
+}
+
 /* Makes the flow's result pipe and forks its workers on fd. */
 static void
 fork_flow(struct sup *s, size_t slot, int fd)
 {
-	static const enum role send_roles[2] = { ROLE_SENDER, ROLE_RECEIVER };
 	struct sup_flow	*sf = &s->flows[slot];
-	enum role	 roles[2];
-	int		 p[2], i, n;
+	int		 p[2], i, n = flow_nprocs(s->cfg->mode);
 
-	n = s->cfg->mode == MODE_SEND ? 2 : 1;
-	roles[0] = s->cfg->mode == MODE_SEND ? send_roles[0] :
-	    s->cfg->mode == MODE_SYNC ? ROLE_SYNC : ROLE_REPLIER;
-	roles[1] = send_roles[1];
 	if (pipe(p) == -1) {
 		fail_call(s, sf, ERR_IO, "pipe", errno);
 		return;
 	}
-	if (set_blocking(p[0], 0) == -1)
+	if (net_set_blocking(p[0], 0) == -1)
 		fail_call(s, sf, ERR_IO, "fcntl", errno);
 	sf->result_fd = p[0];
-	for (i = 0; i < n && !sf->failed; i++) {
-		if ((sf->pid[i] = fork_worker(s, slot, fd, p[1], roles[i])) ==
-		    -1) {
+	for (i = 0; i < n && !sf->sum->failed; i++) {
+		sf->pid[i] = fork_worker(s, slot, fd, p[1],
+		    flow_role(s->cfg->mode, i));
+		if (sf->pid[i] == -1) {
 			sf->pid[i] = 0;
 			fail_call(s, sf, ERR_IO, "fork", errno);
-			stop_flow(sf, worker_now());
+			stop_flow(sf, clock_now());
 		} else
 			s->alive++;
 	}
 	(void)close(p[1]);
-	if (s->cfg->debug && n == 2)
-		fprintf(stderr, "seqtest: flow %u: %s pid %ld, %s pid %ld\n",
-		    sf->id, role_name(roles[0]), (long)sf->pid[0],
-		    role_name(roles[1]), (long)sf->pid[1]);
-	else if (s->cfg->debug)
-		fprintf(stderr, "seqtest: %s %u: %s pid %ld\n",
-		    roles[0] == ROLE_REPLIER ? "connection" : "flow", sf->id,
-		    role_name(roles[0]), (long)sf->pid[0]);
+	if (s->cfg->debug)
+		print_pids(s, sf);
 }
 
 /* Takes a free slot for a new flow, its segment slot zeroed. */
 static void
 claim_slot(struct sup *s, size_t slot, uint32_t id, const char *peer)
 {
-	struct sup_flow	*sf = &s->flows[slot];
-	struct flow_shm	*shm = sf->shm;
+	struct sup_flow		*sf = &s->flows[slot];
+	struct flow_shm		*shm = sf->shm;
+	struct flow_summary	*sum = sf->sum;
 
 	memset(sf, 0, sizeof(*sf));
 	memset(shm, 0, sizeof(*shm));
-	sf->id = id;
+	memset(sum, 0, sizeof(*sum));
 	sf->shm = shm;
+	sf->sum = sum;
 	sf->result_fd = -1;
 	sf->in_use = 1;
-	sf->progress_ns = worker_now();
-	snprintf(sf->peer, sizeof(sf->peer), "%s", peer);
+	sf->progress_ns = clock_now();
+	sum->id = id;
+	snprintf(sum->peer, sizeof(sum->peer), "%s", peer);
 }
 
 /* Sender modes: connect flow i to its address and start its workers. */
@@ -707,7 +614,8 @@ start_flow(struct sup *s, size_t i)
 	int			 fd, err;
 
 	claim_slot(s, i, (uint32_t)i, ep->name);
-	if ((fd = open_connection(ep, s->cfg->timeout, &call)) == -1) {
+	fd = net_connect(ep, s->cfg->timeout, &got_stop, &call);
+	if (fd == -1) {
 		err = errno;
 		fail_call(s, sf, ERR_CONNECT, call, err);
 		finish_flow(s, sf, i);
@@ -717,76 +625,30 @@ start_flow(struct sup *s, size_t i)
 	(void)close(fd);
 	if (sf->pid[0] == 0 && sf->pid[1] == 0)
 		finish_flow(s, sf, i);
-	return sf->failed ? -1 : 0;
-}
-
-/* "HOST port N" of a bound or accepted socket's address. */
-static void
-name_sockaddr(char *buf, size_t len, const struct sockaddr *sa, socklen_t salen)
-{
-	char	 host[64], serv[16];
-
-	if (getnameinfo(sa, salen, host, sizeof(host), serv, sizeof(serv),
-	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		snprintf(buf, len, "(unknown)");
-	else
-		snprintf(buf, len, "%s port %s", host, serv);
-}
-
-/* Binds and listens on one address; says where, with the real port. */
-static int
-open_listener(const struct endpoint *ep, const char **call)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	char			 name[96];
-	int			 fd, on = 1;
-
-	*call = "socket";
-	if ((fd = socket(ep->addr.ss_family, SOCK_STREAM, 0)) == -1)
-		return -1;
-	*call = "setsockopt";
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
-		goto fail;
-	/* Listening on :: and 0.0.0.0 both must not collide. */
-	if (ep->addr.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
-		goto fail;
-	*call = "bind";
-	if (bind(fd, (const struct sockaddr *)&ep->addr, ep->addrlen) == -1)
-		goto fail;
-	*call = "listen";
-	if (listen(fd, SOMAXCONN) == -1 || set_blocking(fd, 0) == -1)
-		goto fail;
-	*call = "getsockname";
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
-		goto fail;
-	name_sockaddr(name, sizeof(name), (struct sockaddr *)&ss, len);
-	fprintf(stderr, "Listening on %s\n", name);
-	return fd;
-fail:
-	close_keep_errno(fd);
-	return -1;
+	return sf->sum->failed ? -1 : 0;
 }
 
 static int
 open_listeners(struct sup *s)
 {
-	const char	*call;
-	size_t		 i;
-	int		 fd;
+	const struct endpoint	*ep;
+	const char		*call;
+	char			 name[96];
+	size_t			 i;
+	int			 fd;
 
 	if ((s->lfd = calloc(s->cfg->nep, sizeof(*s->lfd))) == NULL) {
-		fprintf(stderr, "seqtest: out of memory\n");
+		log_warnx("out of memory");
 		return -1;
 	}
 	for (i = 0; i < s->cfg->nep; i++) {
-		if ((fd = open_listener(&s->cfg->ep[i], &call)) == -1) {
-			fprintf(stderr, "seqtest: listen on %s: %s: %s\n",
-			    s->cfg->ep[i].name, call, strerror(errno));
+		ep = &s->cfg->ep[i];
+		if ((fd = net_listen(ep, name, sizeof(name), &call)) == -1) {
+			log_warn("listen on %s: %s", ep->name, call);
 			return -1;
 		}
 		s->lfd[s->nlfd++] = fd;
+		report_listening(name);
 	}
 	return 0;
 }
@@ -805,28 +667,22 @@ count_active(const struct sup *s)
 static void
 accept_conn(struct sup *s, int lfd)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	char			 peer[96];
-	size_t			 slot;
-	int			 fd, on = 1;
+	char	 peer[96];
+	size_t	 slot;
+	int	 fd;
 
-	if ((fd = accept(lfd, (struct sockaddr *)&ss, &len)) == -1) {
+	if ((fd = net_accept(lfd, peer, sizeof(peer))) == -1) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			fprintf(stderr, "seqtest: accept: %s\n",
-			    strerror(errno));
+			log_warn("accept");
 		return;
 	}
 	for (slot = 0; slot < s->nslots && s->flows[slot].in_use; slot++)
 		;
-	if (slot == s->nslots || set_blocking(fd, 1) == -1 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1) {
-		fprintf(stderr, "seqtest: accepted connection: %s\n",
-		    slot == s->nslots ? "no free slot" : strerror(errno));
+	if (slot == s->nslots) {
+		log_warnx("accepted connection from %s: no free slot", peer);
 		(void)close(fd);
 		return;
 	}
-	name_sockaddr(peer, sizeof(peer), (struct sockaddr *)&ss, len);
 	claim_slot(s, slot, (uint32_t)s->accepted++, peer);
 	fork_flow(s, slot, fd);
 	(void)close(fd);
@@ -836,9 +692,10 @@ accept_conn(struct sup *s, int lfd)
 
 /* The run so far: ended flows' totals plus the live flows' counters. */
 static void
-take_snapshot(const struct sup *s, struct sup_snapshot *sn, uint64_t now)
+take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
 {
 	const struct flow_shm	*shm;
+	const uint64_t		*errors;
 	size_t			 i;
 
 	sn->ns = now;
@@ -853,15 +710,16 @@ take_snapshot(const struct sup *s, struct sup_snapshot *sn, uint64_t now)
 		if (!s->flows[i].in_use)
 			continue;
 		shm = s->flows[i].shm;
+		errors = s->flows[i].sum->errors;
 		sn->sent_msgs += shm->sent_msgs;
 		sn->sent_bytes += shm->sent_bytes;
 		sn->recv_msgs += shm->recv_msgs;
 		sn->recv_bytes += shm->recv_bytes;
-		sn->replies += s->cfg->mode != MODE_REPLY ? shm->recv_msgs :
-		    shm->sent_msgs;
+		sn->replies += flow_replies(s->cfg->mode, shm->sent_msgs,
+		    shm->recv_msgs);
 		/* Workers count theirs live; the supervisor's own kinds here. */
 		sn->errors += shm->errors + shm->send_errors +
-		    s->flows[i].errors[ERR_STALL] + s->flows[i].errors[ERR_CRASH];
+		    errors[ERR_STALL] + errors[ERR_CRASH];
 		if (s->hists != NULL)
 			hist_merge(sn->lat, &s->hists[i]);
 	}
@@ -871,7 +729,7 @@ take_snapshot(const struct sup *s, struct sup_snapshot *sn, uint64_t now)
 static void
 tick_interval(struct sup *s, uint64_t now)
 {
-	struct sup_snapshot tmp;
+	struct report_snapshot tmp;
 
 	if (s->cfg->interval == 0 || now < s->next_ival_ns)
 		return;
@@ -894,7 +752,7 @@ start_intervals(struct sup *s)
 	s->ival = calloc(1, sizeof(struct hist));
 	if (s->snap[0].lat == NULL || s->snap[1].lat == NULL ||
 	    s->ival == NULL) {
-		fprintf(stderr, "seqtest: out of memory\n");
+		log_warnx("out of memory");
 		return -1;
 	}
 	s->snap[0].ns = s->start_ns;
@@ -956,12 +814,11 @@ event_loop(struct sup *s)
 					accept_conn(s, s->pfd[i].fd);
 			}
 		}
-		got_chld = 0;
 		reap_children(s);
 		if (got_stop && !s->stopping)
-			stop_all(s, worker_now());
-		watchdog(s, worker_now());
-		tick_interval(s, worker_now());
+			stop_all(s, clock_now());
+		watchdog(s, clock_now());
+		tick_interval(s, clock_now());
 	}
 }
 
@@ -977,8 +834,7 @@ open_dump(struct sup *s)
 	if (s->dump_fd == -1 ||
 	    write(s->dump_fd, header, sizeof(header) - 1) !=
 	    (ssize_t)sizeof(header) - 1) {
-		fprintf(stderr, "seqtest: dump file %s: %s\n", path,
-		    strerror(errno));
+		log_warn("dump file %s", path);
 		return -1;
 	}
 	return 0;
@@ -995,7 +851,7 @@ start_flows(struct sup *s)
 			s->tot.flows += s->nslots - i - 1;
 			s->tot.failed += s->nslots - i - 1;
 			if (i + 1 < s->nslots)
-				fprintf(stderr, "seqtest: %zu flows not started\n",
+				log_warnx("%zu flows not started",
 				    s->nslots - i - 1);
 			break;
 		}
@@ -1014,6 +870,7 @@ release(struct sup *s)
 		(void)munmap(s->seg, s->seglen);
 	free(s->lfd);
 	free(s->flows);
+	free(s->sums);
 	free(s->pfd);
 	free(s->pfd_slot);
 	free(s->tot.lat);
@@ -1049,17 +906,17 @@ sup_run(const struct config *cfg)
 		goto out;
 	if (cfg->mode != MODE_REPLY && !cfg->json)
 		report_addresses(cfg);
-	s.start_ns = worker_now();
+	s.start_ns = clock_now();
 	if (start_intervals(&s) == -1)
 		goto out;
 	if (cfg->mode != MODE_REPLY)
 		start_flows(&s);
 	event_loop(&s);
-	s.tot.secs = (double)(worker_now() - s.start_ns) / 1e9;
+	s.tot.secs = (double)(clock_now() - s.start_ns) / NS_PER_SEC;
 	status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
 	    (got_stop && cfg->mode != MODE_REPLY);
 	if (cfg->json)
-		report_json(cfg, &s.tot, s.flows, s.nslots, status);
+		report_json(cfg, &s.tot, s.sums, s.nslots, status);
 	else
 		report_text(cfg, &s.tot);
 out:

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "proto.h"
 #include "rng.h"
 #include "worker.h"
@@ -69,40 +70,21 @@ worker_on_term(int sig)
 	stop_asked = 1;
 }
 
-static const char *const err_names[ERR_KINDS] = {
-	"lost", "duplicated", "out of order", "corrupt payload",
-	"bad header", "short stream", "stalled", "reset", "i/o error",
-	"connect failed", "crashed"
-};
-
-const char *
-worker_err_name(enum err_kind kind)
-{
-	return (unsigned)kind < ERR_KINDS ? err_names[kind] : "unknown";
-}
-
-uint64_t
-worker_now(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid pointer. */
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Waits ns: sleeps for a millisecond or more, spins below (as the seed). */
+/*
+ * Waits ns: sleeps for a millisecond or more, spins below, as the
+ * original seqtest does: a sleep's wake-up is too late for short delays.
+ */
 static void
 delay_ns(uint64_t ns)
 {
 	struct timespec ts;
-	uint64_t	end = worker_now() + ns, now;
+	uint64_t	end = clock_now() + ns, now;
 
-	while ((now = worker_now()) < end && !stop_asked) {
+	while ((now = clock_now()) < end && !stop_asked) {
 		if (end - now < SPIN_LIMIT)
 			continue;
-		ts.tv_sec = (time_t)((end - now) / 1000000000u);
-		ts.tv_nsec = (long)((end - now) % 1000000000u);
+		ts.tv_sec = (time_t)((end - now) / NS_PER_SEC);
+		ts.tv_nsec = (long)((end - now) % NS_PER_SEC);
 		if (nanosleep(&ts, NULL) == -1 && errno != EINTR)
 			return;
 	}
@@ -170,27 +152,25 @@ flow_error(struct worker *w, const struct flow_error *e, int fatal)
 /* An error of a kind about one message, in this worker's direction. */
 static struct flow_error
 make_error(const struct worker *w, enum err_kind kind, uint64_t seqno,
-    const char *what)
+    enum err_detail detail)
 {
 	struct flow_error e;
-
-	size_t		  i;
 
 	memset(&e, 0, sizeof(e));
 	e.kind = kind;
 	e.dir = (w->role == ROLE_REPLIER) ? DIR_REQ : DIR_REP;
+	e.detail = detail;
+	e.role = w->role;
 	e.seqno = seqno;
-	for (i = 0; i + 1 < sizeof(e.what) && what[i] != '\0'; i++)
-		e.what[i] = what[i];
 	return e;
 }
 
-/* Reports a field that is not what it should be; what names the field. */
+/* Reports a field that is not what it should be; detail names it. */
 static void
-report(struct worker *w, enum err_kind kind, uint64_t seqno, const char *what,
-    uint64_t expected, uint64_t got, int fatal)
+report(struct worker *w, enum err_kind kind, uint64_t seqno,
+    enum err_detail detail, uint64_t expected, uint64_t got, int fatal)
 {
-	struct flow_error e = make_error(w, kind, seqno, what);
+	struct flow_error e = make_error(w, kind, seqno, detail);
 
 	e.expected = expected;
 	e.got = got;
@@ -212,7 +192,8 @@ report_errno(struct worker *w, const char *call, int err, enum direction dir)
 	else if (err == EPIPE)
 		kind = ERR_SHORT;
 	e = make_error(w, kind, dir == DIR_REQ ? w->nsent :
-	    w->f->shm->wait.seqno, call);
+	    w->f->shm->wait.seqno, DET_NONE);
+	err_set_call(&e, call);
 	e.dir = dir;
 	e.sys_errno = err;
 	flow_error(w, &e, 1);
@@ -329,7 +310,7 @@ more_to_send(struct worker *w)
 		return 0;
 	if (w->cfg->count != 0 && w->nsent >= w->cfg->count)
 		return 0;
-	return w->end_ns == 0 || worker_now() < w->end_ns;
+	return w->end_ns == 0 || clock_now() < w->end_ns;
 }
 
 /* Waits the message's delay, then for its slot in the rate schedule. */
@@ -347,8 +328,8 @@ pace(struct worker *w, const struct plan *p)
 	if (w->cfg->rate == 0)
 		return;
 	/* Against the schedule, not after the last send, so no drift. */
-	target = w->start_ns + w->nsent * 1000000000u / w->cfg->rate;
-	if ((now = worker_now()) < target)
+	target = w->start_ns + w->nsent * NS_PER_SEC / w->cfg->rate;
+	if ((now = clock_now()) < target)
 		delay_ns(target - now);
 }
 
@@ -384,7 +365,7 @@ compose_message(struct worker *w, const struct plan *p)
 	msg = w->sbuf + w->slen;
 	memset(&h, 0, sizeof(h));
 	h.seqno = w->nsent;
-	h.ts1 = worker_now();
+	h.ts1 = clock_now();
 	h.rdly = p->rdly;
 	h.ssz = p->ssz;
 	h.rsz = p->rsz;
@@ -503,31 +484,11 @@ ahead_kind(const unsigned char *msg, size_t avail, size_t size,
 	    ERR_LOST;
 }
 
-/* Damage to a payload, told as the kind of error it shows. */
-static enum err_kind
-damage_kind(enum proto_damage d)
-{
-	switch (d) {
-	case DAMAGE_MISSING:
-		return ERR_LOST;
-	case DAMAGE_REPEATED:
-		return ERR_DUP;
-	case DAMAGE_SWAPPED:
-		return ERR_ORDER;
-	default:
-		return ERR_CORRUPT;
-	}
-}
-
 /* Checks the payload; the replier ends the connection on damage. */
 static void
 check_pattern(struct worker *w, const unsigned char *msg, size_t len,
     uint64_t seqno)
 {
-	static const char *const how[] = {
-		"payload", "payload", "missing", "repeated", "swapped",
-		"inserted"
-	};
 	struct proto_diag d;
 	struct flow_error e;
 
@@ -536,7 +497,8 @@ check_pattern(struct worker *w, const unsigned char *msg, size_t len,
 		return;
 	w->part_bad = 1;
 	proto_diagnose(msg, len, seqno, &d);
-	e = make_error(w, damage_kind(d.damage), seqno, how[d.damage]);
+	e = make_error(w, err_kind_of_damage(d.damage), seqno,
+	    err_detail_of_damage(d.damage));
 	e.offset = (uint32_t)d.offset;
 	e.nbytes = (uint32_t)d.nbytes;
 	e.expected = d.expected;
@@ -581,11 +543,11 @@ check_echo(struct worker *w, const struct msg_hdr *h,
     const struct ring_entry *e)
 {
 	if (h->ts1 != e->ts1)
-		report(w, ERR_HEADER, h->seqno, "ts1", e->ts1, h->ts1, 0);
+		report(w, ERR_HEADER, h->seqno, DET_TS1, e->ts1, h->ts1, 0);
 	if (h->ssz != e->ssz)
-		report(w, ERR_HEADER, h->seqno, "ssz", e->ssz, h->ssz, 0);
+		report(w, ERR_HEADER, h->seqno, DET_SSZ, e->ssz, h->ssz, 0);
 	if (h->ts3 < h->ts2)
-		report(w, ERR_HEADER, h->seqno, "ts3 before ts2", h->ts2,
+		report(w, ERR_HEADER, h->seqno, DET_TS3_BEFORE_TS2, h->ts2,
 		    h->ts3, 0);
 }
 
@@ -615,26 +577,26 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 	enum err_kind		 kind;
 
 	if ((v = proto_check_reply(h, &any)) != PROTO_OK) {
-		report(w, ERR_HEADER, idx, proto_verdict_str(v), PROTO_MSG_MIN,
-		    h->rsz, 1);
+		report(w, ERR_HEADER, idx, err_detail_of_verdict(v),
+		    PROTO_MSG_MIN, h->rsz, 1);
 		return HEAD_STOP;
 	}
 	if (h->seqno != idx) {
 		kind = seqno_error(h->seqno, idx);
 		if (kind == ERR_HEADER || h->seqno >= shm->asked ||
 		    shm->asked - h->seqno > RING_SIZE || !echoes(h, e)) {
-			report(w, ERR_HEADER, idx, "reply seqno", idx, h->seqno,
+			report(w, ERR_HEADER, idx, DET_REPLY_SEQNO, idx, h->seqno,
 			    1);
 			return HEAD_STOP;
 		}
 		if (kind == ERR_LOST)
 			kind = ahead_kind(msg, avail, h->rsz, idx, h->seqno);
-		report(w, kind, h->seqno, "seqno", idx, h->seqno, 0);
+		report(w, kind, h->seqno, DET_SEQNO, idx, h->seqno, 0);
 		if (h->seqno < idx)
 			return HEAD_SKIP;
 	}
 	if (h->seqno >= shm->asked || h->rsz != e->rsz) {
-		report(w, ERR_HEADER, h->seqno, "rsz",
+		report(w, ERR_HEADER, h->seqno, DET_RSZ,
 		    h->seqno >= shm->asked ? 0 : e->rsz, h->rsz, 1);
 		return HEAD_STOP;
 	}
@@ -676,7 +638,7 @@ take_peer_error(struct worker *w, const unsigned char *msg)
 
 	proto_decode_error(msg, &pe);
 	e = make_error(w, pe.kind < ERR_KINDS ? (enum err_kind)pe.kind :
-	    ERR_HEADER, pe.seqno, pe.what);
+	    ERR_HEADER, pe.seqno, err_detail_parse(pe.what));
 	e.dir = DIR_REQ;
 	e.by_peer = 1;
 	e.expected = pe.expected;
@@ -706,7 +668,7 @@ keep_rest(struct worker *w, size_t used, uint64_t seqno)
 	}
 }
 
-/* Is the message at pos a replier's error report? */
+/* Is this header a replier's error report? */
 static int
 is_peer_error(const struct msg_hdr *h)
 {
@@ -763,12 +725,13 @@ check_end(struct worker *w, int sending)
 	if (w->fatal || stop_asked)
 		return;
 	if (w->rhave > 0)
-		report(w, ERR_SHORT, shm->wait.seqno, "mid-message",
+		report(w, ERR_SHORT, shm->wait.seqno, DET_MID_MESSAGE,
 		    shm->wait.need, w->rhave, 1);
 	else if (sending || !shm->send_done)
-		report(w, ERR_SHORT, shm->replies, "closed early", 0, 0, 1);
+		report(w, ERR_SHORT, shm->replies, DET_CLOSED_EARLY, 0, 0,
+		    1);
 	else if (shm->replies < shm->asked)
-		report(w, ERR_SHORT, shm->replies, "replies missing",
+		report(w, ERR_SHORT, shm->replies, DET_REPLIES_MISSING,
 		    shm->asked, shm->replies, 1);
 }
 
@@ -783,7 +746,7 @@ run_receiver(struct worker *w)
 			return;
 		recv_some(w);
 		if (!w->fatal && !w->eof)
-			take_replies(w, worker_now());
+			take_replies(w, clock_now());
 	}
 	check_end(w, 0);
 }
@@ -800,7 +763,7 @@ run_sync(struct worker *w)
 		while (!w->fatal && !w->eof && shm->replies < shm->asked) {
 			recv_some(w);
 			if (!w->fatal && !w->eof)
-				take_replies(w, worker_now());
+				take_replies(w, clock_now());
 		}
 		if (w->eof) {
 			check_end(w, 1);
@@ -811,7 +774,7 @@ run_sync(struct worker *w)
 	while (!w->fatal && !w->eof) {
 		recv_some(w);
 		if (!w->fatal && !w->eof)
-			take_replies(w, worker_now());
+			take_replies(w, clock_now());
 	}
 	check_end(w, 0);
 }
@@ -835,7 +798,7 @@ compose_reply(struct worker *w, const struct msg_hdr *req, uint64_t now)
 	h.seqno = w->reply_seq++;
 	h.ts1 = req->ts1;
 	h.ts2 = now;
-	h.ts3 = worker_now();
+	h.ts3 = clock_now();
 	h.rdly = req->rdly;
 	h.ssz = req->ssz;
 	h.rsz = req->rsz;
@@ -909,11 +872,11 @@ check_request_head(struct worker *w, const struct msg_hdr *h,
 			kind = ahead_kind(msg, avail, h->ssz, w->expect,
 			    h->seqno);
 		report(w, kind, kind == ERR_HEADER ? w->expect : h->seqno,
-		    "seqno", w->expect, h->seqno, 1);
+		    DET_SEQNO, w->expect, h->seqno, 1);
 		return -1;
 	}
 	if ((v = proto_check_request(h, lim)) != PROTO_OK) {
-		report(w, ERR_HEADER, h->seqno, proto_verdict_str(v),
+		report(w, ERR_HEADER, h->seqno, err_detail_of_verdict(v),
 		    limit_of(v, lim), field_of(v, h), 1);
 		return -1;
 	}
@@ -957,7 +920,7 @@ send_error_report(struct worker *w)
 	const struct flow_error	*e = &w->res.first;
 	struct proto_error	 pe;
 	struct pollfd		 p;
-	uint64_t		 end = worker_now() + LINGER_NS;
+	uint64_t		 end = clock_now() + LINGER_NS;
 
 	memset(&pe, 0, sizeof(pe));
 	pe.seqno = e->seqno;
@@ -966,7 +929,9 @@ send_error_report(struct worker *w)
 	pe.offset = e->offset;
 	pe.nbytes = e->nbytes;
 	pe.kind = (uint16_t)e->kind;
-	memcpy(pe.what, e->what, sizeof(pe.what) - 1);
+	/* pe is zeroed: the name stays NUL-terminated. */
+	strncpy(pe.what, err_detail_name((enum err_detail)e->detail),
+	    sizeof(pe.what) - 1);
 	/* The replies before the error are good: they go first. */
 	if (flush_send(w) == -1)
 		return;
@@ -976,8 +941,8 @@ send_error_report(struct worker *w)
 		return;
 	p.fd = w->f->fd;
 	p.events = POLLIN;
-	while (!stop_asked && worker_now() < end &&
-	    poll(&p, 1, (int)((end - worker_now()) / 1000000) + 1) >= 0)
+	while (!stop_asked && clock_now() < end &&
+	    poll(&p, 1, (int)((end - clock_now()) / 1000000) + 1) >= 0)
 		if (recv(w->f->fd, w->rbuf, RBUF_SIZE, 0) == 0)
 			break;
 }
@@ -998,12 +963,12 @@ run_replier(struct worker *w)
 		recv_some(w);
 		if (w->fatal || w->eof)
 			break;
-		take_requests(w, &lim, worker_now());
+		take_requests(w, &lim, clock_now());
 		if (!w->fatal)
 			(void)flush_send(w);
 	}
 	if (!w->fatal && !stop_asked && w->rhave > 0)
-		report(w, ERR_SHORT, w->expect, "mid-message",
+		report(w, ERR_SHORT, w->expect, DET_MID_MESSAGE,
 		    w->f->shm->wait.need, w->rhave, 1);
 	if (w->fatal && !stop_asked && w->res.first.sys_errno == 0)
 		send_error_report(w);
@@ -1044,7 +1009,7 @@ worker_run(struct flow *f, enum role role)
 	w.rbuf = malloc(RBUF_SIZE);
 	w.sbuf = malloc(SBUF_SIZE);
 	w.dump = malloc(DUMP_SIZE);
-	w.start_ns = worker_now();
+	w.start_ns = clock_now();
 	if (w.cfg->duration > 0)
 		w.end_ns = w.start_ns + w.cfg->duration;
 	if (w.rbuf == NULL || w.sbuf == NULL || w.dump == NULL)

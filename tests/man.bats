@@ -86,21 +86,21 @@ c_strings() {
 	done
 }
 
-@test "man page: DIAGNOSTICS lists the error kinds of worker.c, in order" {
+@test "man page: DIAGNOSTICS lists the error kinds of errors.c, in order" {
 	# In enum order: WIRE FORMAT numbers the kinds by this list.
-	kinds=$(c_strings "$SRC/worker.c" err_names)
+	kinds=$(c_strings "$SRC/errors.c" kind_names)
 	[ "$(wc -l <<<"$kinds")" -ge 10 ]
 	listed=$(section DIAGNOSTICS | grep -xF -f <(sed 's/^/.It /' <<<"$kinds") |
 	    sed 's/^\.It //')
 	[ "$listed" = "$kinds" ] || {
-		echo "worker.c: $(echo $kinds)" >&3
+		echo "errors.c: $(echo $kinds)" >&3
 		echo "page:     $(echo $listed)" >&3
 		false
 	}
 }
 
-@test "man page: OUTPUT lists the JSON error keys of report.c" {
-	keys=$(c_strings "$SRC/report.c" err_keys)
+@test "man page: OUTPUT lists the JSON error keys of errors.c" {
+	keys=$(c_strings "$SRC/errors.c" kind_keys)
 	[ "$(wc -l <<<"$keys")" -ge 10 ]
 	out=$(section OUTPUT)
 	while IFS= read -r key; do

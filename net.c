@@ -1,0 +1,176 @@
+/*
+ * Sockets, in a room of their own: the supervisor asks for a connected
+ * or listening descriptor and gets one, or the call that failed.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "net.h"
+
+/* Closes fd keeping errno, for cleanup paths that report the first one. */
+void
+net_close(int fd)
+{
+	int	 saved = errno;
+
+	(void)close(fd);
+	errno = saved;
+}
+
+int
+net_set_blocking(int fd, int blocking)
+{
+	int	 fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	fl = blocking ? fl & ~O_NONBLOCK : fl | O_NONBLOCK;
+	return fcntl(fd, F_SETFL, fl);
+}
+
+/* "HOST port N", numerically, of a socket address. */
+void
+net_name(char *buf, size_t len, const struct sockaddr *sa, socklen_t salen)
+{
+	char	 host[64], serv[16];	/* numeric: INET6_ADDRSTRLEN fits */
+
+	if (getnameinfo(sa, salen, host, sizeof(host), serv, sizeof(serv),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(buf, len, "(unprintable address)");
+	else
+		snprintf(buf, len, "%s port %s", host, serv);
+}
+
+/*
+ * Waits for a non-blocking connect, at most timeout seconds (0: no
+ * limit); a signal that sets *stop ends the wait.  Returns 0, or -1
+ * with errno.
+ */
+static int
+finish_connect(int fd, uint64_t timeout, const volatile sig_atomic_t *stop)
+{
+	struct pollfd	 p;
+	socklen_t	 len = sizeof(int);
+	int		 rv, err = 0;
+
+	p.fd = fd;
+	p.events = POLLOUT;
+	do
+		rv = poll(&p, 1, timeout ? (int)(timeout * 1000) : -1);
+	while (rv == -1 && errno == EINTR && !*stop);
+	if (rv == 0)
+		errno = ETIMEDOUT;
+	if (rv <= 0)
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		return -1;
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Opens one flow's connection, bound to LOCAL if given, within the
+ * timeout.  Returns the socket, or -1 with errno and the failed call.
+ */
+int
+net_connect(const struct endpoint *ep, uint64_t timeout,
+    const volatile sig_atomic_t *stop, const char **call)
+{
+	int	 fd, on = 1;
+
+	*call = "socket";
+	if ((fd = socket(ep->addr.ss_family, SOCK_STREAM, 0)) == -1)
+		return -1;
+	*call = "setsockopt TCP_NODELAY";
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
+		goto fail;
+	*call = "bind";
+	if (ep->locallen != 0 &&
+	    bind(fd, (const struct sockaddr *)&ep->local, ep->locallen) == -1)
+		goto fail;
+	*call = "connect";
+	if (net_set_blocking(fd, 0) == -1)
+		goto fail;
+	if (connect(fd, (const struct sockaddr *)&ep->addr, ep->addrlen) ==
+	    -1 && (errno != EINPROGRESS ||
+	    finish_connect(fd, timeout, stop) == -1))
+		goto fail;
+	if (net_set_blocking(fd, 1) == -1)
+		goto fail;
+	return fd;
+fail:
+	net_close(fd);
+	return -1;
+}
+
+/*
+ * Binds and listens on one address, non-blocking; names in buf where,
+ * with the real port.  Returns the socket, or -1 with the failed call.
+ */
+int
+net_listen(const struct endpoint *ep, char *buf, size_t len,
+    const char **call)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+	int			 fd, on = 1;
+
+	*call = "socket";
+	if ((fd = socket(ep->addr.ss_family, SOCK_STREAM, 0)) == -1)
+		return -1;
+	*call = "setsockopt";
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	/* Listening on :: and 0.0.0.0 both must not collide. */
+	if (ep->addr.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	*call = "bind";
+	if (bind(fd, (const struct sockaddr *)&ep->addr, ep->addrlen) == -1)
+		goto fail;
+	*call = "listen";
+	if (listen(fd, SOMAXCONN) == -1 || net_set_blocking(fd, 0) == -1)
+		goto fail;
+	*call = "getsockname";
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
+		goto fail;
+	net_name(buf, len, (struct sockaddr *)&ss, sslen);
+	return fd;
+fail:
+	net_close(fd);
+	return -1;
+}
+
+/*
+ * Accepts one connection, blocking and with TCP_NODELAY as a flow's
+ * socket is; names its peer in buf.  Returns it, or -1 with errno.
+ */
+int
+net_accept(int lfd, char *buf, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+	int			 fd, on = 1;
+
+	if ((fd = accept(lfd, (struct sockaddr *)&ss, &sslen)) == -1)
+		return -1;
+	if (net_set_blocking(fd, 1) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1) {
+		net_close(fd);
+		return -1;
+	}
+	net_name(buf, len, (struct sockaddr *)&ss, sslen);
+	return fd;
+}

@@ -1,0 +1,26 @@
+/*
+ * Sockets: a flow's connection, the replier's listeners, and their
+ * addresses as text.  Each function returns a descriptor or 0, or -1
+ * with errno set and, where given, *call naming the call that failed.
+ */
+#ifndef SEQTEST_NET_H
+#define SEQTEST_NET_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+int	 net_connect(const struct endpoint *, uint64_t,
+	    const volatile sig_atomic_t *, const char **);
+int	 net_listen(const struct endpoint *, char *, size_t, const char **);
+int	 net_accept(int, char *, size_t);
+int	 net_set_blocking(int, int);
+void	 net_name(char *, size_t, const struct sockaddr *, socklen_t);
+void	 net_close(int);
+
+#endif

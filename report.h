@@ -1,0 +1,68 @@
+/*
+ * The report: the text the original seqtest printed, one JSON document
+ * (-j), interval lines.  It reads only what the supervisor hands it.
+ */
+#ifndef SEQTEST_REPORT_H
+#define SEQTEST_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "errors.h"
+#include "stats.h"
+
+/* A flow's final word: its counts as its workers reported them. */
+struct flow_summary {
+	uint32_t		 id;
+	int			 failed;	/* ended abnormally */
+	int			 has_first;
+	struct flow_error	 first;		/* its first error */
+	uint64_t		 errors[ERR_KINDS];
+	uint64_t		 sent_msgs;
+	uint64_t		 sent_bytes;
+	uint64_t		 recv_msgs;
+	uint64_t		 recv_bytes;
+	uint64_t		 replies;
+	char			 peer[96];	/* remote address; "" = unused */
+};
+
+/* Totals of a run. */
+struct report_totals {
+	uint64_t	 flows;
+	uint64_t	 failed;
+	uint64_t	 sent_msgs;
+	uint64_t	 sent_bytes;
+	uint64_t	 recv_msgs;
+	uint64_t	 recv_bytes;
+	uint64_t	 replies;
+	uint64_t	 errors[ERR_KINDS];
+	uint64_t	 nerrors;
+	double		 secs;
+	struct hist	*lat;		/* merged over the flows */
+};
+
+/* Live figures of the run so far, for the interval lines. */
+struct report_snapshot {
+	uint64_t	 ns;
+	uint64_t	 sent_msgs;
+	uint64_t	 sent_bytes;
+	uint64_t	 recv_msgs;
+	uint64_t	 recv_bytes;
+	uint64_t	 replies;
+	uint64_t	 errors;
+	struct hist	*lat;
+};
+
+void	 report_listening(const char *);
+void	 report_addresses(const struct config *);
+void	 report_flow_error(const struct config *, const struct flow_summary *);
+void	 report_text(const struct config *, const struct report_totals *);
+void	 report_interval(const struct config *, uint64_t,
+	    const struct report_snapshot *, const struct report_snapshot *,
+	    struct hist *);
+void	 report_json_conn(const struct flow_summary *);
+void	 report_json(const struct config *, const struct report_totals *,
+	    const struct flow_summary *, size_t, int);
+
+#endif
