@@ -17,6 +17,13 @@ enum mode {
 	MODE_REPLY		/* -r: one process per accepted connection */
 };
 
+/* How a sender ends a flow, after its closing exchange. */
+enum close_mode {
+	CLOSE_FULL = 0,		/* close after the closing reply */
+	CLOSE_HALF,		/* shut down writing after the last request */
+	CLOSE_RESET		/* an RST (SO_LINGER 0) after the closing reply */
+};
+
 struct range {
 	uint64_t	min;
 	uint64_t	max;
@@ -51,6 +58,7 @@ struct config {
 	uint64_t	 count;		/* messages per flow; 0 = see duration */
 	uint64_t	 threads;	/* flows; 0 = one per address */
 	int		 verify;	/* check payload patterns */
+	enum close_mode	 close;
 	char		*dump;		/* per-reply samples, or NULL */
 	uint64_t	 timeout;	/* s without progress before a flow is stalled */
 	uint64_t	 maxconn;	/* replier: concurrent connection children */

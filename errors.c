@@ -27,7 +27,8 @@ static const char *const detail_names[DET_KINDS] = {
 	"ssz below 40", "ssz above the limit", "rsz below 40",
 	"rsz above the limit", "rdly above the limit",
 	"payload", "missing", "repeated", "swapped", "inserted",
-	"mid-message", "replies missing", "closed early", "unknown"
+	"mid-message", "replies missing", "closed early", "half-close",
+	"unknown"
 };
 
 static const char *const role_names[ROLES] = {
@@ -209,6 +210,12 @@ format_short(char *buf, size_t len, const struct flow_error *e,
 		return snprintf(buf, len, "%s seqno %llu: short stream: it "
 		    "ended inside the message (have %llu of %llu bytes)", msg,
 		    seq, got, exp);
+	if (e->detail == DET_HALF_CLOSE)
+		return snprintf(buf, len, "%s seqno %llu: short stream: the "
+		    "connection ended after our FIN with replies missing (got "
+		    "%llu of %llu): the path does not carry a half-close "
+		    "(close=half; nginx: proxy_half_close on)", msg, seq, got,
+		    exp);
 	if (e->detail == DET_REPLIES_MISSING)
 		return snprintf(buf, len, "%s seqno %llu: short stream: the "
 		    "peer closed with replies missing (got %llu of %llu)", msg,

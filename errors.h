@@ -53,6 +53,7 @@ enum err_detail {
 	DET_MID_MESSAGE,	/* how a stream ended short */
 	DET_REPLIES_MISSING,
 	DET_CLOSED_EARLY,
+	DET_HALF_CLOSE,		/* ended after our FIN, replies missing */
 	DET_UNKNOWN,		/* a peer's word we do not know */
 	DET_KINDS
 };

@@ -46,9 +46,10 @@ struct flow_shm {
 	volatile uint64_t	sent_msgs;
 	volatile uint64_t	sent_bytes;
 	volatile uint64_t	asked;		/* replies asked so far = ring head */
-	volatile uint32_t	send_done;
+	volatile uint32_t	send_done;	/* the last request is composed */
 	volatile uint32_t	send_errors;
-	char			pad1[CACHELINE - 32];
+	volatile uint32_t	fin_sent;	/* close=half: our FIN is out */
+	char			pad1[CACHELINE - 36];
 	/* written by the receiving side */
 	volatile uint64_t	recv_msgs;
 	volatile uint64_t	recv_bytes;

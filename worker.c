@@ -50,6 +50,9 @@ struct worker {
 	uint64_t		 end_ns;	/* duration's end, 0 = none */
 	uint64_t		 nerrors;	/* this process's errors */
 	int			 fatal;		/* the stream can't be trusted */
+	int			 last_sent;	/* the closing request is composed */
+	int			 answered;	/* replier: the last request taken
+						   asked, and was answered */
 	int			 eof;
 	int			 head_checked;	/* header at rbuf[0] checked */
 	int			 head;		/* enum head_verdict of it */
@@ -280,12 +283,16 @@ progress(const struct worker *w, const char *c)
 		(void)write(STDOUT_FILENO, c, 1);
 }
 
-/* What the next message will be; always four draws, so a seed replays. */
+/*
+ * What the next message will be; always four draws, so a seed replays.
+ * Whether it asks for a reply is decided apart: the last one always does.
+ */
 struct plan {
 	uint64_t	sdly;
 	uint32_t	rdly;
 	uint16_t	ssz;
 	uint16_t	rsz;
+	int		asks;
 };
 
 static void
@@ -297,20 +304,25 @@ plan_message(struct worker *w, struct plan *p)
 	p->rsz = (uint16_t)rng_range(&w->rng, c->rsize.min, c->rsize.max);
 	p->rdly = (uint32_t)rng_range(&w->rng, c->rdelay.min, c->rdelay.max);
 	p->sdly = rng_range(&w->rng, c->sdelay.min, c->sdelay.max);
-	if (c->rinterval == 0 || w->nsent % c->rinterval != 0)
-		p->rsz = 0;
-	if (p->rsz == 0)
-		p->rdly = 0;
+	p->asks = c->rinterval != 0 && w->nsent % c->rinterval == 0;
+}
+
+/*
+ * Is the message about to be composed the flow's last?  The count's
+ * last, or, with duration=, the first one composed at the deadline.
+ */
+static int
+is_last(const struct worker *w)
+{
+	if (w->cfg->count != 0 && w->nsent + 1 >= w->cfg->count)
+		return 1;
+	return w->end_ns != 0 && clock_now() >= w->end_ns;
 }
 
 static int
-more_to_send(struct worker *w)
+more_to_send(const struct worker *w)
 {
-	if (w->fatal || stop_asked)
-		return 0;
-	if (w->cfg->count != 0 && w->nsent >= w->cfg->count)
-		return 0;
-	return w->end_ns == 0 || clock_now() < w->end_ns;
+	return !w->fatal && !stop_asked && !w->last_sent;
 }
 
 /* Waits the message's delay, then for its slot in the rate schedule. */
@@ -366,9 +378,9 @@ compose_message(struct worker *w, const struct plan *p)
 	memset(&h, 0, sizeof(h));
 	h.seqno = w->nsent;
 	h.ts1 = clock_now();
-	h.rdly = p->rdly;
+	h.rdly = p->asks ? p->rdly : 0;
 	h.ssz = p->ssz;
-	h.rsz = p->rsz;
+	h.rsz = p->asks ? p->rsz : 0;
 	if (h.rsz != 0) {
 		/* Published before the send; the send orders the stores. */
 		e = &w->f->ring[shm->asked % RING_SIZE];
@@ -381,6 +393,10 @@ compose_message(struct worker *w, const struct plan *p)
 	}
 	proto_encode(msg, &h);
 	proto_fill(msg, h.ssz, h.seqno);
+	/* Before the send, as the ring entry: the receiver may see the
+	 * closing reply before this process runs again. */
+	if (w->last_sent)
+		shm->send_done = 1;
 	w->slen += h.ssz;
 	w->sbatch++;
 	w->nsent++;
@@ -389,7 +405,11 @@ compose_message(struct worker *w, const struct plan *p)
 	progress(w, ">");
 }
 
-/* Plans, paces and composes the next message; -1 when the flow failed. */
+/*
+ * Plans, paces and composes the next message; -1 when the flow failed.
+ * The last one asks for the closing reply, whatever rinterval says: its
+ * answer proves that every request before it arrived whole.
+ */
 static int
 next_message(struct worker *w)
 {
@@ -397,7 +417,9 @@ next_message(struct worker *w)
 
 	plan_message(w, &p);
 	pace(w, &p);
-	if (p.rsz != 0 && wait_ring(w) == -1)
+	if (is_last(w))
+		w->last_sent = p.asks = 1;
+	if (p.asks && wait_ring(w) == -1)
 		return -1;
 	if (w->slen + p.ssz > SBUF_SIZE && flush_send(w) == -1)
 		return -1;
@@ -405,14 +427,47 @@ next_message(struct worker *w)
 	return w->fatal ? -1 : 0;
 }
 
-/* Tells the replier we are done: it answers what it has, then closes. */
+/*
+ * The last request is sent.  With close=half the write side is shut
+ * down now, which tests whether the path carries a half-closed
+ * connection; otherwise the connection stays whole until the closing
+ * reply is in.
+ */
 static void
 end_sending(struct worker *w)
 {
-	w->f->shm->send_done = 1;
-	if (shutdown(w->f->fd, SHUT_WR) == -1 && !w->fatal &&
-	    errno != ENOTCONN)
-		report_errno(w, "shutdown", errno, DIR_REQ);
+	if (w->cfg->close != CLOSE_HALF || w->fatal || stop_asked)
+		return;
+	if (shutdown(w->f->fd, SHUT_WR) == -1) {
+		if (errno != ENOTCONN)
+			report_errno(w, "shutdown", errno, DIR_REQ);
+		return;
+	}
+	w->f->shm->fin_sent = 1;
+}
+
+/*
+ * The closing reply is in and checked: the flow is complete.  The
+ * connection closes when this process exits (the last one holding it);
+ * close=reset makes that close an RST.
+ */
+static void
+end_flow(struct worker *w)
+{
+	struct linger	 lg = { 1, 0 };
+
+	if (w->cfg->close == CLOSE_RESET && setsockopt(w->f->fd, SOL_SOCKET,
+	    SO_LINGER, &lg, sizeof(lg)) == -1)
+		report_errno(w, "setsockopt SO_LINGER", errno, DIR_REP);
+}
+
+/* All asked is answered, the closing reply too: the flow is complete. */
+static int
+flow_complete(const struct worker *w)
+{
+	const struct flow_shm *shm = w->f->shm;
+
+	return shm->send_done && shm->replies >= shm->asked && w->rhave == 0;
 }
 
 static void
@@ -429,6 +484,20 @@ run_sender(struct worker *w)
 	end_sending(w);
 }
 
+/*
+ * An RST that ends the stream as an EOF would: at the replier, right
+ * after the answer to the last request (a sender's close=reset); at a
+ * sender, after our FIN with close=half, which check_end then reports
+ * as a path that does not carry a half-close.
+ */
+static int
+reset_is_end(const struct worker *w)
+{
+	if (w->role == ROLE_REPLIER)
+		return w->rhave == 0 && w->answered;
+	return w->f->shm->fin_sent != 0;
+}
+
 /* Reads what the socket has; sets eof, or reports a failure. */
 static void
 recv_some(struct worker *w)
@@ -442,6 +511,10 @@ recv_some(struct worker *w)
 			return;
 		}
 		if (n == 0 || (errno == EINTR && stop_asked)) {
+			w->eof = 1;
+			return;
+		}
+		if (errno == ECONNRESET && reset_is_end(w)) {
 			w->eof = 1;
 			return;
 		}
@@ -714,20 +787,24 @@ take_replies(struct worker *w, uint64_t now)
 }
 
 /*
- * At the end of the stream: was everything asked for answered?  sending
- * says the stream ended while we still had messages to send.
+ * The stream ended before the flow was complete: say where.  After our
+ * FIN (close=half), replies missing mean the path ended the connection
+ * when it saw the FIN.
  */
 static void
-check_end(struct worker *w, int sending)
+check_end(struct worker *w)
 {
 	struct flow_shm *shm = w->f->shm;
 
 	if (w->fatal || stop_asked)
 		return;
-	if (w->rhave > 0)
+	if (shm->fin_sent && shm->replies < shm->asked)
+		report(w, ERR_SHORT, shm->replies, DET_HALF_CLOSE, shm->asked,
+		    shm->replies, 1);
+	else if (w->rhave > 0)
 		report(w, ERR_SHORT, shm->wait.seqno, DET_MID_MESSAGE,
 		    shm->wait.need, w->rhave, 1);
-	else if (sending || !shm->send_done)
+	else if (!shm->send_done)
 		report(w, ERR_SHORT, shm->replies, DET_CLOSED_EARLY, 0, 0,
 		    1);
 	else if (shm->replies < shm->asked)
@@ -735,48 +812,53 @@ check_end(struct worker *w, int sending)
 		    shm->asked, shm->replies, 1);
 }
 
+/* The end of a receiving side: complete, or what was missing. */
+static void
+finish_receiving(struct worker *w)
+{
+	if (!w->fatal && !stop_asked && flow_complete(w))
+		end_flow(w);
+	else
+		check_end(w);
+}
+
+/* Reads and checks replies until all asked so far are in. */
+static void
+await_replies(struct worker *w)
+{
+	struct flow_shm *shm = w->f->shm;
+
+	while (!w->fatal && !w->eof && shm->replies < shm->asked) {
+		recv_some(w);
+		if (!w->fatal && !w->eof)
+			take_replies(w, clock_now());
+	}
+}
+
+/* -s, the receiving side: replies until the closing one. */
 static void
 run_receiver(struct worker *w)
 {
-	struct flow_shm *shm = w->f->shm;
-
-	while (!w->fatal && !w->eof) {
-		if (shm->send_done && shm->replies >= shm->asked &&
-		    w->rhave == 0)
-			return;
+	while (!w->fatal && !w->eof && !flow_complete(w)) {
 		recv_some(w);
 		if (!w->fatal && !w->eof)
 			take_replies(w, clock_now());
 	}
-	check_end(w, 0);
+	finish_receiving(w);
 }
 
-/* -S: send a message, wait for its reply, then the next. */
+/* -S: send a message, wait for its reply if it asks one, then the next. */
 static void
 run_sync(struct worker *w)
 {
-	struct flow_shm *shm = w->f->shm;
-
-	while (more_to_send(w)) {
+	while (more_to_send(w) && !w->eof) {
 		if (next_message(w) == -1 || flush_send(w) == -1)
 			break;
-		while (!w->fatal && !w->eof && shm->replies < shm->asked) {
-			recv_some(w);
-			if (!w->fatal && !w->eof)
-				take_replies(w, clock_now());
-		}
-		if (w->eof) {
-			check_end(w, 1);
-			break;
-		}
+		if (w->last_sent)
+			end_sending(w);
+		await_replies(w);
 	}
-	end_sending(w);
-	while (!w->fatal && !w->eof) {
-		recv_some(w);
-		if (!w->fatal && !w->eof)
-			take_replies(w, clock_now());
-	}
-	check_end(w, 0);
+	finish_receiving(w);
 }
 
 /* Composes the reply a request asked for: its echo, our times, our seqno. */
@@ -825,6 +907,7 @@ take_request(struct worker *w, const struct msg_hdr *h,
 	shm->recv_msgs++;
 	shm->recv_bytes += h->ssz;
 	progress(w, "-");
+	w->answered = h->rsz != 0;
 	if (h->rsz != 0)
 		(void)compose_reply(w, h, now);
 }

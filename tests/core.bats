@@ -21,7 +21,8 @@ load helper
 	start_replier
 	run "$SEQTEST" -s -o threads=8,count=3000,ssize_min=40,ssize_max=8000,rsize_min=40,rsize_max=8000,sdelay_min=0,sdelay_max=20000,rdelay_max=20000,rinterval=3 "127.0.0.1:$PORT"
 	[ "$status" -eq 0 ]
-	[[ $output == *"Received 8000 replies"* ]]
+	# 1000 asked by rinterval=3, and each flow's closing reply (2999)
+	[[ $output == *"Received 8008 replies"* ]]
 	[[ $output == *"Sent: 24000 messages,"* ]]
 	[[ $output == *"Flows: 8, failed 0"* ]]
 	[[ $output == *"Errors: 0"* ]]
@@ -50,21 +51,24 @@ load helper
 	[[ $output == *"Sent: 200 messages, 13107000 bytes"* ]]
 }
 
-@test "rinterval=0: no replies and no latency section" {
+@test "rinterval=0: the closing reply is the only one, -s and -S" {
 	start_replier
-	run "$SEQTEST" -s -o count=500,rinterval=0 "127.0.0.1:$PORT"
-	[ "$status" -eq 0 ]
-	[[ $output == *"Received 0 replies"* ]]
-	[[ $output != *"LATENCY"* ]]
-	[[ $output != *"nan"* ]]
-	[[ $output == *"Sent: 500 messages"* ]]
+	for mode in -s -S; do
+		run "$SEQTEST" $mode -o count=500,rinterval=0 "127.0.0.1:$PORT"
+		[ "$status" -eq 0 ]
+		[[ $output == *"Received 1 replies"* ]]
+		[[ $output == *"Received: 1 messages, 40 bytes"* ]]
+		[[ $output != *"nan"* ]]
+		[[ $output == *"Sent: 500 messages"* ]]
+	done
 }
 
 @test "rinterval=4 in sync mode: one reply per four messages" {
 	start_replier
 	run "$SEQTEST" -S -o count=1000,rinterval=4 "127.0.0.1:$PORT"
 	[ "$status" -eq 0 ]
-	[[ $output == *"Received 250 replies"* ]]
+	# 0, 4, ... 996, and the closing reply to 999
+	[[ $output == *"Received 251 replies"* ]]
 	[[ $output == *"Sent: 1000 messages"* ]]
 }
 

@@ -9,12 +9,13 @@ load helper
 	[ "$status" -eq 0 ]
 	d=$BATS_TEST_TMPDIR/d
 	[ "$(head -n 1 "$d")" = "# thread time latency rsz ssz" ]
-	[ "$(tail -n +2 "$d" | wc -l)" -eq 300 ]
+	# rinterval=2: 150 replies a flow, and the closing one (299)
+	[ "$(tail -n +2 "$d" | wc -l)" -eq 302 ]
 	# five whole numbers; thread in 0..1; rsz 200; ssz 100; latency > 0
 	awk 'NR > 1 && !(NF == 5 && ($1 == 0 || $1 == 1) && $3 > 0 &&
 	    $4 == 200 && $5 == 100) { bad++ } END { exit bad }' "$d"
-	# each flow's 150 replies, times non-decreasing within a flow
-	[ "$(awk 'NR > 1 && $1 == 1' "$d" | wc -l)" -eq 150 ]
+	# each flow's 151 replies, times non-decreasing within a flow
+	[ "$(awk 'NR > 1 && $1 == 1' "$d" | wc -l)" -eq 151 ]
 	awk 'NR > 1 { if ($2 < last[$1]) bad++; last[$1] = $2 } END { exit bad }' "$d"
 }
 

@@ -97,3 +97,24 @@ teardown() {
 field() {
 	sed -n "s/^$1 \\([0-9]*\\).*/\\1/p" <<<"$output" | head -n 1
 }
+
+# start_discard: a listener that accepts, reads everything and never
+# answers; sets DISCARD_PID and DISCARD_PORT.
+start_discard() {
+	start_listener /dev/null "$BATS_TEST_TMPDIR/discard.err" python3 -c '
+import socket, sys, threading
+def drain(c):
+    while c.recv(65536):
+        pass
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+print("Listening on 127.0.0.1 port %d" % s.getsockname()[1],
+      file=sys.stderr, flush=True)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=drain, args=(c,), daemon=True).start()
+' || return 1
+	DISCARD_PID=$LISTENER_PID
+	DISCARD_PORT=$LISTENER_PORT
+}

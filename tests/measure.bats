@@ -15,7 +15,8 @@ json_get() {
 	j=$BATS_TEST_TMPDIR/j
 	[ "$(json_get "$j" 'd["mode"]')" = send ]
 	[ "$(json_get "$j" 'd["seed"]')" = 99 ]
-	[ "$(json_get "$j" 'd["replies"]')" = 300 ]
+	# 100 a flow by rinterval=3, and its closing reply
+	[ "$(json_get "$j" 'd["replies"]')" = 303 ]
 	[ "$(json_get "$j" 'len(d["flows"])')" = 3 ]
 	[ "$(json_get "$j" 'd["flows"][2]["sent_msgs"]')" = 300 ]
 	[ "$(json_get "$j" 'd["flows"][2]["ended"]')" = ok ]
@@ -124,7 +125,8 @@ json_get() {
 	while read -r line; do
 		echo "$line" >"$BATS_TEST_TMPDIR/j"
 		[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["connection"]["recv_msgs"]')" = 20 ]
-		[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["connection"]["replies"]')" = 10 ]
+		# 10 by rinterval=2, and the closing reply
+		[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["connection"]["replies"]')" = 11 ]
 	done <"$BATS_TEST_TMPDIR/lines"
 	tail -n 1 "$REPLIER_OUT" >"$BATS_TEST_TMPDIR/j"
 	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["connections"]')" = 2 ]
