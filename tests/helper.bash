@@ -244,3 +244,113 @@ start_tcp_proxy() {
 	cat "$PROXY_ERR" >&2
 	return 1
 }
+
+# Two network namespaces joined by a veth pair (tests/netns.bats): the
+# replier's NS_R (st0, $NS_R_ADDR) and the sender's NS_S (st1, $NS_S_ADDR),
+# a private /30 that exists only inside them.  netns_teardown removes
+# them, and with them their links and nftables rules.
+
+NETNS=()
+NS_R_ADDR=10.199.0.1
+NS_S_ADDR=10.199.0.2
+
+# netns_try WHAT CMD...: runs CMD; when it fails, skips the test with
+# WHAT and CMD's error (the namespaces made so far go in teardown).
+netns_try() {
+	local what=$1 err=$BATS_TEST_TMPDIR/netns.err
+	shift
+	"$@" 2>"$err" || skip "$what failed: $(head -n 1 "$err")"
+}
+
+# link_up NS DEV: bounded wait until DEV in NS is up.
+link_up() {
+	local tries=50
+	until ip -n "$1" link show dev "$2" | grep -q ' state UP '; do
+		((tries-- > 0)) || { echo "$2 in $1 is not up" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
+# make_netns_pair: makes NS_R and NS_S, names unique to this run and test,
+# joins them and brings the links up.  gso_max_segs 1 makes TCP hand the
+# veth one segment at a time, as a wire would carry it, not 64 KiB
+# bundles that nftables would see (and drop) as one packet.  Skips the
+# test when not root or when ip netns, veth or nft is missing or fails.
+make_netns_pair() {
+	((EUID == 0)) || skip "needs root for network namespaces"
+	command -v ip >/dev/null || skip "ip (iproute2) is not installed"
+	find_tool nft >/dev/null || skip "nft (nftables) is not installed"
+	NS_R=seqtest-$$-$BATS_TEST_NUMBER-r
+	NS_S=seqtest-$$-$BATS_TEST_NUMBER-s
+	netns_try "ip netns add" ip netns add "$NS_R"
+	NETNS+=("$NS_R")
+	netns_try "ip netns add" ip netns add "$NS_S"
+	NETNS+=("$NS_S")
+	netns_try "a veth pair" ip link add st0 netns "$NS_R" gso_max_segs 1 \
+	    type veth peer name st1 netns "$NS_S" gso_max_segs 1
+	ip -n "$NS_R" addr add "$NS_R_ADDR/30" dev st0
+	ip -n "$NS_S" addr add "$NS_S_ADDR/30" dev st1
+	ip -n "$NS_R" link set dev st0 up
+	ip -n "$NS_S" link set dev st1 up
+	link_up "$NS_R" st0
+	link_up "$NS_S" st1
+}
+
+# set_mtu MTU: the MTU of both ends of the pair.
+set_mtu() {
+	ip -n "$NS_R" link set dev st0 mtu "$1"
+	ip -n "$NS_S" link set dev st1 mtu "$1"
+	ip -n "$NS_R" link show dev st0 | grep -q " mtu $1 "
+	ip -n "$NS_S" link show dev st1 | grep -q " mtu $1 "
+}
+
+# start_netns_replier [flags...]: a replier on $NS_R_ADDR in NS_R; sets
+# what start_replier sets.
+start_netns_replier() {
+	REPLIER_ERR=$BATS_TEST_TMPDIR/replier.err
+	REPLIER_OUT=$BATS_TEST_TMPDIR/replier.out
+	start_listener "$REPLIER_OUT" "$REPLIER_ERR" ip netns exec "$NS_R" \
+	    "$SEQTEST" -r "$@" "$NS_R_ADDR:0" || return 1
+	REPLIER_PID=$LISTENER_PID
+	PORT=$LISTENER_PORT
+}
+
+# drop_tcp PERCENT: NS_R drops PERCENT % of the TCP segments it receives,
+# at random, and counts them (nftables table inet seqtest).
+drop_tcp() {
+	netns_try nft ip netns exec "$NS_R" "$(find_tool nft)" -f - <<EOF
+table inet seqtest {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		meta l4proto tcp numgen random mod 100 < $1 counter drop
+	}
+}
+EOF
+}
+
+# dropped: how many segments drop_tcp's rule has dropped so far.
+dropped() {
+	ip netns exec "$NS_R" "$(find_tool nft)" list chain inet seqtest input |
+	    sed -n 's/.* counter packets \([0-9]*\) .*/\1/p'
+}
+
+# netns_teardown: ends the processes started, then removes the namespaces.
+netns_teardown() {
+	local pid ns
+	for pid in "${STARTED_PIDS[@]}"; do
+		stop_pid "$pid"
+	done
+	for ns in "${NETNS[@]}"; do
+		ip netns delete "$ns"
+	done
+}
+
+# json_value KEY.KEY...: a value from the JSON report in $output, e.g.
+# json_value latency_us.p99.
+json_value() {
+	python3 -c 'import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+	v = v[k]
+print(v)' "$1" <<<"$output"
+}
