@@ -286,6 +286,7 @@ make_netns_pair() {
 	NETNS+=("$NS_R")
 	netns_try "ip netns add" ip netns add "$NS_S"
 	NETNS+=("$NS_S")
+	netns_try "ip netns exec" ip netns exec "$NS_S" true
 	netns_try "a veth pair" ip link add st0 netns "$NS_R" gso_max_segs 1 \
 	    type veth peer name st1 netns "$NS_S" gso_max_segs 1
 	ip -n "$NS_R" addr add "$NS_R_ADDR/30" dev st0
