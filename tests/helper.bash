@@ -118,3 +118,261 @@ while True:
 	DISCARD_PID=$LISTENER_PID
 	DISCARD_PORT=$LISTENER_PORT
 }
+
+# Real TCP proxies in front of the replier (tests/proxies.bats).  Each
+# runs in the foreground on 127.0.0.1, its configuration filled in from
+# tests/proxy/ into $BATS_TEST_TMPDIR, and is ended by PID like the rest.
+
+PROXY_CONF_DIR="$BATS_TEST_DIRNAME/proxy"
+
+# find_tool NAME: the path of NAME, also looked for in the sbin
+# directories a non-root PATH lacks; fails when it is not installed.
+find_tool() {
+	local dir
+	command -v "$1" 2>/dev/null && return 0
+	for dir in /usr/sbin /sbin /usr/local/sbin; do
+		[[ -x $dir/$1 ]] && { echo "$dir/$1"; return 0; }
+	done
+	return 1
+}
+
+# free_port: a 127.0.0.1 port that was free a moment ago (the kernel gave
+# it to a socket that is closed again).  Another process may take it in
+# between, so start_tcp_proxy retries when the bind fails.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# is_running PID: true while PID exists and is not a zombie.
+is_running() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat%% *} != Z ]]
+}
+
+# forget_pid PID: takes a reaped PID out of STARTED_PIDS, so that teardown
+# never signals whatever process is given that number next.
+forget_pid() {
+	local pid keep=()
+	for pid in "${STARTED_PIDS[@]}"; do
+		[[ $pid == "$1" ]] || keep+=("$pid")
+	done
+	STARTED_PIDS=("${keep[@]}")
+}
+
+# listening_port PID: the port on which process PID itself listens at
+# 127.0.0.1 (from ss), or nothing.
+listening_port() {
+	ss -Hltnp 'src 127.0.0.1' 2>/dev/null |
+	    awk -v p=",pid=$1," 'index($0, p) { n = split($4, a, ":"); print a[n]; exit }'
+}
+
+# fill_conf TEMPLATE LISTEN: tests/proxy/TEMPLATE with its @NAME@ fields
+# filled in, written to $BATS_TEST_TMPDIR; prints the file's path.
+fill_conf() {
+	local out=$BATS_TEST_TMPDIR/$1
+	sed -e "s|@DIR@|$BATS_TEST_TMPDIR|g" -e "s|@LISTEN@|$2|g" \
+	    -e "s|@BACKEND@|$PORT|g" -e "s|@LOAD_MODULE@|$NGINX_LOAD_MODULE|g" \
+	    "$PROXY_CONF_DIR/$1" >"$out"
+	echo "$out"
+}
+
+# nginx_stream EXE: sets NGINX_LOAD_MODULE to the load_module line that
+# nginx EXE needs for its stream module (empty when it is built in, as
+# `nginx -V` tells); skips the test when there is no stream module.
+nginx_stream() {
+	local conf dir
+	conf=$("$1" -V 2>&1)
+	NGINX_LOAD_MODULE=
+	if [[ $conf == *--with-stream=dynamic* ]]; then
+		dir=$(sed -n 's/.*--modules-path=\([^ ]*\).*/\1/p' <<<"$conf")
+		[[ -f ${dir:-/usr/lib/nginx/modules}/ngx_stream_module.so ]] ||
+		    skip "nginx's stream module is not installed (libnginx-mod-stream)"
+		NGINX_LOAD_MODULE="load_module ${dir:-/usr/lib/nginx/modules}/ngx_stream_module.so;"
+	elif ! grep -qE -- '--with-stream( |$)' <<<"$conf"; then
+		skip "nginx is built without the stream module"
+	fi
+}
+
+# proxy_command NAME EXE LISTEN: sets PROXY_CMD, the foreground command
+# line of proxy NAME (program EXE) on 127.0.0.1:LISTEN, forwarding to the
+# replier at 127.0.0.1:$PORT.
+proxy_command() {
+	local name=$1 exe=$2 listen=$3 dst=127.0.0.1:$PORT
+	case $name in
+	nginx | nginx-half-close)
+		PROXY_CMD=("$exe" -p "$BATS_TEST_TMPDIR" -e "$BATS_TEST_TMPDIR/nginx.log"
+		    -c "$(fill_conf "$name.conf" "$listen")") ;;
+	haproxy)
+		PROXY_CMD=("$exe" -db -f "$(fill_conf haproxy.cfg "$listen")") ;;
+	rinetd)
+		PROXY_CMD=("$exe" -f -c "$(fill_conf rinetd.conf "$listen")") ;;
+	socat)
+		PROXY_CMD=("$exe" "TCP-LISTEN:$listen,bind=127.0.0.1,fork" "TCP:$dst") ;;
+	pen)
+		PROXY_CMD=("$exe" -f "127.0.0.1:$listen" "$dst") ;;
+	redir)
+		PROXY_CMD=("$exe" -n "127.0.0.1:$listen" "$dst") ;;
+	simpleproxy)
+		PROXY_CMD=("$exe" -L "127.0.0.1:$listen" -R "$dst") ;;
+	*)
+		echo "no such proxy: $name" >&2
+		return 1 ;;
+	esac
+}
+
+# start_tcp_proxy NAME: proxy NAME (nginx, nginx-half-close, haproxy,
+# socat, pen, rinetd, redir, simpleproxy) in front of the replier started
+# by start_replier; sets PROXY_PID and PROXY_PORT once the proxy's own
+# socket listens.  Those that take port 0 get the kernel's choice, the
+# others a free_port, with a new one when the bind loses a race.  Skips
+# the test when the proxy is not installed.
+start_tcp_proxy() {
+	local name=$1 exe listen=0 tries attempt
+	exe=$(find_tool "${name%-half-close}") || skip "${name%-half-close} is not installed"
+	command -v ss >/dev/null || skip "ss (iproute2) is not installed"
+	case $name in
+	nginx*) nginx_stream "$exe" ;;
+	esac
+	PROXY_ERR=$BATS_TEST_TMPDIR/$name.err
+	for attempt in 1 2 3 4 5; do
+		case $name in
+		nginx* | haproxy | pen | simpleproxy) listen=$(free_port) ;;
+		esac
+		proxy_command "$name" "$exe" "$listen" || return 1
+		"${PROXY_CMD[@]}" </dev/null >"$PROXY_ERR" 2>&1 &
+		PROXY_PID=$!
+		STARTED_PIDS+=("$PROXY_PID")
+		tries=100
+		while ((tries-- > 0)) && is_running "$PROXY_PID"; do
+			PROXY_PORT=$(listening_port "$PROXY_PID")
+			if [[ -n $PROXY_PORT ]] && ((listen == 0 || PROXY_PORT == listen)); then
+				return 0
+			fi
+			sleep 0.1
+		done
+		if is_running "$PROXY_PID"; then
+			echo "$name did not listen within 10 s: ${PROXY_CMD[*]}" >&2
+			cat "$PROXY_ERR" >&2
+			return 1
+		fi
+		wait "$PROXY_PID" 2>/dev/null || true
+		forget_pid "$PROXY_PID"
+		((listen != 0)) || break
+	done
+	echo "$name did not start: ${PROXY_CMD[*]}" >&2
+	cat "$PROXY_ERR" >&2
+	return 1
+}
+
+# Two network namespaces joined by a veth pair (tests/netns.bats): the
+# replier's NS_R (st0, $NS_R_ADDR) and the sender's NS_S (st1, $NS_S_ADDR),
+# a private /30 that exists only inside them.  netns_teardown removes
+# them, and with them their links and nftables rules.
+
+NETNS=()
+NS_R_ADDR=10.199.0.1
+NS_S_ADDR=10.199.0.2
+
+# netns_try WHAT CMD...: runs CMD; when it fails, skips the test with
+# WHAT and CMD's error (the namespaces made so far go in teardown).
+netns_try() {
+	local what=$1 err=$BATS_TEST_TMPDIR/netns.err
+	shift
+	"$@" 2>"$err" || skip "$what failed: $(head -n 1 "$err")"
+}
+
+# link_up NS DEV: bounded wait until DEV in NS is up.
+link_up() {
+	local tries=50
+	until ip -n "$1" link show dev "$2" | grep -q ' state UP '; do
+		((tries-- > 0)) || { echo "$2 in $1 is not up" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
+# make_netns_pair: makes NS_R and NS_S, names unique to this run and test,
+# joins them and brings the links up.  gso_max_segs 1 makes TCP hand the
+# veth one segment at a time, as a wire would carry it, not 64 KiB
+# bundles that nftables would see (and drop) as one packet.  Skips the
+# test when not root or when ip netns, veth or nft is missing or fails.
+make_netns_pair() {
+	((EUID == 0)) || skip "needs root for network namespaces"
+	command -v ip >/dev/null || skip "ip (iproute2) is not installed"
+	find_tool nft >/dev/null || skip "nft (nftables) is not installed"
+	NS_R=seqtest-$$-$BATS_TEST_NUMBER-r
+	NS_S=seqtest-$$-$BATS_TEST_NUMBER-s
+	netns_try "ip netns add" ip netns add "$NS_R"
+	NETNS+=("$NS_R")
+	netns_try "ip netns add" ip netns add "$NS_S"
+	NETNS+=("$NS_S")
+	netns_try "ip netns exec" ip netns exec "$NS_S" true
+	netns_try "a veth pair" ip link add st0 netns "$NS_R" gso_max_segs 1 \
+	    type veth peer name st1 netns "$NS_S" gso_max_segs 1
+	ip -n "$NS_R" addr add "$NS_R_ADDR/30" dev st0
+	ip -n "$NS_S" addr add "$NS_S_ADDR/30" dev st1
+	ip -n "$NS_R" link set dev st0 up
+	ip -n "$NS_S" link set dev st1 up
+	link_up "$NS_R" st0
+	link_up "$NS_S" st1
+}
+
+# set_mtu MTU: the MTU of both ends of the pair.
+set_mtu() {
+	ip -n "$NS_R" link set dev st0 mtu "$1"
+	ip -n "$NS_S" link set dev st1 mtu "$1"
+	ip -n "$NS_R" link show dev st0 | grep -q " mtu $1 "
+	ip -n "$NS_S" link show dev st1 | grep -q " mtu $1 "
+}
+
+# start_netns_replier [flags...]: a replier on $NS_R_ADDR in NS_R; sets
+# what start_replier sets.
+start_netns_replier() {
+	REPLIER_ERR=$BATS_TEST_TMPDIR/replier.err
+	REPLIER_OUT=$BATS_TEST_TMPDIR/replier.out
+	start_listener "$REPLIER_OUT" "$REPLIER_ERR" ip netns exec "$NS_R" \
+	    "$SEQTEST" -r "$@" "$NS_R_ADDR:0" || return 1
+	REPLIER_PID=$LISTENER_PID
+	PORT=$LISTENER_PORT
+}
+
+# drop_tcp PERCENT: NS_R drops PERCENT % of the TCP segments it receives,
+# at random, and counts them (nftables table inet seqtest).
+drop_tcp() {
+	netns_try nft ip netns exec "$NS_R" "$(find_tool nft)" -f - <<EOF
+table inet seqtest {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		meta l4proto tcp numgen random mod 100 < $1 counter drop
+	}
+}
+EOF
+}
+
+# dropped: how many segments drop_tcp's rule has dropped so far.
+dropped() {
+	ip netns exec "$NS_R" "$(find_tool nft)" list chain inet seqtest input |
+	    sed -n 's/.* counter packets \([0-9]*\) .*/\1/p'
+}
+
+# netns_teardown: ends the processes started, then removes the namespaces.
+netns_teardown() {
+	local pid ns
+	for pid in "${STARTED_PIDS[@]}"; do
+		stop_pid "$pid"
+	done
+	for ns in "${NETNS[@]}"; do
+		ip netns delete "$ns"
+	done
+}
+
+# json_value KEY.KEY...: a value from the JSON report in $output, e.g.
+# json_value latency_us.p99.
+json_value() {
+	python3 -c 'import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+	v = v[k]
+print(v)' "$1" <<<"$output"
+}
