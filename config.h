@@ -68,17 +68,9 @@ struct config {
 	uint64_t	 interval;	/* ns between progress lines; 0 = none */
 	uint64_t	 warmup;	/* replies per flow left out of statistics */
 	uint64_t	 seed;
-	int		 seed_set;
-	unsigned	 set;		/* OPT_SET_* bits: options given explicitly */
+	uint64_t	 given;		/* bit i: options.c's option i was given */
 	struct endpoint	*ep;
 	size_t		 nep;
 };
-
-#define OPT_SET_SSIZE_MAX	0x01u
-#define OPT_SET_RSIZE_MAX	0x02u
-#define OPT_SET_RDELAY_MAX	0x04u
-#define OPT_SET_COUNT		0x08u
-/* Range i (ssize, rsize, sdelay, rdelay), end 0 (min) or 1 (max). */
-#define OPT_SET_RANGE(i, end)	(0x100u << ((i) * 2 + (end)))
 
 #endif

@@ -20,8 +20,9 @@
 enum opt_kind {
 	K_SIZE,		/* message size: below 40 rounds up, above 65535 fails */
 	K_U64,		/* whole number in [lo, hi] */
-	K_SECS,		/* seconds, may have a fraction, in [lo, hi] */
-	K_STR		/* non-empty string */
+	K_SECS,		/* seconds, with a fraction, in [lo, hi]; as ns */
+	K_FLAG,		/* 0 or 1, kept in an int */
+	K_STR		/* non-empty string, in a malloc'd char * */
 };
 
 enum opt_part {
@@ -31,61 +32,97 @@ enum opt_part {
 	P_ONE		/* a plain field */
 };
 
+/* One option; 32 bytes, as the static binary has a size budget. */
 struct opt_def {
 	const char	*name;
-	enum opt_kind	 kind;
-	enum opt_part	 part;
-	size_t		 off;	/* of the field (or struct range) in config */
-	uint64_t	 lo;
-	uint64_t	 hi;
-	unsigned	 setbit;
+	unsigned char	 kind;	/* enum opt_kind */
+	unsigned char	 part;	/* enum opt_part */
+	unsigned short	 off;	/* of the field (or struct range) in config */
+	unsigned char	 lo;	/* the least value */
+	uint64_t	 hi;	/* the largest value */
+	uint32_t	 def;	/* the default, of both ends for a range */
+	uint32_t	 limit;	/* a range's max on the replier, unless given */
 };
 
 #define OFF(f)		offsetof(struct config, f)
 #define NS_MAX		UINT32_MAX	/* rdly is a u32 on the wire */
 #define SDELAY_MAX	3600000000000ULL
+#define COUNT_MAX	1000000000000000ULL
 
+/* A range's three options: NAME sets both ends, NAME_min and NAME_max one. */
+#define RANGE(name, kind, field, hi, def, limit)			\
+	{ name, kind, P_BOTH, OFF(field), 0, hi, def, limit },		\
+	{ name "_min", kind, P_MIN, OFF(field), 0, hi, def, limit },	\
+	{ name "_max", kind, P_MAX, OFF(field), 0, hi, def, limit }
+#define FIELD(name, kind, field, lo, hi, def)				\
+	{ name, kind, P_ONE, OFF(field), lo, hi, def, 0 }
+
+/* Every -o option; the ranges are the RANGE lines. */
 static const struct opt_def opt_defs[] = {
-	{ "ssize", K_SIZE, P_BOTH, OFF(ssize), 0, PROTO_MSG_MAX, OPT_SET_SSIZE_MAX },
-	{ "ssize_min", K_SIZE, P_MIN, OFF(ssize), 0, PROTO_MSG_MAX, 0 },
-	{ "ssize_max", K_SIZE, P_MAX, OFF(ssize), 0, PROTO_MSG_MAX, OPT_SET_SSIZE_MAX },
-	{ "rsize", K_SIZE, P_BOTH, OFF(rsize), 0, PROTO_MSG_MAX, OPT_SET_RSIZE_MAX },
-	{ "rsize_min", K_SIZE, P_MIN, OFF(rsize), 0, PROTO_MSG_MAX, 0 },
-	{ "rsize_max", K_SIZE, P_MAX, OFF(rsize), 0, PROTO_MSG_MAX, OPT_SET_RSIZE_MAX },
-	{ "sdelay", K_U64, P_BOTH, OFF(sdelay), 0, SDELAY_MAX, 0 },
-	{ "sdelay_min", K_U64, P_MIN, OFF(sdelay), 0, SDELAY_MAX, 0 },
-	{ "sdelay_max", K_U64, P_MAX, OFF(sdelay), 0, SDELAY_MAX, 0 },
-	{ "rdelay", K_U64, P_BOTH, OFF(rdelay), 0, NS_MAX, OPT_SET_RDELAY_MAX },
-	{ "rdelay_min", K_U64, P_MIN, OFF(rdelay), 0, NS_MAX, 0 },
-	{ "rdelay_max", K_U64, P_MAX, OFF(rdelay), 0, NS_MAX, OPT_SET_RDELAY_MAX },
-	{ "rinterval", K_U64, P_ONE, OFF(rinterval), 0, UINT32_MAX, 0 },
-	{ "count", K_U64, P_ONE, OFF(count), 0, 1000000000000000ULL, OPT_SET_COUNT },
-	{ "threads", K_U64, P_ONE, OFF(threads), 1, MAX_FLOWS, 0 },
-	{ "verify", K_U64, P_ONE, OFF(verify), 0, 1, 0 },
-	{ "dump", K_STR, P_ONE, OFF(dump), 0, 0, 0 },
-	{ "timeout", K_U64, P_ONE, OFF(timeout), 0, 86400, 0 },
-	{ "maxconn", K_U64, P_ONE, OFF(maxconn), 1, MAX_FLOWS, 0 },
-	{ "conns", K_U64, P_ONE, OFF(conns), 0, 1000000000, 0 },
-	{ "duration", K_SECS, P_ONE, OFF(duration), 0, 31536000, 0 },
-	{ "rate", K_U64, P_ONE, OFF(rate), 0, 1000000000, 0 },
-	{ "interval", K_SECS, P_ONE, OFF(interval), 0, 86400, 0 },
-	{ "warmup", K_U64, P_ONE, OFF(warmup), 0, 1000000000000000ULL, 0 },
-	{ "seed", K_U64, P_ONE, OFF(seed), 0, UINT64_MAX, 0 },
+	RANGE("ssize", K_SIZE, ssize, PROTO_MSG_MAX, PROTO_MSG_MIN, PROTO_MSG_MAX),
+	RANGE("rsize", K_SIZE, rsize, PROTO_MSG_MAX, PROTO_MSG_MIN, PROTO_MSG_MAX),
+	RANGE("sdelay", K_U64, sdelay, SDELAY_MAX, 0, 0),
+	RANGE("rdelay", K_U64, rdelay, NS_MAX, 0, DEF_RDLY_LIMIT),
+	FIELD("rinterval", K_U64, rinterval, 0, UINT32_MAX, DEF_RINTERVAL),
+	FIELD("count", K_U64, count, 0, COUNT_MAX, DEF_COUNT),
+	FIELD("threads", K_U64, threads, 1, MAX_FLOWS, 0),
+	FIELD("verify", K_FLAG, verify, 0, 1, 1),
+	FIELD("dump", K_STR, dump, 0, 0, 0),
+	FIELD("timeout", K_U64, timeout, 0, 86400, DEF_TIMEOUT),
+	FIELD("maxconn", K_U64, maxconn, 1, MAX_FLOWS, DEF_MAXCONN),
+	FIELD("conns", K_U64, conns, 0, 1000000000, 0),
+	FIELD("duration", K_SECS, duration, 0, 31536000, 0),
+	FIELD("rate", K_U64, rate, 0, 1000000000, 0),
+	FIELD("interval", K_SECS, interval, 0, 86400, 0),
+	FIELD("warmup", K_U64, warmup, 0, COUNT_MAX, 0),
+	FIELD("seed", K_U64, seed, 0, UINT64_MAX, 0),
 };
 
-#define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
+#define NOPTS		(sizeof(opt_defs) / sizeof(opt_defs[0]))
+#define GIVEN(i)	((uint64_t)1 << (i))
 
+/* Fails to compile when the table outgrows config's 64 given bits. */
+typedef char opt_defs_fit_given[NOPTS <= 64 ? 1 : -1];
+
+/* Stores a number in its field, or in one or both ends of its range. */
+static void
+store_number(struct config *cfg, const struct opt_def *d, uint64_t v)
+{
+	char		*field = (char *)cfg + d->off;
+	struct range	*r = (struct range *)(void *)field;
+	int		 n = (int)v;
+
+	if (d->kind == K_SIZE && v < PROTO_MSG_MIN)
+		v = PROTO_MSG_MIN;
+	switch (d->part) {
+	case P_BOTH:
+		r->min = r->max = v;
+		break;
+	case P_MIN:
+		r->min = v;
+		break;
+	case P_MAX:
+		r->max = v;
+		break;
+	case P_ONE:
+		if (d->kind == K_FLAG)
+			memcpy(field, &n, sizeof(n));
+		else
+			memcpy(field, &v, sizeof(v));
+		break;
+	}
+}
+
+/* Each option's default; a range's _min and _max rows add nothing. */
 void
 opt_defaults(struct config *cfg)
 {
+	const struct opt_def	*d;
+
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->ssize.min = cfg->ssize.max = PROTO_MSG_MIN;
-	cfg->rsize.min = cfg->rsize.max = PROTO_MSG_MIN;
-	cfg->rinterval = DEF_RINTERVAL;
-	cfg->count = DEF_COUNT;
-	cfg->verify = 1;
-	cfg->timeout = DEF_TIMEOUT;
-	cfg->maxconn = DEF_MAXCONN;
+	for (d = opt_defs; d < opt_defs + NOPTS; d++)
+		if (d->kind != K_STR && (d->part == P_BOTH || d->part == P_ONE))
+			store_number(cfg, d, d->def);
 }
 
 /* Parses a whole decimal number in [lo, hi]. */
@@ -158,7 +195,8 @@ parse_secs(const char *name, const char *s, uint64_t lo, uint64_t hi,
 	return 0;
 }
 
-static const struct opt_def *
+/* The index of the option called name (len bytes), or -1. */
+static int
 find_opt(const char *name, size_t len)
 {
 	size_t	 i;
@@ -166,103 +204,69 @@ find_opt(const char *name, size_t len)
 	for (i = 0; i < NOPTS; i++)
 		if (strlen(opt_defs[i].name) == len &&
 		    strncmp(opt_defs[i].name, name, len) == 0)
-			return &opt_defs[i];
-	return NULL;
+			return (int)i;
+	return -1;
 }
 
-/* Stores a parsed number in its field, or in one end of its range. */
-static void
-store_number(struct config *cfg, const struct opt_def *d, uint64_t v)
+/* Whether the option called name was given; 0 for an unknown name. */
+int
+opt_given(const struct config *cfg, const char *name)
 {
-	char		*base = (char *)cfg + d->off;
-	struct range	*r = (struct range *)(void *)base;
+	int	 i = find_opt(name, strlen(name));
 
-	if (d->kind == K_SIZE && v < PROTO_MSG_MIN)
-		v = PROTO_MSG_MIN;
-	switch (d->part) {
-	case P_BOTH:
-		r->min = r->max = v;
-		break;
-	case P_MIN:
-		r->min = v;
-		break;
-	case P_MAX:
-		r->max = v;
-		break;
-	case P_ONE:
-		if (d->off == OFF(verify))
-			cfg->verify = (int)v;
-		else
-			*(uint64_t *)(void *)base = v;
-		break;
-	}
+	return i != -1 && (cfg->given & GIVEN(i)) != 0;
 }
 
-/*
- * Which ends of which range an option sets, as OPT_SET_RANGE bits, so
- * that opt_finish can tell a contradiction from a default left behind.
- */
-static unsigned
-range_bits(const struct opt_def *d)
+/* Replaces a string option's value with a copy of value. */
+static int
+store_string(struct config *cfg, const struct opt_def *d, const char *value,
+    char *err)
 {
-	static const size_t ranges[] = {
-		OFF(ssize), OFF(rsize), OFF(sdelay), OFF(rdelay)
-	};
-	unsigned bits = 0;
-	size_t	 i;
+	char	**field = (char **)(void *)((char *)cfg + d->off);
+	char	 *copy;
 
-	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
-		if (ranges[i] != d->off)
-			continue;
-		if (d->part == P_MIN || d->part == P_BOTH)
-			bits |= OPT_SET_RANGE(i, 0);
-		if (d->part == P_MAX || d->part == P_BOTH)
-			bits |= OPT_SET_RANGE(i, 1);
+	if (*value == '\0') {
+		snprintf(err, OPT_ERRLEN, "option %s: missing value", d->name);
+		return -1;
 	}
-	return bits;
+	if ((copy = strdup(value)) == NULL) {
+		snprintf(err, OPT_ERRLEN, "out of memory");
+		return -1;
+	}
+	free(*field);
+	*field = copy;
+	return 0;
 }
 
 /* Applies one "name=value" item. */
 static int
-apply_opt(struct config *cfg, const struct opt_def *d, char *value, char *err)
+apply_opt(struct config *cfg, const struct opt_def *d, const char *value,
+    char *err)
 {
 	uint64_t v;
 
-	cfg->set |= d->setbit | range_bits(d);
 	switch (d->kind) {
 	case K_STR:
-		if (*value == '\0') {
-			snprintf(err, OPT_ERRLEN, "option %s: missing value",
-			    d->name);
-			return -1;
-		}
-		free(cfg->dump);
-		if ((cfg->dump = strdup(value)) == NULL) {
-			snprintf(err, OPT_ERRLEN, "out of memory");
-			return -1;
-		}
-		return 0;
+		return store_string(cfg, d, value, err);
 	case K_SECS:
 		if (parse_secs(d->name, value, d->lo, d->hi, &v, err) == -1)
 			return -1;
-		*(uint64_t *)(void *)((char *)cfg + d->off) = v;
-		return 0;
+		break;
 	default:
 		if (parse_u64(d->name, value, d->lo, d->hi, &v, err) == -1)
 			return -1;
-		if (d->off == OFF(seed))
-			cfg->seed_set = 1;
-		store_number(cfg, d, v);
-		return 0;
+		break;
 	}
+	store_number(cfg, d, v);
+	return 0;
 }
 
 /* Parses "name=value[,name=value...]"; later items override earlier. */
 int
 opt_parse_list(struct config *cfg, const char *list, char *err)
 {
-	const struct opt_def *d;
 	char	*copy, *item, *next, *eq;
+	int	 i;
 
 	if ((copy = strdup(list)) == NULL) {
 		snprintf(err, OPT_ERRLEN, "out of memory");
@@ -272,19 +276,20 @@ opt_parse_list(struct config *cfg, const char *list, char *err)
 		if ((next = strchr(item, ',')) != NULL)
 			*next++ = '\0';
 		eq = strchr(item, '=');
-		d = find_opt(item, eq ? (size_t)(eq - item) : strlen(item));
-		if (d == NULL) {
+		i = find_opt(item, eq ? (size_t)(eq - item) : strlen(item));
+		if (i == -1) {
 			snprintf(err, OPT_ERRLEN, "unknown option '%.*s'",
 			    (int)(eq ? eq - item : (long)strlen(item)), item);
 			goto fail;
 		}
 		if (eq == NULL) {
 			snprintf(err, OPT_ERRLEN, "option %s: missing value",
-			    d->name);
+			    opt_defs[i].name);
 			goto fail;
 		}
-		if (apply_opt(cfg, d, eq + 1, err) == -1)
+		if (apply_opt(cfg, &opt_defs[i], eq + 1, err) == -1)
 			goto fail;
+		cfg->given |= GIVEN(i);
 	}
 	free(copy);
 	return 0;
@@ -293,24 +298,41 @@ fail:
 	return -1;
 }
 
-static const char *const range_names[] = { "ssize", "rsize", "sdelay", "rdelay" };
+/* Whether an end (P_MIN or P_MAX) of d's range was given, by any name. */
+static int
+end_given(const struct config *cfg, const struct opt_def *d,
+    enum opt_part end)
+{
+	size_t	 i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (opt_defs[i].off == d->off && (cfg->given & GIVEN(i)) &&
+		    (opt_defs[i].part == end || opt_defs[i].part == P_BOTH))
+			return 1;
+	return 0;
+}
 
 /*
  * A range whose ends contradict each other is an error only when the
  * user gave both; otherwise the end left at its default follows the other.
+ * On the replier an unset max is its limit, the largest value it accepts
+ * from a peer; set first, so that a min above it raises it.
  */
 static int
-finish_range(struct config *cfg, struct range *r, int i, char *err)
+finish_range(struct config *cfg, const struct opt_def *d, char *err)
 {
-	int	 setmin = (cfg->set & OPT_SET_RANGE(i, 0)) != 0;
-	int	 setmax = (cfg->set & OPT_SET_RANGE(i, 1)) != 0;
+	struct range	*r = (struct range *)(void *)((char *)cfg + d->off);
+	int		 setmin = end_given(cfg, d, P_MIN);
+	int		 setmax = end_given(cfg, d, P_MAX);
 
+	if (cfg->mode == MODE_REPLY && !setmax)
+		r->max = d->limit;
 	if (r->min <= r->max)
 		return 0;
 	if (setmin && setmax) {
 		snprintf(err, OPT_ERRLEN, "option %s_min %llu is above "
-		    "%s_max %llu", range_names[i], (unsigned long long)r->min,
-		    range_names[i], (unsigned long long)r->max);
+		    "%s_max %llu", d->name, (unsigned long long)r->min,
+		    d->name, (unsigned long long)r->max);
 		return -1;
 	}
 	if (setmin)
@@ -322,41 +344,27 @@ finish_range(struct config *cfg, struct range *r, int i, char *err)
 
 /*
  * Checks what only the whole set of options can tell, and fills in the
- * defaults that depend on the mode.  On the replier the _max options are
- * the largest values it accepts from a peer.
+ * defaults that depend on the mode.
  */
 int
 opt_finish(struct config *cfg, char *err)
 {
-	struct range	*ranges[4];
-	int		 i;
+	size_t	 i;
 
-	ranges[0] = &cfg->ssize;
-	ranges[1] = &cfg->rsize;
-	ranges[2] = &cfg->sdelay;
-	ranges[3] = &cfg->rdelay;
 	if (cfg->mode == MODE_NONE) {
 		snprintf(err, OPT_ERRLEN, "one of -s, -S or -r is required");
 		return -1;
 	}
-	/* The replier's limits first, so a min above them raises them. */
-	if (cfg->mode == MODE_REPLY) {
-		if (!(cfg->set & OPT_SET_SSIZE_MAX))
-			cfg->ssize.max = PROTO_MSG_MAX;
-		if (!(cfg->set & OPT_SET_RSIZE_MAX))
-			cfg->rsize.max = PROTO_MSG_MAX;
-		if (!(cfg->set & OPT_SET_RDELAY_MAX))
-			cfg->rdelay.max = DEF_RDLY_LIMIT;
-	}
-	for (i = 0; i < 4; i++)
-		if (finish_range(cfg, ranges[i], i, err) == -1)
+	for (i = 0; i < NOPTS; i++)
+		if (opt_defs[i].part == P_BOTH &&
+		    finish_range(cfg, &opt_defs[i], err) == -1)
 			return -1;
 	if (cfg->mode == MODE_REPLY && cfg->dump != NULL) {
 		snprintf(err, OPT_ERRLEN, "option dump: only senders (-s, -S) "
 		    "record replies");
 		return -1;
 	}
-	if (cfg->duration > 0 && !(cfg->set & OPT_SET_COUNT))
+	if (cfg->duration > 0 && !opt_given(cfg, "count"))
 		cfg->count = 0;
 	if (cfg->count == 0 && cfg->duration == 0 && cfg->mode != MODE_REPLY) {
 		snprintf(err, OPT_ERRLEN, "option count=0 needs a duration");
@@ -535,12 +543,21 @@ opt_resolve(struct config *cfg, char *const *args, int nargs, char *err)
 	return 0;
 }
 
+/* Frees the endpoints and every string option's value. */
 void
 opt_free(struct config *cfg)
 {
+	const struct opt_def	*d;
+	char			**field;
+
+	for (d = opt_defs; d < opt_defs + NOPTS; d++) {
+		if (d->kind != K_STR)
+			continue;
+		field = (char **)(void *)((char *)cfg + d->off);
+		free(*field);
+		*field = NULL;
+	}
 	free(cfg->ep);
-	free(cfg->dump);
 	cfg->ep = NULL;
-	cfg->dump = NULL;
 	cfg->nep = 0;
 }

@@ -14,6 +14,7 @@
 void	opt_defaults(struct config *);
 int	opt_parse_list(struct config *, const char *, char *);
 int	opt_finish(struct config *, char *);
+int	opt_given(const struct config *, const char *);
 int	opt_split_address(const char *, char *, char *, char *, size_t, char *);
 int	opt_resolve(struct config *, char *const *, int, char *);
 void	opt_free(struct config *);

@@ -113,7 +113,7 @@ default_seed(struct config *cfg)
 {
 	struct timespec ts;
 
-	if (cfg->seed_set)
+	if (opt_given(cfg, "seed"))
 		return;
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	cfg->seed = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;

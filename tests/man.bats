@@ -43,7 +43,11 @@ c_strings() {
 }
 
 @test "man page: every -o option in options.c's opt_defs is documented" {
-	names=$(sed -n '/opt_defs\[\] = {/,/^};/ s/^[[:space:]]*{ *"\([a-z_0-9]*\)".*/\1/p' "$SRC/options.c")
+	# A RANGE line is three options: NAME, NAME_min and NAME_max.
+	names=$(sed -nE '/opt_defs\[\] = \{/,/^};/ {
+	    s/^[[:space:]]*RANGE\("([a-z_0-9]*)".*/\1 \1_min \1_max/p
+	    s/^[[:space:]]*FIELD\("([a-z_0-9]*)".*/\1/p
+	}' "$SRC/options.c")
 	[ "$(wc -w <<<"$names")" -ge 10 ]
 	for name in $names; do
 		# listed as an option item, "name=value"
