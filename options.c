@@ -39,6 +39,7 @@ struct opt_def {
 	unsigned char	 part;	/* enum opt_part */
 	unsigned short	 off;	/* of the field (or struct range) in config */
 	unsigned char	 lo;	/* the least value */
+	unsigned char	 who;	/* enum opt_for: the modes it applies to */
 	uint64_t	 hi;	/* the largest value */
 	uint32_t	 def;	/* the default, of both ends for a range */
 	uint32_t	 limit;	/* a range's max on the replier, unless given */
@@ -50,32 +51,41 @@ struct opt_def {
 #define COUNT_MAX	1000000000000000ULL
 
 /* A range's three options: NAME sets both ends, NAME_min and NAME_max one. */
-#define RANGE(name, kind, field, hi, def, limit)			\
-	{ name, kind, P_BOTH, OFF(field), 0, hi, def, limit },		\
-	{ name "_min", kind, P_MIN, OFF(field), 0, hi, def, limit },	\
-	{ name "_max", kind, P_MAX, OFF(field), 0, hi, def, limit }
-#define FIELD(name, kind, field, lo, hi, def)				\
-	{ name, kind, P_ONE, OFF(field), lo, hi, def, 0 }
+#define RANGE(who, name, kind, field, hi, def, limit)			\
+	{ name, kind, P_BOTH, OFF(field), 0, who, hi, def, limit },	\
+	{ name "_min", kind, P_MIN, OFF(field), 0, who, hi, def, limit }, \
+	{ name "_max", kind, P_MAX, OFF(field), 0, who, hi, def, limit }
+#define FIELD(who, name, kind, field, lo, hi, def)			\
+	{ name, kind, P_ONE, OFF(field), lo, who, hi, def, 0 }
+/* Short names for the table's first column. */
+#define ALL		OPT_FOR_ALL
+#define SENDERS		OPT_FOR_SENDERS
+#define REPLIER		OPT_FOR_REPLIER
 
-/* Every -o option; the ranges are the RANGE lines. */
+/*
+ * Every -o option; the ranges are the RANGE lines.  The replier takes
+ * the size and rdelay ranges as limits, checks payloads (verify), ends
+ * idle connections (timeout) and prints interval lines; what only draws,
+ * paces or counts messages is for the senders.
+ */
 static const struct opt_def opt_defs[] = {
-	RANGE("ssize", K_SIZE, ssize, PROTO_MSG_MAX, PROTO_MSG_MIN, PROTO_MSG_MAX),
-	RANGE("rsize", K_SIZE, rsize, PROTO_MSG_MAX, PROTO_MSG_MIN, PROTO_MSG_MAX),
-	RANGE("sdelay", K_U64, sdelay, SDELAY_MAX, 0, 0),
-	RANGE("rdelay", K_U64, rdelay, NS_MAX, 0, DEF_RDLY_LIMIT),
-	FIELD("rinterval", K_U64, rinterval, 0, UINT32_MAX, DEF_RINTERVAL),
-	FIELD("count", K_U64, count, 0, COUNT_MAX, DEF_COUNT),
-	FIELD("threads", K_U64, threads, 1, MAX_FLOWS, 0),
-	FIELD("verify", K_FLAG, verify, 0, 1, 1),
-	FIELD("dump", K_STR, dump, 0, 0, 0),
-	FIELD("timeout", K_U64, timeout, 0, 86400, DEF_TIMEOUT),
-	FIELD("maxconn", K_U64, maxconn, 1, MAX_FLOWS, DEF_MAXCONN),
-	FIELD("conns", K_U64, conns, 0, 1000000000, 0),
-	FIELD("duration", K_SECS, duration, 0, 31536000, 0),
-	FIELD("rate", K_U64, rate, 0, 1000000000, 0),
-	FIELD("interval", K_SECS, interval, 0, 86400, 0),
-	FIELD("warmup", K_U64, warmup, 0, COUNT_MAX, 0),
-	FIELD("seed", K_U64, seed, 0, UINT64_MAX, 0),
+	RANGE(ALL, "ssize", K_SIZE, ssize, PROTO_MSG_MAX, PROTO_MSG_MIN, PROTO_MSG_MAX),
+	RANGE(ALL, "rsize", K_SIZE, rsize, PROTO_MSG_MAX, PROTO_MSG_MIN, PROTO_MSG_MAX),
+	RANGE(SENDERS, "sdelay", K_U64, sdelay, SDELAY_MAX, 0, 0),
+	RANGE(ALL, "rdelay", K_U64, rdelay, NS_MAX, 0, DEF_RDLY_LIMIT),
+	FIELD(SENDERS, "rinterval", K_U64, rinterval, 0, UINT32_MAX, DEF_RINTERVAL),
+	FIELD(SENDERS, "count", K_U64, count, 0, COUNT_MAX, DEF_COUNT),
+	FIELD(SENDERS, "threads", K_U64, threads, 1, MAX_FLOWS, 0),
+	FIELD(ALL, "verify", K_FLAG, verify, 0, 1, 1),
+	FIELD(SENDERS, "dump", K_STR, dump, 0, 0, 0),
+	FIELD(ALL, "timeout", K_U64, timeout, 0, 86400, DEF_TIMEOUT),
+	FIELD(REPLIER, "maxconn", K_U64, maxconn, 1, MAX_FLOWS, DEF_MAXCONN),
+	FIELD(REPLIER, "conns", K_U64, conns, 0, 1000000000, 0),
+	FIELD(SENDERS, "duration", K_SECS, duration, 0, 31536000, 0),
+	FIELD(SENDERS, "rate", K_U64, rate, 0, 1000000000, 0),
+	FIELD(ALL, "interval", K_SECS, interval, 0, 86400, 0),
+	FIELD(SENDERS, "warmup", K_U64, warmup, 0, COUNT_MAX, 0),
+	FIELD(SENDERS, "seed", K_U64, seed, 0, UINT64_MAX, 0),
 };
 
 #define NOPTS		(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -193,6 +203,17 @@ parse_secs(const char *name, const char *s, uint64_t lo, uint64_t hi,
 	}
 	*out = whole * 1000000000u + frac;
 	return 0;
+}
+
+/* What the modes of an opt_for are called, in messages and in -h. */
+const char *
+opt_for_name(enum opt_for who)
+{
+	static const char *const names[] = {
+		"every mode", "senders (-s, -S)", "the replier (-r)"
+	};
+
+	return names[who];
 }
 
 /* The index of the option called name (len bytes), or -1. */
@@ -342,6 +363,39 @@ finish_range(struct config *cfg, const struct opt_def *d, char *err)
 	return 0;
 }
 
+/* Whether an option for who applies in mode. */
+static int
+applies(enum opt_for who, enum mode mode)
+{
+	switch (who) {
+	case OPT_FOR_SENDERS:
+		return mode == MODE_SEND || mode == MODE_SYNC;
+	case OPT_FOR_REPLIER:
+		return mode == MODE_REPLY;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * An option given to a mode it is not for is refused rather than
+ * ignored: the user meant something that this run would not do.
+ */
+static int
+check_modes(const struct config *cfg, char *err)
+{
+	const struct opt_def	*d;
+
+	for (d = opt_defs; d < opt_defs + NOPTS; d++)
+		if ((cfg->given & GIVEN(d - opt_defs)) &&
+		    !applies(d->who, cfg->mode)) {
+			snprintf(err, OPT_ERRLEN, "option %s: only for %s",
+			    d->name, opt_for_name(d->who));
+			return -1;
+		}
+	return 0;
+}
+
 /*
  * Checks what only the whole set of options can tell, and fills in the
  * defaults that depend on the mode.
@@ -355,15 +409,12 @@ opt_finish(struct config *cfg, char *err)
 		snprintf(err, OPT_ERRLEN, "one of -s, -S or -r is required");
 		return -1;
 	}
+	if (check_modes(cfg, err) == -1)
+		return -1;
 	for (i = 0; i < NOPTS; i++)
 		if (opt_defs[i].part == P_BOTH &&
 		    finish_range(cfg, &opt_defs[i], err) == -1)
 			return -1;
-	if (cfg->mode == MODE_REPLY && cfg->dump != NULL) {
-		snprintf(err, OPT_ERRLEN, "option dump: only senders (-s, -S) "
-		    "record replies");
-		return -1;
-	}
 	if (cfg->duration > 0 && !opt_given(cfg, "count"))
 		cfg->count = 0;
 	if (cfg->count == 0 && cfg->duration == 0 && cfg->mode != MODE_REPLY) {

@@ -45,8 +45,8 @@ c_strings() {
 @test "man page: every -o option in options.c's opt_defs is documented" {
 	# A RANGE line is three options: NAME, NAME_min and NAME_max.
 	names=$(sed -nE '/opt_defs\[\] = \{/,/^};/ {
-	    s/^[[:space:]]*RANGE\("([a-z_0-9]*)".*/\1 \1_min \1_max/p
-	    s/^[[:space:]]*FIELD\("([a-z_0-9]*)".*/\1/p
+	    s/^[[:space:]]*RANGE\([A-Z]*, "([a-z_0-9]*)".*/\1 \1_min \1_max/p
+	    s/^[[:space:]]*FIELD\([A-Z]*, "([a-z_0-9]*)".*/\1/p
 	}' "$SRC/options.c")
 	[ "$(wc -w <<<"$names")" -ge 10 ]
 	for name in $names; do

@@ -87,6 +87,27 @@ bad() {
 }
 
 @test "replier: dump= and a LOCAL, prefix are sender options" {
-	bad "option dump: only senders (-s, -S) record replies" -r -o dump=/tmp/x 127.0.0.1:0
+	bad "option dump: only for senders (-s, -S)" -r -o dump=/tmp/x 127.0.0.1:0
 	bad "address '127.0.0.2,127.0.0.1:0': LOCAL, is for senders" -r 127.0.0.2,127.0.0.1:0
+}
+
+@test "an option given to a mode it is not for is refused" {
+	bad "option count: only for senders (-s, -S)" -r -o count=5 127.0.0.1:0
+	bad "option threads: only for senders (-s, -S)" -o threads=2 -r 127.0.0.1:0
+	bad "option maxconn: only for the replier (-r)" -s -o maxconn=5 127.0.0.1:9
+	bad "option conns: only for the replier (-r)" -S -o conns=1 127.0.0.1:9
+	for opt in sdelay=1 sdelay_max=1 rinterval=2 duration=1 rate=1 \
+	    warmup=1 seed=1; do
+		bad "option ${opt%%=*}: only for senders (-s, -S)" -r -o "$opt" 127.0.0.1:0
+	done
+}
+
+@test "the replier takes the options for every mode" {
+	start_replier -o ssize=100,rsize_max=100,rdelay_max=5,verify=1,timeout=5,interval=60,maxconn=2,conns=1
+	run "$SEQTEST" -S -o count=10,ssize=100,rsize=100,rdelay=5 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	REPLIER_RC=0
+	wait "$REPLIER_PID" || REPLIER_RC=$?
+	[ "$REPLIER_RC" -eq 0 ]
+	grep -q '^Received: 10 messages, 1000 bytes$' "$REPLIER_OUT"
 }
