@@ -94,6 +94,13 @@ static const struct opt_def opt_defs[] = {
 /* Fails to compile when the table outgrows config's 64 given bits. */
 typedef char opt_defs_fit_given[NOPTS <= 64 ? 1 : -1];
 
+/* Whether an option's field is an int (or an enum) rather than a uint64_t. */
+static int
+kept_in_int(const struct opt_def *d)
+{
+	return d->kind == K_FLAG;
+}
+
 /* Stores a number in its field, or in one or both ends of its range. */
 static void
 store_number(struct config *cfg, const struct opt_def *d, uint64_t v)
@@ -115,12 +122,33 @@ store_number(struct config *cfg, const struct opt_def *d, uint64_t v)
 		r->max = v;
 		break;
 	case P_ONE:
-		if (d->kind == K_FLAG)
+		if (kept_in_int(d))
 			memcpy(field, &n, sizeof(n));
 		else
 			memcpy(field, &v, sizeof(v));
 		break;
 	}
+}
+
+/* The number an option holds: its field, or the end of a range it sets. */
+static uint64_t
+load_number(const struct config *cfg, const struct opt_def *d)
+{
+	const char		*field = (const char *)cfg + d->off;
+	const struct range	*r = (const struct range *)(const void *)field;
+	uint64_t		 v;
+	int			 n;
+
+	if (d->part == P_MIN || d->part == P_BOTH)
+		return r->min;
+	if (d->part == P_MAX)
+		return r->max;
+	if (kept_in_int(d)) {
+		memcpy(&n, field, sizeof(n));
+		return (uint64_t)n;
+	}
+	memcpy(&v, field, sizeof(v));
+	return v;
 }
 
 /* Each option's default; a range's _min and _max rows add nothing. */
@@ -611,4 +639,39 @@ opt_free(struct config *cfg)
 	free(cfg->ep);
 	cfg->ep = NULL;
 	cfg->nep = 0;
+}
+
+size_t
+opt_count(void)
+{
+	return NOPTS;
+}
+
+const char *
+opt_name(size_t i)
+{
+	return opt_defs[i].name;
+}
+
+/*
+ * Option i's value in cfg.  Returns -1 for a range's plain name, which
+ * has no value of its own: its _min and _max options have.
+ */
+int
+opt_value(const struct config *cfg, size_t i, struct opt_value *v)
+{
+	const struct opt_def	*d = &opt_defs[i];
+	const char		*field = (const char *)cfg + d->off;
+
+	if (d->part == P_BOTH)
+		return -1;
+	memset(v, 0, sizeof(*v));
+	if (d->kind == K_STR) {
+		v->type = OPT_STRING;
+		v->str = *(char *const *)(const void *)field;
+		return 0;
+	}
+	v->type = d->kind == K_SECS ? OPT_SECONDS : OPT_NUMBER;
+	v->num = load_number(cfg, d);
+	return 0;
 }

@@ -6,6 +6,7 @@
 #define SEQTEST_OPTIONS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -19,6 +20,19 @@ enum opt_for {
 	OPT_FOR_N		/* how many */
 };
 
+/* An option's value, as the report prints it. */
+enum opt_type {
+	OPT_NUMBER,		/* num */
+	OPT_SECONDS,		/* num, in ns */
+	OPT_STRING		/* str, or NULL when not set */
+};
+
+struct opt_value {
+	enum opt_type	 type;
+	uint64_t	 num;
+	const char	*str;
+};
+
 void	opt_defaults(struct config *);
 int	opt_parse_list(struct config *, const char *, char *);
 int	opt_finish(struct config *, char *);
@@ -27,5 +41,10 @@ const char *opt_for_name(enum opt_for);
 int	opt_split_address(const char *, char *, char *, char *, size_t, char *);
 int	opt_resolve(struct config *, char *const *, int, char *);
 void	opt_free(struct config *);
+
+/* The option table, for the report and -h: option i, 0 <= i < opt_count(). */
+size_t		 opt_count(void);
+const char	*opt_name(size_t);
+int		 opt_value(const struct config *, size_t, struct opt_value *);
 
 #endif

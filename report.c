@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "options.h"
 #include "report.h"
 
 static const char *const mode_names[] = { "none", "send", "sync", "reply" };
@@ -157,29 +158,32 @@ json_errors(const uint64_t *errors)
 	json_u64("total", total, "}");
 }
 
+/* Every option's value, by name, from options.c's table. */
 static void
 json_options(const struct config *c)
 {
+	struct opt_value v;
+	const char	*sep = "";
+	size_t		 i;
+
 	printf("\"options\": {");
-	json_u64("ssize_min", c->ssize.min, ", ");
-	json_u64("ssize_max", c->ssize.max, ", ");
-	json_u64("rsize_min", c->rsize.min, ", ");
-	json_u64("rsize_max", c->rsize.max, ", ");
-	json_u64("sdelay_min", c->sdelay.min, ", ");
-	json_u64("sdelay_max", c->sdelay.max, ", ");
-	json_u64("rdelay_min", c->rdelay.min, ", ");
-	json_u64("rdelay_max", c->rdelay.max, ", ");
-	json_u64("rinterval", c->rinterval, ", ");
-	json_u64("count", c->count, ", ");
-	json_u64("threads", c->threads, ", ");
-	json_u64("verify", (uint64_t)c->verify, ", ");
-	json_u64("timeout", c->timeout, ", ");
-	json_u64("maxconn", c->maxconn, ", ");
-	json_u64("conns", c->conns, ", ");
-	json_u64("rate", c->rate, ", ");
-	json_u64("warmup", c->warmup, ", ");
-	printf("\"duration\": %.3f, \"interval\": %.3f}, ",
-	    (double)c->duration / NS_PER_SEC, (double)c->interval / NS_PER_SEC);
+	for (i = 0; i < opt_count(); i++) {
+		if (opt_value(c, i, &v) == -1)
+			continue;
+		printf("%s", sep);
+		json_str(opt_name(i));
+		if (v.type == OPT_NUMBER)
+			printf(": %llu", (unsigned long long)v.num);
+		else if (v.type == OPT_SECONDS)
+			printf(": %.3f", (double)v.num / NS_PER_SEC);
+		else if (v.str != NULL) {
+			printf(": ");
+			json_str(v.str);
+		} else
+			printf(": null");
+		sep = ", ";
+	}
+	printf("}, ");
 }
 
 static void

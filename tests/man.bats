@@ -112,3 +112,17 @@ c_strings() {
 		    { echo "JSON key '$key' is not in OUTPUT" >&3; false; }
 	done <<<"$keys"
 }
+
+@test "man page: OUTPUT lists every key of the JSON options object" {
+	start_replier
+	"$SEQTEST" -j -S -o count=1 "127.0.0.1:$PORT" >"$BATS_TEST_TMPDIR/j"
+	keys=$(python3 -c 'import json, sys
+print("\n".join(json.load(open(sys.argv[1]))["options"]))' "$BATS_TEST_TMPDIR/j")
+	[ "$(wc -l <<<"$keys")" -ge 20 ]
+	# The text of the ".It Cm options" item, up to the next item.
+	item=$(section OUTPUT | awk '/^\.It / { on = ($0 == ".It Cm options") } on')
+	while IFS= read -r key; do
+		grep -Eq "(Cm|,) $key( [,.]|$)" <<<"$item" ||
+		    { echo "JSON options key '$key' is not in OUTPUT" >&3; false; }
+	done <<<"$keys"
+}
