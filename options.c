@@ -347,20 +347,6 @@ fail:
 	return -1;
 }
 
-/* Whether an end (P_MIN or P_MAX) of d's range was given, by any name. */
-static int
-end_given(const struct config *cfg, const struct opt_def *d,
-    enum opt_part end)
-{
-	size_t	 i;
-
-	for (i = 0; i < NOPTS; i++)
-		if (opt_defs[i].off == d->off && (cfg->given & GIVEN(i)) &&
-		    (opt_defs[i].part == end || opt_defs[i].part == P_BOTH))
-			return 1;
-	return 0;
-}
-
 /*
  * A range whose ends contradict each other is an error only when the
  * user gave both; otherwise the end left at its default follows the other.
@@ -368,11 +354,16 @@ end_given(const struct config *cfg, const struct opt_def *d,
  * from a peer; set first, so that a min above it raises it.
  */
 static int
-finish_range(struct config *cfg, const struct opt_def *d, char *err)
+finish_range(struct config *cfg, size_t i, char *err)
 {
-	struct range	*r = (struct range *)(void *)((char *)cfg + d->off);
-	int		 setmin = end_given(cfg, d, P_MIN);
-	int		 setmax = end_given(cfg, d, P_MAX);
+	const struct opt_def	*d = &opt_defs[i];
+	struct range		*r;
+	int			 setmin, setmax;
+
+	r = (struct range *)(void *)((char *)cfg + d->off);
+	/* RANGE makes rows i, i + 1, i + 2: NAME, NAME_min, NAME_max. */
+	setmin = (cfg->given & (GIVEN(i) | GIVEN(i + 1))) != 0;
+	setmax = (cfg->given & (GIVEN(i) | GIVEN(i + 2))) != 0;
 
 	if (cfg->mode == MODE_REPLY && !setmax)
 		r->max = d->limit;
@@ -441,7 +432,7 @@ opt_finish(struct config *cfg, char *err)
 		return -1;
 	for (i = 0; i < NOPTS; i++)
 		if (opt_defs[i].part == P_BOTH &&
-		    finish_range(cfg, &opt_defs[i], err) == -1)
+		    finish_range(cfg, i, err) == -1)
 			return -1;
 	if (cfg->duration > 0 && !opt_given(cfg, "count"))
 		cfg->count = 0;
