@@ -22,7 +22,7 @@ enum opt_kind {
 	K_U64,		/* whole number in [lo, hi] */
 	K_SECS,		/* seconds, with a fraction, in [lo, hi]; as ns */
 	K_FLAG,		/* 0 or 1, kept in an int */
-	K_STR		/* non-empty string, in a malloc'd char * */
+	K_STR		/* a file name, non-empty, in a malloc'd char * */
 };
 
 enum opt_part {
@@ -41,7 +41,7 @@ struct opt_def {
 	unsigned char	 lo;	/* the least value */
 	unsigned char	 who;	/* enum opt_for: the modes it applies to */
 	uint64_t	 hi;	/* the largest value */
-	uint32_t	 def;	/* the default, of both ends for a range */
+	uint32_t	 def;	/* the default as typed, of both ends of a range */
 	uint32_t	 limit;	/* a range's max on the replier, unless given */
 };
 
@@ -160,7 +160,8 @@ opt_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	for (d = opt_defs; d < opt_defs + NOPTS; d++)
 		if (d->kind != K_STR && (d->part == P_BOTH || d->part == P_ONE))
-			store_number(cfg, d, d->def);
+			store_number(cfg, d, d->kind == K_SECS ?
+			    d->def * UINT64_C(1000000000) : d->def);
 }
 
 /* Parses a whole decimal number in [lo, hi]. */
@@ -644,6 +645,12 @@ opt_name(size_t i)
 	return opt_defs[i].name;
 }
 
+enum opt_for
+opt_modes(size_t i)
+{
+	return (enum opt_for)opt_defs[i].who;
+}
+
 /*
  * Option i's value in cfg.  Returns -1 for a range's plain name, which
  * has no value of its own: its _min and _max options have.
@@ -665,4 +672,28 @@ opt_value(const struct config *cfg, size_t i, struct opt_value *v)
 	v->type = d->kind == K_SECS ? OPT_SECONDS : OPT_NUMBER;
 	v->num = load_number(cfg, d);
 	return 0;
+}
+
+/*
+ * Option i as -h shows it, in buf: "count=1000", or for a range
+ * "ssize[_min,_max]=40".  A default of 0 means none or off, so a
+ * placeholder of its kind stands in for it.  Returns the length, or 0
+ * for a range's _min and _max, which its plain name shows.
+ */
+int
+opt_usage_item(size_t i, char *buf, size_t size)
+{
+	static const char	 placeholders[][5] = {
+		"N", "N", "S", "0|1", "FILE"	/* by enum opt_kind */
+	};
+	const struct opt_def	*d = &opt_defs[i];
+	const char		*ends = d->part == P_BOTH ? "[_min,_max]" : "";
+
+	if (d->part == P_MIN || d->part == P_MAX)
+		return 0;
+	if (d->def == 0)
+		return snprintf(buf, size, "%s%s=%s", d->name, ends,
+		    placeholders[d->kind]);
+	return snprintf(buf, size, "%s%s=%lu", d->name, ends,
+	    (unsigned long)d->def);
 }

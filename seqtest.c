@@ -14,10 +14,35 @@
 #include "supervisor.h"
 
 #define EXIT_USAGE	2
+#define USAGE_WIDTH	79	/* -h fits an 80-column terminal */
+
+/* The -o options for one set of modes, from options.c's table, wrapped. */
+static void
+usage_options(FILE *fp, enum opt_for who)
+{
+	char	 item[64];
+	size_t	 i;
+	int	 col = 0, len;
+
+	fprintf(fp, "for %s:\n", opt_for_name(who));
+	for (i = 0; i < opt_count(); i++) {
+		if (opt_modes(i) != who ||
+		    (len = opt_usage_item(i, item, sizeof(item))) == 0)
+			continue;
+		if (col > 0 && col + 1 + len > USAGE_WIDTH) {
+			fputc('\n', fp);
+			col = 0;
+		}
+		col += fprintf(fp, col > 0 ? " %s" : "  %s", item);
+	}
+	fputc('\n', fp);
+}
 
 static void
 usage(FILE *fp)
 {
+	int	 who;
+
 	fprintf(fp,
 "usage: seqtest -s [-dj] [-o option=value[,...]] [local,]host:port ...\n"
 "       seqtest -S [-dj] [-o option=value[,...]] [local,]host:port ...\n"
@@ -25,12 +50,11 @@ usage(FILE *fp)
 "       seqtest -h | -V\n"
 "  -s send (a sender and a receiver per flow)   -S send synchronously\n"
 "  -r reply        -d progress and pids   -j JSON report   -V version\n"
-"options (sizes in bytes, 40..65535; delays in ns):\n"
-"  ssize ssize_min ssize_max    rsize rsize_min rsize_max    count=%d\n"
-"  sdelay sdelay_min sdelay_max rdelay rdelay_min rdelay_max rinterval=%d\n"
-"  threads  dump=FILE  verify=1  timeout=%d  maxconn=%d  conns=0\n"
-"  duration=S  rate=N  interval=S  warmup=N  seed=N\n"
-"see seqtest(1)\n", DEF_COUNT, DEF_RINTERVAL, DEF_TIMEOUT, DEF_MAXCONN);
+"options (sizes in bytes, 40..65535; delays in ns; S seconds), ");
+	/* The first heading ends that line: "..., for every mode:". */
+	for (who = 0; who < OPT_FOR_N; who++)
+		usage_options(fp, (enum opt_for)who);
+	fputs("see seqtest(1)\n", fp);
 }
 
 /* One line naming what is wrong (a JSON document with -j), exit 2. */

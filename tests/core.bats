@@ -117,4 +117,5 @@ load helper
 	[ "$status" -eq 0 ]
 	[[ ${lines[0]} == "usage: seqtest -s "* ]]
 	[ "${#lines[@]}" -le 24 ]
+	! grep -E '.{80}' <<<"$output"
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The manual page: clean mdoc, and in step with the code it documents.
-# Names are read from the sources, so a new option, error kind or usage
-# line fails here until the page has it too.
+# Names are read from the program or its sources, so a new option, error
+# kind or usage line fails here until the page has it too.
 
 load helper
 
@@ -42,18 +42,50 @@ c_strings() {
 	[ -z "$remaining" ] || { echo "$remaining" >&3; false; }
 }
 
-@test "man page: every -o option in options.c's opt_defs is documented" {
-	# A RANGE line is three options: NAME, NAME_min and NAME_max.
-	names=$(sed -nE '/opt_defs\[\] = \{/,/^};/ {
-	    s/^[[:space:]]*RANGE\([A-Z]*, "([a-z_0-9]*)".*/\1 \1_min \1_max/p
-	    s/^[[:space:]]*FIELD\([A-Z]*, "([a-z_0-9]*)".*/\1/p
-	}' "$SRC/options.c")
-	[ "$(wc -w <<<"$names")" -ge 10 ]
+# h_options [GROUP]: the -o option names seqtest -h lists (those of the
+# group whose heading ends "for GROUP:"), a range's "NAME[_min,_max]" as
+# its three names.
+h_options() {
+	"$SEQTEST" -h | awk -v group="${1:-}" '
+	    /^options / { on = (group == "") }
+	    /^[^ ]/ && group != "" { on = index($0, "for " group ":") > 0; next }
+	    /^see / { on = 0 }
+	    on' |
+	    grep -oE '(^| )[a-z][a-z_0-9]*(\[_min,_max\])?=' |
+	    sed -E 's/^ //; s/=$//; s/^(.*)\[_min,_max\]$/\1 \1_min \1_max/' |
+	    tr ' ' '\n'
+}
+
+@test "man page: every -o option that seqtest -h lists is documented" {
+	names=$(h_options)
+	[ "$(wc -l <<<"$names")" -ge 20 ]
 	for name in $names; do
 		# listed as an option item, "name=value"
 		grep -Eq "^\\.It (.* , )?Cm $name Ns = " "$MAN" ||
 		    { echo "option $name is not in the page" >&3; false; }
 	done
+}
+
+# same_names LIST GROUP: the names of an English list ("a, b and c") are
+# the options of seqtest -h's GROUP, a range by its plain name.
+same_names() {
+	local listed shown
+	listed=$(sed -E 's/,? and |, /\n/g' <<<"$1" | sort)
+	shown=$(h_options "$2" | grep -v -e '_min$' -e '_max$' | sort)
+	[ "$(wc -l <<<"$shown")" -ge 2 ] && [ "$listed" = "$shown" ] && return
+	echo "$2: page: $(echo $listed)" >&3
+	echo "$2: -h:   $(echo $shown)" >&3
+	return 1
+}
+
+@test "man page: the options for one side only are those of seqtest -h" {
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	text=$(render | tr -s ' \n' '  ')
+	# "a, b and c are for the senders only, d and e for the replier only;"
+	senders=$(sed -E 's/.*[.:] ([a-z_, ]*) are for the senders only.*/\1/' <<<"$text")
+	replier=$(sed -E 's/.* for the senders only, ([a-z_ ]*) for the replier only.*/\1/' <<<"$text")
+	same_names "$senders" "senders (-s, -S)"
+	same_names "$replier" "the replier (-r)"
 }
 
 @test "man page: the defaults match config.h" {
@@ -67,11 +99,11 @@ c_strings() {
 	done
 }
 
-@test "man page: SYNOPSIS has each usage() line of seqtest.c" {
+@test "man page: SYNOPSIS has each usage line of seqtest -h" {
 	command -v mandoc >/dev/null || skip "mandoc is not installed"
 	synopsis=$(render | awk '/^SYNOPSIS/ { on = 1; next } /^[A-Z]/ { on = 0 } on' |
 	    tr -s ' \n' '  ')
-	usage=$(sed -nE 's/^"(usage: )? *(seqtest .*)\\n"$/\2/p' "$SRC/seqtest.c")
+	usage=$("$SEQTEST" -h | sed -nE 's/^(usage: )? *(seqtest .*)$/\2/p')
 	[ "$(wc -l <<<"$usage")" -ge 4 ]
 	while IFS= read -r line; do
 		[[ $synopsis == *"$(tr -s ' ' <<<"$line")"* ]] ||
