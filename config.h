@@ -68,7 +68,7 @@ struct config {
 	uint64_t	 interval;	/* ns between progress lines; 0 = none */
 	uint64_t	 warmup;	/* replies per flow left out of statistics */
 	uint64_t	 seed;
-	uint64_t	 given;		/* bit i: options.c's option i was given */
+	uint64_t	 given;		/* what was given; see options.c */
 	struct endpoint	*ep;
 	size_t		 nep;
 };

@@ -25,18 +25,20 @@ enum opt_kind {
 	K_STR		/* a file name, non-empty, in a malloc'd char * */
 };
 
-enum opt_part {
-	P_BOTH,		/* sets a range's min and max */
-	P_MIN,
-	P_MAX,
-	P_ONE		/* a plain field */
-};
+/*
+ * What an option's name sets, as bits: a range's min and its max.  A
+ * range's NAME sets both, NAME_min and NAME_max one; a plain option's
+ * name sets both, its one value.
+ */
+#define SETS_MIN	1u
+#define SETS_MAX	2u
+#define SETS_BOTH	(SETS_MIN | SETS_MAX)
 
-/* One option; 32 bytes, as the static binary has a size budget. */
+/* One option, 32 bytes: the static binary has a size budget. */
 struct opt_def {
 	const char	*name;
 	unsigned char	 kind;	/* enum opt_kind */
-	unsigned char	 part;	/* enum opt_part */
+	unsigned char	 range;	/* 1: a struct range, NAME, NAME_min, NAME_max */
 	unsigned short	 off;	/* of the field (or struct range) in config */
 	unsigned char	 lo;	/* the least value */
 	unsigned char	 who;	/* enum opt_for: the modes it applies to */
@@ -50,22 +52,19 @@ struct opt_def {
 #define SDELAY_MAX	3600000000000ULL
 #define COUNT_MAX	1000000000000000ULL
 
-/* A range's three options: NAME sets both ends, NAME_min and NAME_max one. */
 #define RANGE(who, name, kind, field, hi, def, limit)			\
-	{ name, kind, P_BOTH, OFF(field), 0, who, hi, def, limit },	\
-	{ name "_min", kind, P_MIN, OFF(field), 0, who, hi, def, limit }, \
-	{ name "_max", kind, P_MAX, OFF(field), 0, who, hi, def, limit }
+	{ name, kind, 1, OFF(field), 0, who, hi, def, limit }
 #define FIELD(who, name, kind, field, lo, hi, def)			\
-	{ name, kind, P_ONE, OFF(field), lo, who, hi, def, 0 }
+	{ name, kind, 0, OFF(field), lo, who, hi, def, 0 }
 /* Short names for the table's first column. */
 #define ALL		OPT_FOR_ALL
 #define SENDERS		OPT_FOR_SENDERS
 #define REPLIER		OPT_FOR_REPLIER
 
 /*
- * Every -o option; the ranges are the RANGE lines.  The replier takes
- * the size and rdelay ranges as limits, checks payloads (verify), ends
- * idle connections (timeout) and prints interval lines; what only draws,
+ * Every -o option, a range in one RANGE line.  The replier takes the size
+ * and rdelay ranges as limits, checks payloads (verify), ends idle
+ * connections (timeout) and prints interval lines; what only draws,
  * paces or counts messages is for the senders.
  */
 static const struct opt_def opt_defs[] = {
@@ -89,10 +88,11 @@ static const struct opt_def opt_defs[] = {
 };
 
 #define NOPTS		(sizeof(opt_defs) / sizeof(opt_defs[0]))
-#define GIVEN(i)	((uint64_t)1 << (i))
+/* Two bits in config's given per option: what of it was given. */
+#define GIVEN(i, sets)	((uint64_t)(sets) << 2 * (i))
 
 /* Fails to compile when the table outgrows config's 64 given bits. */
-typedef char opt_defs_fit_given[NOPTS <= 64 ? 1 : -1];
+typedef char opt_defs_fit_given[NOPTS <= 32 ? 1 : -1];
 
 /* Whether an option's field is an int (or an enum) rather than a uint64_t. */
 static int
@@ -101,9 +101,10 @@ kept_in_int(const struct opt_def *d)
 	return d->kind == K_FLAG;
 }
 
-/* Stores a number in its field, or in one or both ends of its range. */
+/* Stores a number in a plain option's field, or in the ends of a range. */
 static void
-store_number(struct config *cfg, const struct opt_def *d, uint64_t v)
+store_number(struct config *cfg, const struct opt_def *d, unsigned sets,
+    uint64_t v)
 {
 	char		*field = (char *)cfg + d->off;
 	struct range	*r = (struct range *)(void *)field;
@@ -111,38 +112,28 @@ store_number(struct config *cfg, const struct opt_def *d, uint64_t v)
 
 	if (d->kind == K_SIZE && v < PROTO_MSG_MIN)
 		v = PROTO_MSG_MIN;
-	switch (d->part) {
-	case P_BOTH:
-		r->min = r->max = v;
-		break;
-	case P_MIN:
-		r->min = v;
-		break;
-	case P_MAX:
-		r->max = v;
-		break;
-	case P_ONE:
-		if (kept_in_int(d))
-			memcpy(field, &n, sizeof(n));
-		else
-			memcpy(field, &v, sizeof(v));
-		break;
-	}
+	if (d->range) {
+		if (sets & SETS_MIN)
+			r->min = v;
+		if (sets & SETS_MAX)
+			r->max = v;
+	} else if (kept_in_int(d))
+		memcpy(field, &n, sizeof(n));
+	else
+		memcpy(field, &v, sizeof(v));
 }
 
-/* The number an option holds: its field, or the end of a range it sets. */
+/* The number a plain option holds, or one end of a range. */
 static uint64_t
-load_number(const struct config *cfg, const struct opt_def *d)
+load_number(const struct config *cfg, const struct opt_def *d, unsigned sets)
 {
 	const char		*field = (const char *)cfg + d->off;
 	const struct range	*r = (const struct range *)(const void *)field;
 	uint64_t		 v;
 	int			 n;
 
-	if (d->part == P_MIN || d->part == P_BOTH)
-		return r->min;
-	if (d->part == P_MAX)
-		return r->max;
+	if (d->range)
+		return sets == SETS_MAX ? r->max : r->min;
 	if (kept_in_int(d)) {
 		memcpy(&n, field, sizeof(n));
 		return (uint64_t)n;
@@ -151,7 +142,7 @@ load_number(const struct config *cfg, const struct opt_def *d)
 	return v;
 }
 
-/* Each option's default; a range's _min and _max rows add nothing. */
+/* Each option's default, of both ends for a range. */
 void
 opt_defaults(struct config *cfg)
 {
@@ -159,8 +150,8 @@ opt_defaults(struct config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (d = opt_defs; d < opt_defs + NOPTS; d++)
-		if (d->kind != K_STR && (d->part == P_BOTH || d->part == P_ONE))
-			store_number(cfg, d, d->kind == K_SECS ?
+		if (d->kind != K_STR)
+			store_number(cfg, d, SETS_BOTH, d->kind == K_SECS ?
 			    d->def * UINT64_C(1000000000) : d->def);
 }
 
@@ -245,16 +236,27 @@ opt_for_name(enum opt_for who)
 	return names[who];
 }
 
-/* The index of the option called name (len bytes), or -1. */
-static int
-find_opt(const char *name, size_t len)
+/* The name that sets these ends of d: "ssize", "ssize_min", "count". */
+static void
+name_ends(char *buf, size_t size, const struct opt_def *d, unsigned sets)
 {
+	snprintf(buf, size, "%s%s", d->name, !d->range || sets == SETS_BOTH ?
+	    "" : sets == SETS_MIN ? "_min" : "_max");
+}
+
+/* The index of the option called name, or -1; *sets: what name sets. */
+static int
+find_opt(const char *name, unsigned *sets)
+{
+	char	 buf[32];
 	size_t	 i;
 
 	for (i = 0; i < NOPTS; i++)
-		if (strlen(opt_defs[i].name) == len &&
-		    strncmp(opt_defs[i].name, name, len) == 0)
-			return (int)i;
+		for (*sets = SETS_BOTH; *sets != 0; (*sets)--) {
+			name_ends(buf, sizeof(buf), &opt_defs[i], *sets);
+			if (strcmp(buf, name) == 0)
+				return (int)i;
+		}
 	return -1;
 }
 
@@ -262,9 +264,10 @@ find_opt(const char *name, size_t len)
 int
 opt_given(const struct config *cfg, const char *name)
 {
-	int	 i = find_opt(name, strlen(name));
+	unsigned sets;
+	int	 i = find_opt(name, &sets);
 
-	return i != -1 && (cfg->given & GIVEN(i)) != 0;
+	return i != -1 && (cfg->given & GIVEN(i, sets)) != 0;
 }
 
 /* Replaces a string option's value with a copy of value. */
@@ -275,10 +278,6 @@ store_string(struct config *cfg, const struct opt_def *d, const char *value,
 	char	**field = (char **)(void *)((char *)cfg + d->off);
 	char	 *copy;
 
-	if (*value == '\0') {
-		snprintf(err, OPT_ERRLEN, "option %s: missing value", d->name);
-		return -1;
-	}
 	if ((copy = strdup(value)) == NULL) {
 		snprintf(err, OPT_ERRLEN, "out of memory");
 		return -1;
@@ -288,10 +287,10 @@ store_string(struct config *cfg, const struct opt_def *d, const char *value,
 	return 0;
 }
 
-/* Applies one "name=value" item. */
+/* Applies one "name=value" item, name being what the user typed. */
 static int
-apply_opt(struct config *cfg, const struct opt_def *d, const char *value,
-    char *err)
+apply_opt(struct config *cfg, const struct opt_def *d, const char *name,
+    unsigned sets, const char *value, char *err)
 {
 	uint64_t v;
 
@@ -299,15 +298,15 @@ apply_opt(struct config *cfg, const struct opt_def *d, const char *value,
 	case K_STR:
 		return store_string(cfg, d, value, err);
 	case K_SECS:
-		if (parse_secs(d->name, value, d->lo, d->hi, &v, err) == -1)
+		if (parse_secs(name, value, d->lo, d->hi, &v, err) == -1)
 			return -1;
 		break;
 	default:
-		if (parse_u64(d->name, value, d->lo, d->hi, &v, err) == -1)
+		if (parse_u64(name, value, d->lo, d->hi, &v, err) == -1)
 			return -1;
 		break;
 	}
-	store_number(cfg, d, v);
+	store_number(cfg, d, sets, v);
 	return 0;
 }
 
@@ -315,8 +314,9 @@ apply_opt(struct config *cfg, const struct opt_def *d, const char *value,
 int
 opt_parse_list(struct config *cfg, const char *list, char *err)
 {
-	char	*copy, *item, *next, *eq;
-	int	 i;
+	char		*copy, *item, *next, *value;
+	unsigned	 sets;
+	int		 i;
 
 	if ((copy = strdup(list)) == NULL) {
 		snprintf(err, OPT_ERRLEN, "out of memory");
@@ -325,21 +325,20 @@ opt_parse_list(struct config *cfg, const char *list, char *err)
 	for (item = copy; item != NULL; item = next) {
 		if ((next = strchr(item, ',')) != NULL)
 			*next++ = '\0';
-		eq = strchr(item, '=');
-		i = find_opt(item, eq ? (size_t)(eq - item) : strlen(item));
-		if (i == -1) {
-			snprintf(err, OPT_ERRLEN, "unknown option '%.*s'",
-			    (int)(eq ? eq - item : (long)strlen(item)), item);
+		if ((value = strchr(item, '=')) != NULL)
+			*value++ = '\0';
+		if ((i = find_opt(item, &sets)) == -1) {
+			snprintf(err, OPT_ERRLEN, "unknown option '%s'", item);
 			goto fail;
 		}
-		if (eq == NULL) {
+		if (value == NULL || *value == '\0') {
 			snprintf(err, OPT_ERRLEN, "option %s: missing value",
-			    opt_defs[i].name);
+			    item);
 			goto fail;
 		}
-		if (apply_opt(cfg, &opt_defs[i], eq + 1, err) == -1)
+		if (apply_opt(cfg, &opt_defs[i], item, sets, value, err) == -1)
 			goto fail;
-		cfg->given |= GIVEN(i);
+		cfg->given |= GIVEN(i, sets);
 	}
 	free(copy);
 	return 0;
@@ -362,10 +361,8 @@ finish_range(struct config *cfg, size_t i, char *err)
 	int			 setmin, setmax;
 
 	r = (struct range *)(void *)((char *)cfg + d->off);
-	/* RANGE makes rows i, i + 1, i + 2: NAME, NAME_min, NAME_max. */
-	setmin = (cfg->given & (GIVEN(i) | GIVEN(i + 1))) != 0;
-	setmax = (cfg->given & (GIVEN(i) | GIVEN(i + 2))) != 0;
-
+	setmin = (cfg->given & GIVEN(i, SETS_MIN)) != 0;
+	setmax = (cfg->given & GIVEN(i, SETS_MAX)) != 0;
 	if (cfg->mode == MODE_REPLY && !setmax)
 		r->max = d->limit;
 	if (r->min <= r->max)
@@ -383,18 +380,12 @@ finish_range(struct config *cfg, size_t i, char *err)
 	return 0;
 }
 
-/* Whether an option for who applies in mode. */
+/* Whether an option for who applies in mode (a mode, not MODE_NONE). */
 static int
 applies(enum opt_for who, enum mode mode)
 {
-	switch (who) {
-	case OPT_FOR_SENDERS:
-		return mode == MODE_SEND || mode == MODE_SYNC;
-	case OPT_FOR_REPLIER:
-		return mode == MODE_REPLY;
-	default:
-		return 1;
-	}
+	return who == OPT_FOR_ALL ||
+	    (who == OPT_FOR_REPLIER) == (mode == MODE_REPLY);
 }
 
 /*
@@ -404,15 +395,20 @@ applies(enum opt_for who, enum mode mode)
 static int
 check_modes(const struct config *cfg, char *err)
 {
-	const struct opt_def	*d;
+	char	 name[32];
+	size_t	 i;
 
-	for (d = opt_defs; d < opt_defs + NOPTS; d++)
-		if ((cfg->given & GIVEN(d - opt_defs)) &&
-		    !applies(d->who, cfg->mode)) {
-			snprintf(err, OPT_ERRLEN, "option %s: only for %s",
-			    d->name, opt_for_name(d->who));
-			return -1;
-		}
+	for (i = 0; i < NOPTS; i++) {
+		if ((cfg->given & GIVEN(i, SETS_BOTH)) == 0 ||
+		    applies(opt_defs[i].who, cfg->mode))
+			continue;
+		/* The name given: NAME_min alone is named so. */
+		name_ends(name, sizeof(name), &opt_defs[i],
+		    (unsigned)(cfg->given >> 2 * i) & SETS_BOTH);
+		snprintf(err, OPT_ERRLEN, "option %s: only for %s", name,
+		    opt_for_name(opt_defs[i].who));
+		return -1;
+	}
 	return 0;
 }
 
@@ -432,8 +428,7 @@ opt_finish(struct config *cfg, char *err)
 	if (check_modes(cfg, err) == -1)
 		return -1;
 	for (i = 0; i < NOPTS; i++)
-		if (opt_defs[i].part == P_BOTH &&
-		    finish_range(cfg, i, err) == -1)
+		if (opt_defs[i].range && finish_range(cfg, i, err) == -1)
 			return -1;
 	if (cfg->duration > 0 && !opt_given(cfg, "count"))
 		cfg->count = 0;
@@ -639,12 +634,6 @@ opt_count(void)
 	return NOPTS;
 }
 
-const char *
-opt_name(size_t i)
-{
-	return opt_defs[i].name;
-}
-
 enum opt_for
 opt_modes(size_t i)
 {
@@ -652,33 +641,34 @@ opt_modes(size_t i)
 }
 
 /*
- * Option i's value in cfg.  Returns -1 for a range's plain name, which
- * has no value of its own: its _min and _max options have.
+ * Value n of option i in cfg, with its JSON key: a plain option has one,
+ * a range two, its _min and its _max.  Returns -1 past the last.
  */
 int
-opt_value(const struct config *cfg, size_t i, struct opt_value *v)
+opt_value(const struct config *cfg, size_t i, size_t n, struct opt_value *v)
 {
 	const struct opt_def	*d = &opt_defs[i];
-	const char		*field = (const char *)cfg + d->off;
+	unsigned		 sets = n == 0 ? SETS_MIN : SETS_MAX;
 
-	if (d->part == P_BOTH)
+	if (n > d->range)
 		return -1;
 	memset(v, 0, sizeof(*v));
+	name_ends(v->key, sizeof(v->key), d, sets);
 	if (d->kind == K_STR) {
 		v->type = OPT_STRING;
-		v->str = *(char *const *)(const void *)field;
+		v->str = *(char *const *)(const void *)((const char *)cfg +
+		    d->off);
 		return 0;
 	}
 	v->type = d->kind == K_SECS ? OPT_SECONDS : OPT_NUMBER;
-	v->num = load_number(cfg, d);
+	v->num = load_number(cfg, d, sets);
 	return 0;
 }
 
 /*
  * Option i as -h shows it, in buf: "count=1000", or for a range
  * "ssize[_min,_max]=40".  A default of 0 means none or off, so a
- * placeholder of its kind stands in for it.  Returns the length, or 0
- * for a range's _min and _max, which its plain name shows.
+ * placeholder of its kind stands in for it.  Returns the length.
  */
 int
 opt_usage_item(size_t i, char *buf, size_t size)
@@ -687,10 +677,8 @@ opt_usage_item(size_t i, char *buf, size_t size)
 		"N", "N", "S", "0|1", "FILE"	/* by enum opt_kind */
 	};
 	const struct opt_def	*d = &opt_defs[i];
-	const char		*ends = d->part == P_BOTH ? "[_min,_max]" : "";
+	const char		*ends = d->range ? "[_min,_max]" : "";
 
-	if (d->part == P_MIN || d->part == P_MAX)
-		return 0;
 	if (d->def == 0)
 		return snprintf(buf, size, "%s%s=%s", d->name, ends,
 		    placeholders[d->kind]);

@@ -28,6 +28,7 @@ enum opt_type {
 };
 
 struct opt_value {
+	char		 key[24];	/* its name in the JSON options */
 	enum opt_type	 type;
 	uint64_t	 num;
 	const char	*str;
@@ -44,9 +45,9 @@ void	opt_free(struct config *);
 
 /* The option table, for the report and -h: option i, 0 <= i < opt_count(). */
 size_t		 opt_count(void);
-const char	*opt_name(size_t);
 enum opt_for	 opt_modes(size_t);
-int		 opt_value(const struct config *, size_t, struct opt_value *);
+int		 opt_value(const struct config *, size_t, size_t,
+		    struct opt_value *);
 int		 opt_usage_item(size_t, char *, size_t);
 
 #endif

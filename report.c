@@ -164,25 +164,24 @@ json_options(const struct config *c)
 {
 	struct opt_value v;
 	const char	*sep = "";
-	size_t		 i;
+	size_t		 i, n;
 
 	printf("\"options\": {");
-	for (i = 0; i < opt_count(); i++) {
-		if (opt_value(c, i, &v) == -1)
-			continue;
-		printf("%s", sep);
-		json_str(opt_name(i));
-		if (v.type == OPT_NUMBER)
-			printf(": %llu", (unsigned long long)v.num);
-		else if (v.type == OPT_SECONDS)
-			printf(": %.3f", (double)v.num / NS_PER_SEC);
-		else if (v.str != NULL) {
-			printf(": ");
-			json_str(v.str);
-		} else
-			printf(": null");
-		sep = ", ";
-	}
+	for (i = 0; i < opt_count(); i++)
+		for (n = 0; opt_value(c, i, n, &v) == 0; n++) {
+			printf("%s", sep);
+			json_str(v.key);
+			if (v.type == OPT_NUMBER)
+				printf(": %llu", (unsigned long long)v.num);
+			else if (v.type == OPT_SECONDS)
+				printf(": %.3f", (double)v.num / NS_PER_SEC);
+			else if (v.str != NULL) {
+				printf(": ");
+				json_str(v.str);
+			} else
+				printf(": null");
+			sep = ", ";
+		}
 	printf("}, ");
 }
 

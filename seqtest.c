@@ -26,9 +26,9 @@ usage_options(FILE *fp, enum opt_for who)
 
 	fprintf(fp, "for %s:\n", opt_for_name(who));
 	for (i = 0; i < opt_count(); i++) {
-		if (opt_modes(i) != who ||
-		    (len = opt_usage_item(i, item, sizeof(item))) == 0)
+		if (opt_modes(i) != who)
 			continue;
+		len = opt_usage_item(i, item, sizeof(item));
 		if (col > 0 && col + 1 + len > USAGE_WIDTH) {
 			fputc('\n', fp);
 			col = 0;
