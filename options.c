@@ -22,7 +22,8 @@ enum opt_kind {
 	K_U64,		/* whole number in [lo, hi] */
 	K_SECS,		/* seconds, with a fraction, in [lo, hi]; as ns */
 	K_FLAG,		/* 0 or 1, kept in an int */
-	K_STR		/* a file name, non-empty, in a malloc'd char * */
+	K_STR,		/* a file name, non-empty, in a malloc'd char * */
+	K_ENUM		/* one of its words, kept as its index in an enum */
 };
 
 /*
@@ -42,7 +43,10 @@ struct opt_def {
 	unsigned short	 off;	/* of the field (or struct range) in config */
 	unsigned char	 lo;	/* the least value */
 	unsigned char	 who;	/* enum opt_for: the modes it applies to */
-	uint64_t	 hi;	/* the largest value */
+	union {				/* the values it takes, by kind: */
+		uint64_t		 hi;	/* a number's largest */
+		const char *const	*words;	/* K_ENUM's, NULL-ended */
+	} vals;
 	uint32_t	 def;	/* the default as typed, of both ends of a range */
 	uint32_t	 limit;	/* a range's max on the replier, unless given */
 };
@@ -53,13 +57,19 @@ struct opt_def {
 #define COUNT_MAX	1000000000000000ULL
 
 #define RANGE(who, name, kind, field, hi, def, limit)			\
-	{ name, kind, 1, OFF(field), 0, who, hi, def, limit }
+	{ name, kind, 1, OFF(field), 0, who, { hi }, def, limit }
 #define FIELD(who, name, kind, field, lo, hi, def)			\
-	{ name, kind, 0, OFF(field), lo, who, hi, def, 0 }
+	{ name, kind, 0, OFF(field), lo, who, { hi }, def, 0 }
+/* An enum's default is its first word. */
+#define ENUM(who, name, field, list)					\
+	{ name, K_ENUM, 0, OFF(field), 0, who, { .words = list }, 0, 0 }
 /* Short names for the table's first column. */
 #define ALL		OPT_FOR_ALL
 #define SENDERS		OPT_FOR_SENDERS
 #define REPLIER		OPT_FOR_REPLIER
+
+/* close=, in enum close_mode's order. */
+static const char *const close_words[] = { "full", "half", "reset", NULL };
 
 /*
  * Every -o option, a range in one RANGE line.  The replier takes the size
@@ -85,20 +95,26 @@ static const struct opt_def opt_defs[] = {
 	FIELD(ALL, "interval", K_SECS, interval, 0, 86400, 0),
 	FIELD(SENDERS, "warmup", K_U64, warmup, 0, COUNT_MAX, 0),
 	FIELD(SENDERS, "seed", K_U64, seed, 0, UINT64_MAX, 0),
+	ENUM(SENDERS, "close", close, close_words),
 };
 
 #define NOPTS		(sizeof(opt_defs) / sizeof(opt_defs[0]))
 /* Two bits in config's given per option: what of it was given. */
 #define GIVEN(i, sets)	((uint64_t)(sets) << 2 * (i))
 
-/* Fails to compile when the table outgrows config's 64 given bits. */
+/*
+ * Fail to compile when the table outgrows config's 64 given bits, or
+ * when an enum is not the size of the int that K_ENUM keeps it in.
+ */
 typedef char opt_defs_fit_given[NOPTS <= 32 ? 1 : -1];
+typedef char close_mode_is_int[sizeof(enum close_mode) == sizeof(int) ?
+    1 : -1];
 
 /* Whether an option's field is an int (or an enum) rather than a uint64_t. */
 static int
 kept_in_int(const struct opt_def *d)
 {
-	return d->kind == K_FLAG;
+	return d->kind == K_FLAG || d->kind == K_ENUM;
 }
 
 /* Stores a number in a plain option's field, or in the ends of a range. */
@@ -225,6 +241,31 @@ parse_secs(const char *name, const char *s, uint64_t lo, uint64_t hi,
 	return 0;
 }
 
+/*
+ * Parses one of words into its index, the value of its enum.  The error
+ * is written as the words are tried, and read only when none matched.
+ */
+static int
+parse_word(const char *name, const char *const *words, const char *s,
+    uint64_t *out, char *err)
+{
+	size_t	 i;
+	int	 n;
+
+	/* Fits: the value is cut short, and names and words are short. */
+	n = snprintf(err, OPT_ERRLEN, "option %.32s: '%.100s' is not one of",
+	    name, s);
+	for (i = 0; words[i] != NULL; i++) {
+		if (strcmp(s, words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+		n += snprintf(err + n, OPT_ERRLEN - (size_t)n, "%s %s",
+		    i > 0 ? "," : "", words[i]);
+	}
+	return -1;
+}
+
 /* What the modes of an opt_for are called, in messages and in -h. */
 const char *
 opt_for_name(enum opt_for who)
@@ -297,12 +338,16 @@ apply_opt(struct config *cfg, const struct opt_def *d, const char *name,
 	switch (d->kind) {
 	case K_STR:
 		return store_string(cfg, d, value, err);
+	case K_ENUM:
+		if (parse_word(name, d->vals.words, value, &v, err) == -1)
+			return -1;
+		break;
 	case K_SECS:
-		if (parse_secs(name, value, d->lo, d->hi, &v, err) == -1)
+		if (parse_secs(name, value, d->lo, d->vals.hi, &v, err) == -1)
 			return -1;
 		break;
 	default:
-		if (parse_u64(name, value, d->lo, d->hi, &v, err) == -1)
+		if (parse_u64(name, value, d->lo, d->vals.hi, &v, err) == -1)
 			return -1;
 		break;
 	}
@@ -652,23 +697,25 @@ opt_value(const struct config *cfg, size_t i, size_t n, struct opt_value *v)
 
 	if (n > d->range)
 		return -1;
-	memset(v, 0, sizeof(*v));
 	name_ends(v->key, sizeof(v->key), d, sets);
+	v->type = d->kind == K_SECS ? OPT_SECONDS : OPT_NUMBER;
 	if (d->kind == K_STR) {
 		v->type = OPT_STRING;
 		v->str = *(char *const *)(const void *)((const char *)cfg +
 		    d->off);
-		return 0;
-	}
-	v->type = d->kind == K_SECS ? OPT_SECONDS : OPT_NUMBER;
-	v->num = load_number(cfg, d, sets);
+	} else if (d->kind == K_ENUM) {
+		v->type = OPT_STRING;
+		v->str = d->vals.words[load_number(cfg, d, sets)];
+	} else
+		v->num = load_number(cfg, d, sets);
 	return 0;
 }
 
 /*
- * Option i as -h shows it, in buf: "count=1000", or for a range
+ * Option i as -h shows it, in buf: "count=1000", for a range
  * "ssize[_min,_max]=40".  A default of 0 means none or off, so a
- * placeholder of its kind stands in for it.  Returns the length.
+ * placeholder of its kind stands in for it; an enum's is its first word.
+ * Returns the length.
  */
 int
 opt_usage_item(size_t i, char *buf, size_t size)
@@ -678,10 +725,14 @@ opt_usage_item(size_t i, char *buf, size_t size)
 	};
 	const struct opt_def	*d = &opt_defs[i];
 	const char		*ends = d->range ? "[_min,_max]" : "";
+	const char		*value;
 
-	if (d->def == 0)
-		return snprintf(buf, size, "%s%s=%s", d->name, ends,
-		    placeholders[d->kind]);
-	return snprintf(buf, size, "%s%s=%lu", d->name, ends,
-	    (unsigned long)d->def);
+	if (d->kind == K_ENUM)
+		value = d->vals.words[d->def];
+	else if (d->def == 0)
+		value = placeholders[d->kind];
+	else
+		return snprintf(buf, size, "%s%s=%lu", d->name, ends,
+		    (unsigned long)d->def);
+	return snprintf(buf, size, "%s%s=%s", d->name, ends, value);
 }

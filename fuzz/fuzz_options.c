@@ -44,6 +44,7 @@ check_config(const struct config *cfg)
 	REQUIRE(cfg->rdelay.max <= UINT32_MAX);
 	REQUIRE(cfg->threads <= MAX_FLOWS);
 	REQUIRE(cfg->verify == 0 || cfg->verify == 1);
+	REQUIRE(cfg->close <= CLOSE_RESET);
 	REQUIRE(cfg->duration >= 0 && cfg->interval >= 0);
 	if (cfg->mode != MODE_REPLY)
 		REQUIRE(cfg->count != 0 || cfg->duration > 0);

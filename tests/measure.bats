@@ -30,17 +30,19 @@ json_get() {
 	[ "$(json_get "$j" 'd["latency_us"]["min"] <= d["latency_us"]["p50"] <= d["latency_us"]["p99"] <= d["latency_us"]["max"]')" = True ]
 }
 
-@test "-j options: numbers, seconds with decimals, dump as an escaped string" {
+@test "-j options: numbers, seconds with decimals, strings escaped" {
 	start_replier
 	dump=$BATS_TEST_TMPDIR/'d"q\b'
-	"$SEQTEST" -j -S -o count=5,duration=2.5,dump="$dump" "127.0.0.1:$PORT" >"$BATS_TEST_TMPDIR/j"
+	"$SEQTEST" -j -S -o count=5,duration=2.5,close=reset,dump="$dump" "127.0.0.1:$PORT" >"$BATS_TEST_TMPDIR/j"
 	j=$BATS_TEST_TMPDIR/j
 	[ "$(json_get "$j" 'd["options"]["dump"]')" = "$dump" ]
 	[ "$(json_get "$j" 'd["options"]["count"]')" = 5 ]
 	[ "$(json_get "$j" 'd["options"]["seed"] == d["seed"]')" = True ]
+	[ "$(json_get "$j" 'd["options"]["close"]')" = reset ]
 	grep -q '"duration": 2.500, ' "$j"
 	"$SEQTEST" -j -S -o count=1 "127.0.0.1:$PORT" >"$j"
 	[ "$(json_get "$j" 'd["options"]["dump"]')" = None ]
+	[ "$(json_get "$j" 'd["options"]["close"]')" = full ]
 }
 
 @test "-j on failure: still one JSON document, exit 1, error counted" {

@@ -102,6 +102,13 @@ bad() {
 	done
 }
 
+@test "close= takes one of its words, and only on a sender" {
+	bad "option close: 'x' is not one of full, half, reset" -s -o close=x 127.0.0.1:9
+	bad "option close: 'FULL' is not one of full, half, reset" -S -o close=FULL 127.0.0.1:9
+	bad "option close: missing value" -s -o close= 127.0.0.1:9
+	bad "option close: only for senders (-s, -S)" -r -o close=half 127.0.0.1:0
+}
+
 @test "the replier takes the options for every mode" {
 	start_replier -o ssize=100,rsize_max=100,rdelay_max=5,verify=1,timeout=5,interval=60,maxconn=2,conns=1
 	run "$SEQTEST" -S -o count=10,ssize=100,rsize=100,rdelay=5 "127.0.0.1:$PORT"
