@@ -30,6 +30,9 @@ port_of() {
 start_listener() {
 	local out=$1 err=$2
 	shift 2
+	# Emptied here, not by the background job's redirection, which may
+	# come after the wait below has read an earlier listener's line.
+	: >"$err"
 	"$@" >"$out" 2>"$err" &
 	LISTENER_PID=$!
 	STARTED_PIDS+=("$LISTENER_PID")
