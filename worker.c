@@ -438,12 +438,11 @@ end_sending(struct worker *w)
 {
 	if (w->cfg->close != CLOSE_HALF || w->fatal || stop_asked)
 		return;
-	if (shutdown(w->f->fd, SHUT_WR) == -1) {
-		if (errno != ENOTCONN)
-			report_errno(w, "shutdown", errno, DIR_REQ);
-		return;
-	}
+	/* Before the FIN: the receiver may see the path's answer to it
+	 * before this process runs again. */
 	w->f->shm->fin_sent = 1;
+	if (shutdown(w->f->fd, SHUT_WR) == -1 && errno != ENOTCONN)
+		report_errno(w, "shutdown", errno, DIR_REQ);
 }
 
 /*
