@@ -3,10 +3,10 @@ VERSION =	1.0.0
 
 PROG =		seqtest
 SRCS =		seqtest.c options.c supervisor.c report.c worker.c net.c \
-		errors.c proto.c stats.c
+		errors.c proto.c stats.c tcpinfo.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		config.h options.h supervisor.h report.h worker.h flow.h \
-		net.h errors.h clock.h proto.h stats.h rng.h
+		net.h errors.h clock.h proto.h stats.h rng.h tcpinfo.h
 MAN =		man/seqtest.1
 
 PREFIX ?=	/usr/local
