@@ -34,6 +34,7 @@ static volatile sig_atomic_t got_stop;
 struct sup_flow {
 	int			 in_use;	/* slot holds a live flow */
 	int			 result_fd;	/* read end, -1 once closed */
+	int			 sock_fd;	/* our copy of the connection; -1 */
 	pid_t			 pid[2];	/* by process index; 0 = ended */
 	int			 got_done[2];	/* REC_DONE read */
 	struct result		 res[2];
@@ -175,6 +176,7 @@ alloc_slots(struct sup *s)
 	}
 	for (i = 0; i < s->nslots; i++) {
 		s->flows[i].result_fd = -1;
+		s->flows[i].sock_fd = -1;
 		s->flows[i].shm = (struct flow_shm *)s->seg + i;
 		s->flows[i].sum = &s->sums[i];
 	}
@@ -194,9 +196,13 @@ child_setup(struct sup *s, size_t slot)
 	(void)set_handler(SIGINT, SIG_IGN);	/* the supervisor decides */
 	(void)set_handler(SIGTERM, worker_on_term);
 	(void)set_handler(SIGPIPE, SIG_IGN);
-	for (i = 0; i < s->nslots; i++)
+	for (i = 0; i < s->nslots; i++) {
 		if (i != slot && s->flows[i].result_fd != -1)
 			(void)close(s->flows[i].result_fd);
+		/* Nor may it hold another flow's connection open. */
+		if (i != slot && s->flows[i].sock_fd != -1)
+			(void)close(s->flows[i].sock_fd);
+	}
 	for (i = 0; i < s->nlfd; i++)
 		(void)close(s->lfd[i]);
 }
@@ -407,6 +413,19 @@ final_counts(const struct sup *s, const struct sup_flow *sf)
 	c->replies = flow_replies(s->cfg->mode, c->sent_msgs, c->recv_msgs);
 }
 
+/*
+ * Our copy of a flow's connection, kept while its workers ran: closing
+ * it ends the connection now that they have let it go (with
+ * close=reset, their SO_LINGER makes it an RST).
+ */
+static void
+end_connection(struct sup_flow *sf)
+{
+	if (sf->sock_fd != -1)
+		(void)close(sf->sock_fd);
+	sf->sock_fd = -1;
+}
+
 /* Adds an ended flow to the totals and frees its slot. */
 static void
 finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
@@ -418,6 +437,7 @@ finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
 	if (sf->result_fd != -1)
 		(void)close(sf->result_fd);
 	sf->result_fd = -1;
+	end_connection(sf);
 	final_counts(s, sf);
 	t->flows++;
 	t->sent_msgs += c->sent_msgs;
@@ -598,6 +618,7 @@ claim_slot(struct sup *s, size_t slot, uint32_t id, const char *peer)
 	sf->shm = shm;
 	sf->sum = sum;
 	sf->result_fd = -1;
+	sf->sock_fd = -1;
 	sf->in_use = 1;
 	sf->progress_ns = clock_now();
 	sum->id = id;
@@ -622,7 +643,7 @@ start_flow(struct sup *s, size_t i)
 		return err == EMFILE || err == ENFILE ? -1 : 0;
 	}
 	fork_flow(s, i, fd);
-	(void)close(fd);
+	sf->sock_fd = fd;	/* kept until its workers have exited */
 	if (sf->pid[0] == 0 && sf->pid[1] == 0)
 		finish_flow(s, sf, i);
 	return sf->sum->failed ? -1 : 0;
@@ -685,7 +706,7 @@ accept_conn(struct sup *s, int lfd)
 	}
 	claim_slot(s, slot, (uint32_t)s->accepted++, peer);
 	fork_flow(s, slot, fd);
-	(void)close(fd);
+	s->flows[slot].sock_fd = fd;
 	if (s->flows[slot].pid[0] == 0)
 		finish_flow(s, &s->flows[slot], slot);
 }
@@ -845,7 +866,9 @@ start_flows(struct sup *s)
 {
 	size_t	 i;
 
-	for (i = 0; i < s->nslots && !got_stop; i++)
+	for (i = 0; i < s->nslots && !got_stop; i++) {
+		/* A flow done already closes its connection now, not later. */
+		reap_children(s);
 		if (start_flow(s, i) == -1) {
 			/* A system limit: starting more would fail the same. */
 			s->tot.flows += s->nslots - i - 1;
@@ -855,6 +878,7 @@ start_flows(struct sup *s)
 				    s->nslots - i - 1);
 			break;
 		}
+	}
 }
 
 static void
