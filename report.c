@@ -78,6 +78,17 @@ print_errors(const struct report_totals *t)
 	printf("%s\n", t->nerrors ? ")" : "");
 }
 
+/* The kernel's view over the run; nothing where it gave none. */
+static void
+print_tcp(const struct report_totals *t)
+{
+	if (t->rtt != NULL && t->rtt->count != 0)
+		printf("TCP: retransmits %llu, rtt p50 %llu us, max %llu us\n",
+		    (unsigned long long)t->tcp_retrans,
+		    (unsigned long long)hist_percentile(t->rtt, 50.0),
+		    (unsigned long long)t->rtt->max);
+}
+
 static void
 report_replier(const struct report_totals *t)
 {
@@ -88,6 +99,7 @@ report_replier(const struct report_totals *t)
 	printf("Sent: %llu replies, %llu bytes\n",
 	    (unsigned long long)t->sent_msgs, (unsigned long long)t->sent_bytes);
 	printf("Time: %.1f us\n", t->secs * 1e6);
+	print_tcp(t);
 	print_errors(t);
 }
 
@@ -116,6 +128,7 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	    per_sec(t->recv_bytes, t->secs) * 8 / 1e6);
 	printf("Flows: %llu, failed %llu\n", (unsigned long long)t->flows,
 	    (unsigned long long)t->failed);
+	print_tcp(t);
 	print_errors(t);
 	printf("Seed: %llu\n", (unsigned long long)cfg->seed);
 	fflush(stdout);
@@ -156,6 +169,46 @@ json_errors(const uint64_t *errors)
 		total += errors[k];
 	}
 	json_u64("total", total, "}");
+}
+
+/* A value, or null where the kernel did not give it. */
+static void
+json_u64_or_null(const char *key, int have, uint64_t v, const char *after)
+{
+	if (have)
+		json_u64(key, v, after);
+	else
+		printf("\"%s\": null%s", key, after);
+}
+
+/* A flow's "tcp": the kernel's view at its end. */
+static void
+json_tcp_view(const struct tcp_view *tv)
+{
+	unsigned f;
+
+	printf(", \"tcp\": {");
+	for (f = 0; f < TCPV_FIELDS; f++)
+		json_u64_or_null(tcpv_key((enum tcpv_field)f),
+		    TCPV_HAS(tv, f), tv->v[f],
+		    f + 1 < TCPV_FIELDS ? ", " : "}");
+}
+
+/*
+ * The run's "tcp": retransmits over its flows, their rtt's median and
+ * largest; all null without a view (or a run that was never set up).
+ */
+static void
+json_tcp_totals(const struct report_totals *t)
+{
+	const struct hist	*h = t->rtt;
+	int			 have = h != NULL && h->count != 0;
+
+	printf("\"tcp\": {");
+	json_u64_or_null("retrans", have, t->tcp_retrans, ", ");
+	json_u64_or_null("rtt_us_p50", have,
+	    have ? hist_percentile(h, 50.0) : 0, ", ");
+	json_u64_or_null("rtt_us_max", have, have ? h->max : 0, "}, ");
 }
 
 /* Every option's value, by name, from options.c's table. */
@@ -199,6 +252,7 @@ json_flow(const struct flow_summary *f, const char *sep)
 	json_u64("recv_bytes", f->recv_bytes, ", ");
 	json_u64("replies", f->replies, ", \"errors\": ");
 	json_errors(f->errors);
+	json_tcp_view(&f->tcp);
 	printf(", \"ended\": ");
 	if (!f->has_first) {
 		json_str(f->failed ? "failed" : "ok");
@@ -264,6 +318,7 @@ report_json(const struct config *cfg, const struct report_totals *t,
 	json_u64("recv_bytes", t->recv_bytes, ", ");
 	printf("\"duration_s\": %.6f, ", t->secs);
 	json_latency(t->lat);
+	json_tcp_totals(t);
 	printf("\"errors\": ");
 	json_errors(t->errors);
 	printf(", \"exit_status\": %d}\n", status);

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "errors.h"
 #include "stats.h"
+#include "tcpinfo.h"
 
 /* A flow's final word: its counts as its workers reported them. */
 struct flow_summary {
@@ -25,6 +26,7 @@ struct flow_summary {
 	uint64_t		 recv_bytes;
 	uint64_t		 replies;
 	char			 peer[96];	/* remote address; "" = unused */
+	struct tcp_view		 tcp;		/* the kernel's, at its end */
 };
 
 /* Totals of a run. */
@@ -40,6 +42,8 @@ struct report_totals {
 	uint64_t	 nerrors;
 	double		 secs;
 	struct hist	*lat;		/* merged over the flows */
+	uint64_t	 tcp_retrans;	/* the kernel's retransmits, all flows */
+	struct hist	*rtt;		/* each flow's smoothed rtt, us */
 };
 
 /* Live figures of the run so far, for the interval lines. */

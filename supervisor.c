@@ -169,8 +169,9 @@ alloc_slots(struct sup *s)
 	s->pfd = calloc(s->nslots + s->cfg->nep, sizeof(*s->pfd));
 	s->pfd_slot = calloc(s->nslots + s->cfg->nep, sizeof(*s->pfd_slot));
 	s->tot.lat = calloc(1, sizeof(*s->tot.lat));
+	s->tot.rtt = calloc(1, sizeof(*s->tot.rtt));
 	if (s->flows == NULL || s->sums == NULL || s->pfd == NULL ||
-	    s->pfd_slot == NULL || s->tot.lat == NULL) {
+	    s->pfd_slot == NULL || s->tot.lat == NULL || s->tot.rtt == NULL) {
 		log_warnx("out of memory for %zu flows", s->nslots);
 		return -1;
 	}
@@ -413,17 +414,32 @@ final_counts(const struct sup *s, const struct sup_flow *sf)
 	c->replies = flow_replies(s->cfg->mode, c->sent_msgs, c->recv_msgs);
 }
 
+/* Adds a flow's kernel view, if any, to retransmits and rtt's. */
+static void
+count_view(const struct tcp_view *tv, uint64_t *retrans, struct hist *rtt)
+{
+	if (!TCPV_HAS(tv, TCPV_RETRANS))
+		return;
+	*retrans += tv->v[TCPV_RETRANS];
+	hist_record(rtt, tv->v[TCPV_RTT]);
+}
+
 /*
- * Our copy of a flow's connection, kept while its workers ran: closing
- * it ends the connection now that they have let it go (with
- * close=reset, their SO_LINGER makes it an RST).
+ * The kernel's view at a flow's end.  Its workers have exited, and our
+ * copy of the connection kept it as they left it; closing that copy
+ * ends the connection (with close=reset, their SO_LINGER makes it an
+ * RST).
  */
 static void
-end_connection(struct sup_flow *sf)
+end_connection(struct sup *s, struct sup_flow *sf)
 {
+	struct tcp_view	*tv = &sf->sum->tcp;
+
+	tcpv_read(sf->sock_fd, tv);
 	if (sf->sock_fd != -1)
 		(void)close(sf->sock_fd);
 	sf->sock_fd = -1;
+	count_view(tv, &s->tot.tcp_retrans, s->tot.rtt);
 }
 
 /* Adds an ended flow to the totals and frees its slot. */
@@ -437,7 +453,7 @@ finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
 	if (sf->result_fd != -1)
 		(void)close(sf->result_fd);
 	sf->result_fd = -1;
-	end_connection(sf);
+	end_connection(s, sf);
 	final_counts(s, sf);
 	t->flows++;
 	t->sent_msgs += c->sent_msgs;
@@ -643,7 +659,7 @@ start_flow(struct sup *s, size_t i)
 		return err == EMFILE || err == ENFILE ? -1 : 0;
 	}
 	fork_flow(s, i, fd);
-	sf->sock_fd = fd;	/* kept until its workers have exited */
+	sf->sock_fd = fd;	/* kept for the kernel's view, until the end */
 	if (sf->pid[0] == 0 && sf->pid[1] == 0)
 		finish_flow(s, sf, i);
 	return sf->sum->failed ? -1 : 0;
@@ -898,6 +914,7 @@ release(struct sup *s)
 	free(s->pfd);
 	free(s->pfd_slot);
 	free(s->tot.lat);
+	free(s->tot.rtt);
 	free(s->snap[0].lat);
 	free(s->snap[1].lat);
 	free(s->ival);

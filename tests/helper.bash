@@ -379,3 +379,18 @@ for k in sys.argv[1].split("."):
 	v = v[k]
 print(v)' "$1" <<<"$output"
 }
+
+# json_check EXPR: true when the python expression EXPR holds for the
+# JSON report d in $output, e.g. json_check 'd["tcp"]["retrans"] == 0'.
+json_check() {
+	python3 -c 'import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$1" <<<"$output"
+}
+
+# need_tcp_info: skips the test when the JSON report in $output has no
+# kernel's view, as where there is no TCP_INFO (it is read on Linux).
+need_tcp_info() {
+	json_check 'd["tcp"]["rtt_us_p50"] is not None' ||
+	    skip "TCP_INFO is not available on this system"
+}
