@@ -17,13 +17,38 @@ report_listening(const char *name)
 	fprintf(stderr, "Listening on %s\n", name);
 }
 
+/*
+ * A flow's first error in words; a stall's with what the kernel saw
+ * then: data unacknowledged and retransmitted means a dead path, a
+ * send held back by the peer's window a peer that stopped reading.
+ */
+static void
+format_detail(char *buf, size_t len, const struct flow_summary *f)
+{
+	const uint64_t	*k = f->stall.v;
+	size_t		 n;
+
+	err_format(buf, len, &f->first);
+	if (f->first.kind != ERR_STALL ||
+	    !TCPV_HAS(&f->stall, TCPV_SNDBUF_LIMITED))
+		return;
+	n = strlen(buf);
+	/* Signed, the times convert to double in one instruction. */
+	snprintf(buf + n, len - n, " (kernel: %llu segments unacknowledged, "
+	    "%llu retransmits, rwnd-limited %.1f s, sndbuf-limited %.1f s)",
+	    (unsigned long long)k[TCPV_UNACKED],
+	    (unsigned long long)k[TCPV_RETRANS],
+	    (int64_t)k[TCPV_RWND_LIMITED] / 1e6,
+	    (int64_t)k[TCPV_SNDBUF_LIMITED] / 1e6);
+}
+
 /* One line on stderr for a flow's first error: flow, peer and detail. */
 void
 report_flow_error(const struct config *cfg, const struct flow_summary *f)
 {
-	char	 detail[256];
+	char	 detail[320];
 
-	err_format(detail, sizeof(detail), &f->first);
+	format_detail(detail, sizeof(detail), f);
 	if (cfg->mode == MODE_REPLY)
 		log_warnx("connection %u from %s: %s", f->id, f->peer, detail);
 	else
@@ -241,7 +266,7 @@ json_options(const struct config *c)
 static void
 json_flow(const struct flow_summary *f, const char *sep)
 {
-	char	 detail[256];
+	char	 detail[320];
 
 	printf("%s{\"id\": %u, \"peer\": ", sep, f->id);
 	json_str(f->peer);
@@ -260,7 +285,7 @@ json_flow(const struct flow_summary *f, const char *sep)
 		return;
 	}
 	json_str(err_kind_key((enum err_kind)f->first.kind));
-	err_format(detail, sizeof(detail), &f->first);
+	format_detail(detail, sizeof(detail), f);
 	printf(", \"first_error\": ");
 	json_str(detail);
 	printf("}");

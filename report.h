@@ -27,6 +27,7 @@ struct flow_summary {
 	uint64_t		 replies;
 	char			 peer[96];	/* remote address; "" = unused */
 	struct tcp_view		 tcp;		/* the kernel's, at its end */
+	struct tcp_view		 stall;		/* the kernel's, when it stalled */
 };
 
 /* Totals of a run. */

@@ -525,6 +525,8 @@ stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
 	e.got = sf->shm->wait.have;
 	e.expected = sf->shm->wait.need;
 	e.timeout_s = (uint32_t)s->cfg->timeout;
+	/* What the kernel saw tells a dead path from a peer not reading. */
+	tcpv_read(sf->sock_fd, &sf->sum->stall);
 	flow_fail(s, sf, &e);
 	stop_flow(sf, now);
 }

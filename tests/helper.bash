@@ -91,10 +91,25 @@ children_of() {
 
 teardown() {
 	local pid
+	for pid in "${STOPPED_PIDS[@]}"; do
+		kill -CONT "$pid" 2>/dev/null || true
+	done
 	for pid in "${STARTED_PIDS[@]}"; do
 		stop_pid "$pid"
 	done
 }
+
+# stop_process PID: SIGSTOP, undone by teardown should the test fail
+# before it sends SIGCONT itself.
+STOPPED_PIDS=()
+stop_process() {
+	kill -STOP "$1"
+	STOPPED_PIDS+=("$1")
+}
+
+# What the kernel saw, which ends a stall line where TCP_INFO is, as a
+# regular expression: grep -E "...waiting for reply seqno 5($KERNEL)?$".
+KERNEL=' \(kernel: [^)]*\)'
 
 # field NAME: the number after "NAME" in $output, e.g. field Received.
 field() {

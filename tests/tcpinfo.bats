@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # The kernel's own view beside ours (TCP_INFO): per flow and per run in
-# the JSON, and a line in the text report.  On loopback nothing is
-# retransmitted.  Skipped where there is no TCP_INFO.
+# the JSON, a line in the text report and in a stall's line.  On
+# loopback nothing is retransmitted; a replier that stopped reading
+# shows as a send held back by its window.  Skipped where there is no
+# TCP_INFO.
 
 load helper
 
@@ -64,3 +66,34 @@ TCP_KEYS='rtt_us rttvar_us retrans lost reordering cwnd unacked busy_us rwnd_lim
 	grep -qE '^TCP: retransmits 0, rtt p50 [1-9][0-9]* us, max [1-9][0-9]* us$' "$REPLIER_OUT"
 }
 
+# The replier's connection child is stopped: the sender fills its send
+# buffer and the replier's receive buffer, then can send no more.  What
+# the kernel saw then tells a peer that stopped reading (held back by
+# its window, nothing unacknowledged) from a dead path (segments
+# unacknowledged, retransmitted).
+@test "stall: a replier that stopped reading, as the kernel saw it" {
+	start_replier -d
+	out=$BATS_TEST_TMPDIR/sender.out
+	err=$BATS_TEST_TMPDIR/sender.err
+	"$SEQTEST" -j -s -o count=1000000,ssize=8000,timeout=2 "127.0.0.1:$PORT" >"$out" 2>"$err" &
+	spid=$!
+	STARTED_PIDS+=("$spid")
+	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0: replier pid '
+	child=$(sed -n 's/^seqtest: connection 0: replier pid //p' "$REPLIER_ERR")
+	stop_process "$child"
+	rc=0
+	wait "$spid" || rc=$?
+	kill -CONT "$child"
+	cat "$err"
+	[ "$rc" -eq 1 ]
+	output=$(cat "$out")
+	need_tcp_info
+	re='stalled: no progress for 2 s, waiting for reply seqno [0-9]+ \(kernel: ([0-9]+) segments unacknowledged, [0-9]+ retransmits, rwnd-limited ([0-9.]+) s, sndbuf-limited [0-9.]+ s\)$'
+	line=$(grep -E "^seqtest: flow 0 \\(127\\.0\\.0\\.1 port $PORT\\): $re" "$err")
+	[[ $line =~ $re ]]
+	unacked=${BASH_REMATCH[1]} rwnd=${BASH_REMATCH[2]}
+	echo "unacknowledged $unacked, rwnd-limited $rwnd s"
+	[[ $unacked != 0 || $rwnd != 0.0 ]]
+	json_check '"(kernel: " in d["flows"][0]["first_error"]'
+	json_check 'd["flows"][0]["tcp"]["rwnd_limited_us"] > 0 or d["flows"][0]["tcp"]["unacked"] > 0'
+}
