@@ -377,6 +377,10 @@ report_interval(const struct config *cfg, uint64_t start_ns,
 		fprintf(fp, ", p50 %.1f us, p99 %.1f us",
 		    hist_percentile(ival, 50.0) / 1e3,
 		    hist_percentile(ival, 99.0) / 1e3);
+	if (b->rtt_flows != 0)
+		fprintf(fp, ", retransmits %llu, rtt p50 %llu us",
+		    (unsigned long long)b->tcp_retrans,
+		    (unsigned long long)b->rtt_us);
 	fprintf(fp, ", errors %llu\n", (unsigned long long)b->errors);
 	fflush(fp);
 }

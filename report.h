@@ -57,6 +57,9 @@ struct report_snapshot {
 	uint64_t	 replies;
 	uint64_t	 errors;
 	struct hist	*lat;
+	uint64_t	 tcp_retrans;	/* ended and live flows' retransmits */
+	uint64_t	 rtt_flows;	/* live flows the kernel gave a view of */
+	uint64_t	 rtt_us;	/* their median smoothed rtt */
 };
 
 void	 report_listening(const char *);

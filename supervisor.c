@@ -764,6 +764,29 @@ take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
 	}
 }
 
+/*
+ * The kernel's view of the run so far, for an interval line: the ended
+ * flows' retransmits and the live ones', and the live flows' median
+ * smoothed rtt.  s->ival is free until report_interval fills it.
+ */
+static void
+snapshot_tcp(struct sup *s, struct report_snapshot *sn)
+{
+	struct tcp_view	 tv;
+	size_t		 i;
+
+	sn->tcp_retrans = s->tot.tcp_retrans;
+	hist_init(s->ival);
+	for (i = 0; i < s->nslots; i++) {
+		if (!s->flows[i].in_use)
+			continue;
+		tcpv_read(s->flows[i].sock_fd, &tv);
+		count_view(&tv, &sn->tcp_retrans, s->ival);
+	}
+	sn->rtt_flows = s->ival->count;
+	sn->rtt_us = hist_percentile(s->ival, 50.0);
+}
+
 /* interval=S: one line per interval, from the shared segment. */
 static void
 tick_interval(struct sup *s, uint64_t now)
@@ -773,6 +796,7 @@ tick_interval(struct sup *s, uint64_t now)
 	if (s->cfg->interval == 0 || now < s->next_ival_ns)
 		return;
 	take_snapshot(s, &s->snap[1], now);
+	snapshot_tcp(s, &s->snap[1]);
 	report_interval(s->cfg, s->start_ns, &s->snap[0], &s->snap[1],
 	    s->ival);
 	tmp = s->snap[0];

@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # The kernel's own view beside ours (TCP_INFO): per flow and per run in
-# the JSON, a line in the text report and in a stall's line.  On
-# loopback nothing is retransmitted; a replier that stopped reading
-# shows as a send held back by its window.  Skipped where there is no
-# TCP_INFO.
+# the JSON, a line in the text report, in every interval line and in a
+# stall's line.  On loopback nothing is retransmitted; a replier that
+# stopped reading shows as a send held back by its window.  Skipped
+# where there is no TCP_INFO.
 
 load helper
 
@@ -64,6 +64,16 @@ TCP_KEYS='rtt_us rttvar_us retrans lost reordering cwnd unacked busy_us rwnd_lim
 	"$SEQTEST" -S -o count=500 "127.0.0.1:$PORT" >/dev/null
 	wait "$REPLIER_PID"
 	grep -qE '^TCP: retransmits 0, rtt p50 [1-9][0-9]* us, max [1-9][0-9]* us$' "$REPLIER_OUT"
+}
+
+@test "interval lines: retransmits so far and the live flows' median rtt" {
+	start_replier
+	run --separate-stderr "$SEQTEST" -j -S -o count=10 "127.0.0.1:$PORT"
+	need_tcp_info
+	run --separate-stderr "$SEQTEST" -S -o threads=2,duration=1.1,interval=0.25 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	n=$(grep -cE '^\[.*\] sent .*, p99 [0-9.]+ us, retransmits 0, rtt p50 [1-9][0-9]* us, errors 0$' <<<"$output")
+	(( n >= 3 && n <= 5 ))
 }
 
 # The replier's connection child is stopped: the sender fills its send
