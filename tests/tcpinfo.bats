@@ -2,8 +2,8 @@
 # The kernel's own view beside ours (TCP_INFO): per flow and per run in
 # the JSON, a line in the text report, in every interval line and in a
 # stall's line.  On loopback nothing is retransmitted; a replier that
-# stopped reading shows as a send held back by its window.  Skipped
-# where there is no TCP_INFO.
+# stopped reading shows as a send held back by its window.  Retransmits
+# under loss are in tests/netns.bats.  Skipped where there is no TCP_INFO.
 
 load helper
 
