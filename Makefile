@@ -3,10 +3,10 @@ VERSION =	1.0.0
 
 PROG =		seqtest
 SRCS =		seqtest.c options.c supervisor.c report.c worker.c net.c \
-		errors.c proto.c stats.c
+		errors.c proto.c stats.c tcpinfo.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		config.h options.h supervisor.h report.h worker.h flow.h \
-		net.h errors.h clock.h proto.h stats.h rng.h
+		net.h errors.h clock.h proto.h stats.h rng.h tcpinfo.h
 MAN =		man/seqtest.1
 
 PREFIX ?=	/usr/local
@@ -75,7 +75,9 @@ ARM_CC ?=	arm-linux-gnueabihf-gcc
 S390X_CC ?=	s390x-linux-gnu-gcc
 XDEFS =		$(STD) $(WARN) -DSEQTEST_VERSION=\"$(VERSION)\"
 STATIC_MAX =	102400
-STATIC_CFLAGS =	-Os -fno-pie -ffunction-sections -fdata-sections \
+# -flto makes the sources one unit for -Os: it inlines and drops code
+# across files, about 900 bytes.
+STATIC_CFLAGS =	-Os -flto -fno-pie -ffunction-sections -fdata-sections \
 		-fno-asynchronous-unwind-tables
 # musl applies no RELRO to a static binary: -z norelro only drops padding.
 # A small common page size keeps ld from page-aligning the data segment

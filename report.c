@@ -17,13 +17,38 @@ report_listening(const char *name)
 	fprintf(stderr, "Listening on %s\n", name);
 }
 
+/*
+ * A flow's first error in words; a stall's with what the kernel saw
+ * then: data unacknowledged and retransmitted means a dead path, a
+ * send held back by the peer's window a peer that stopped reading.
+ */
+static void
+format_detail(char *buf, size_t len, const struct flow_summary *f)
+{
+	const uint64_t	*k = f->stall.v;
+	size_t		 n;
+
+	err_format(buf, len, &f->first);
+	if (f->first.kind != ERR_STALL ||
+	    !TCPV_HAS(&f->stall, TCPV_SNDBUF_LIMITED))
+		return;
+	n = strlen(buf);
+	/* Signed, the times convert to double in one instruction. */
+	snprintf(buf + n, len - n, " (kernel: %llu segments unacknowledged, "
+	    "%llu retransmits, rwnd-limited %.1f s, sndbuf-limited %.1f s)",
+	    (unsigned long long)k[TCPV_UNACKED],
+	    (unsigned long long)k[TCPV_RETRANS],
+	    (int64_t)k[TCPV_RWND_LIMITED] / 1e6,
+	    (int64_t)k[TCPV_SNDBUF_LIMITED] / 1e6);
+}
+
 /* One line on stderr for a flow's first error: flow, peer and detail. */
 void
 report_flow_error(const struct config *cfg, const struct flow_summary *f)
 {
-	char	 detail[256];
+	char	 detail[320];
 
-	err_format(detail, sizeof(detail), &f->first);
+	format_detail(detail, sizeof(detail), f);
 	if (cfg->mode == MODE_REPLY)
 		log_warnx("connection %u from %s: %s", f->id, f->peer, detail);
 	else
@@ -78,6 +103,17 @@ print_errors(const struct report_totals *t)
 	printf("%s\n", t->nerrors ? ")" : "");
 }
 
+/* The kernel's view over the run; nothing where it gave none. */
+static void
+print_tcp(const struct report_totals *t)
+{
+	if (t->rtt != NULL && t->rtt->count != 0)
+		printf("TCP: retransmits %llu, rtt p50 %llu us, max %llu us\n",
+		    (unsigned long long)t->tcp_retrans,
+		    (unsigned long long)hist_percentile(t->rtt, 50.0),
+		    (unsigned long long)t->rtt->max);
+}
+
 static void
 report_replier(const struct report_totals *t)
 {
@@ -88,6 +124,7 @@ report_replier(const struct report_totals *t)
 	printf("Sent: %llu replies, %llu bytes\n",
 	    (unsigned long long)t->sent_msgs, (unsigned long long)t->sent_bytes);
 	printf("Time: %.1f us\n", t->secs * 1e6);
+	print_tcp(t);
 	print_errors(t);
 }
 
@@ -116,6 +153,7 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	    per_sec(t->recv_bytes, t->secs) * 8 / 1e6);
 	printf("Flows: %llu, failed %llu\n", (unsigned long long)t->flows,
 	    (unsigned long long)t->failed);
+	print_tcp(t);
 	print_errors(t);
 	printf("Seed: %llu\n", (unsigned long long)cfg->seed);
 	fflush(stdout);
@@ -158,6 +196,46 @@ json_errors(const uint64_t *errors)
 	json_u64("total", total, "}");
 }
 
+/* A value, or null where the kernel did not give it. */
+static void
+json_u64_or_null(const char *key, int have, uint64_t v, const char *after)
+{
+	if (have)
+		json_u64(key, v, after);
+	else
+		printf("\"%s\": null%s", key, after);
+}
+
+/* A flow's "tcp": the kernel's view at its end. */
+static void
+json_tcp_view(const struct tcp_view *tv)
+{
+	unsigned f;
+
+	printf(", \"tcp\": {");
+	for (f = 0; f < TCPV_FIELDS; f++)
+		json_u64_or_null(tcpv_key((enum tcpv_field)f),
+		    TCPV_HAS(tv, f), tv->v[f],
+		    f + 1 < TCPV_FIELDS ? ", " : "}");
+}
+
+/*
+ * The run's "tcp": retransmits over its flows, their rtt's median and
+ * largest; all null without a view (or a run that was never set up).
+ */
+static void
+json_tcp_totals(const struct report_totals *t)
+{
+	const struct hist	*h = t->rtt;
+	int			 have = h != NULL && h->count != 0;
+
+	printf("\"tcp\": {");
+	json_u64_or_null("retrans", have, t->tcp_retrans, ", ");
+	json_u64_or_null("rtt_us_p50", have,
+	    have ? hist_percentile(h, 50.0) : 0, ", ");
+	json_u64_or_null("rtt_us_max", have, have ? h->max : 0, "}, ");
+}
+
 /* Every option's value, by name, from options.c's table. */
 static void
 json_options(const struct config *c)
@@ -188,7 +266,7 @@ json_options(const struct config *c)
 static void
 json_flow(const struct flow_summary *f, const char *sep)
 {
-	char	 detail[256];
+	char	 detail[320];
 
 	printf("%s{\"id\": %u, \"peer\": ", sep, f->id);
 	json_str(f->peer);
@@ -199,6 +277,7 @@ json_flow(const struct flow_summary *f, const char *sep)
 	json_u64("recv_bytes", f->recv_bytes, ", ");
 	json_u64("replies", f->replies, ", \"errors\": ");
 	json_errors(f->errors);
+	json_tcp_view(&f->tcp);
 	printf(", \"ended\": ");
 	if (!f->has_first) {
 		json_str(f->failed ? "failed" : "ok");
@@ -206,7 +285,7 @@ json_flow(const struct flow_summary *f, const char *sep)
 		return;
 	}
 	json_str(err_kind_key((enum err_kind)f->first.kind));
-	err_format(detail, sizeof(detail), &f->first);
+	format_detail(detail, sizeof(detail), f);
 	printf(", \"first_error\": ");
 	json_str(detail);
 	printf("}");
@@ -264,6 +343,7 @@ report_json(const struct config *cfg, const struct report_totals *t,
 	json_u64("recv_bytes", t->recv_bytes, ", ");
 	printf("\"duration_s\": %.6f, ", t->secs);
 	json_latency(t->lat);
+	json_tcp_totals(t);
 	printf("\"errors\": ");
 	json_errors(t->errors);
 	printf(", \"exit_status\": %d}\n", status);
@@ -297,6 +377,10 @@ report_interval(const struct config *cfg, uint64_t start_ns,
 		fprintf(fp, ", p50 %.1f us, p99 %.1f us",
 		    hist_percentile(ival, 50.0) / 1e3,
 		    hist_percentile(ival, 99.0) / 1e3);
+	if (b->rtt_flows != 0)
+		fprintf(fp, ", retransmits %llu, rtt p50 %llu us",
+		    (unsigned long long)b->tcp_retrans,
+		    (unsigned long long)b->rtt_us);
 	fprintf(fp, ", errors %llu\n", (unsigned long long)b->errors);
 	fflush(fp);
 }

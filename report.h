@@ -11,6 +11,7 @@
 #include "config.h"
 #include "errors.h"
 #include "stats.h"
+#include "tcpinfo.h"
 
 /* A flow's final word: its counts as its workers reported them. */
 struct flow_summary {
@@ -25,6 +26,8 @@ struct flow_summary {
 	uint64_t		 recv_bytes;
 	uint64_t		 replies;
 	char			 peer[96];	/* remote address; "" = unused */
+	struct tcp_view		 tcp;		/* the kernel's, at its end */
+	struct tcp_view		 stall;		/* the kernel's, when it stalled */
 };
 
 /* Totals of a run. */
@@ -40,6 +43,8 @@ struct report_totals {
 	uint64_t	 nerrors;
 	double		 secs;
 	struct hist	*lat;		/* merged over the flows */
+	uint64_t	 tcp_retrans;	/* the kernel's retransmits, all flows */
+	struct hist	*rtt;		/* each flow's smoothed rtt, us */
 };
 
 /* Live figures of the run so far, for the interval lines. */
@@ -52,6 +57,9 @@ struct report_snapshot {
 	uint64_t	 replies;
 	uint64_t	 errors;
 	struct hist	*lat;
+	uint64_t	 tcp_retrans;	/* ended and live flows' retransmits */
+	uint64_t	 rtt_flows;	/* live flows the kernel gave a view of */
+	uint64_t	 rtt_us;	/* their median smoothed rtt */
 };
 
 void	 report_listening(const char *);

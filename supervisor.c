@@ -34,6 +34,7 @@ static volatile sig_atomic_t got_stop;
 struct sup_flow {
 	int			 in_use;	/* slot holds a live flow */
 	int			 result_fd;	/* read end, -1 once closed */
+	int			 sock_fd;	/* our copy of the connection; -1 */
 	pid_t			 pid[2];	/* by process index; 0 = ended */
 	int			 got_done[2];	/* REC_DONE read */
 	struct result		 res[2];
@@ -168,13 +169,15 @@ alloc_slots(struct sup *s)
 	s->pfd = calloc(s->nslots + s->cfg->nep, sizeof(*s->pfd));
 	s->pfd_slot = calloc(s->nslots + s->cfg->nep, sizeof(*s->pfd_slot));
 	s->tot.lat = calloc(1, sizeof(*s->tot.lat));
+	s->tot.rtt = calloc(1, sizeof(*s->tot.rtt));
 	if (s->flows == NULL || s->sums == NULL || s->pfd == NULL ||
-	    s->pfd_slot == NULL || s->tot.lat == NULL) {
+	    s->pfd_slot == NULL || s->tot.lat == NULL || s->tot.rtt == NULL) {
 		log_warnx("out of memory for %zu flows", s->nslots);
 		return -1;
 	}
 	for (i = 0; i < s->nslots; i++) {
 		s->flows[i].result_fd = -1;
+		s->flows[i].sock_fd = -1;
 		s->flows[i].shm = (struct flow_shm *)s->seg + i;
 		s->flows[i].sum = &s->sums[i];
 	}
@@ -194,9 +197,13 @@ child_setup(struct sup *s, size_t slot)
 	(void)set_handler(SIGINT, SIG_IGN);	/* the supervisor decides */
 	(void)set_handler(SIGTERM, worker_on_term);
 	(void)set_handler(SIGPIPE, SIG_IGN);
-	for (i = 0; i < s->nslots; i++)
+	for (i = 0; i < s->nslots; i++) {
 		if (i != slot && s->flows[i].result_fd != -1)
 			(void)close(s->flows[i].result_fd);
+		/* Nor may it hold another flow's connection open. */
+		if (i != slot && s->flows[i].sock_fd != -1)
+			(void)close(s->flows[i].sock_fd);
+	}
 	for (i = 0; i < s->nlfd; i++)
 		(void)close(s->lfd[i]);
 }
@@ -407,6 +414,34 @@ final_counts(const struct sup *s, const struct sup_flow *sf)
 	c->replies = flow_replies(s->cfg->mode, c->sent_msgs, c->recv_msgs);
 }
 
+/* Adds a flow's kernel view, if any, to retransmits and rtt's. */
+static void
+count_view(const struct tcp_view *tv, uint64_t *retrans, struct hist *rtt)
+{
+	if (!TCPV_HAS(tv, TCPV_RETRANS))
+		return;
+	*retrans += tv->v[TCPV_RETRANS];
+	hist_record(rtt, tv->v[TCPV_RTT]);
+}
+
+/*
+ * The kernel's view at a flow's end.  Its workers have exited, and our
+ * copy of the connection kept it as they left it; closing that copy
+ * ends the connection (with close=reset, their SO_LINGER makes it an
+ * RST).
+ */
+static void
+end_connection(struct sup *s, struct sup_flow *sf)
+{
+	struct tcp_view	*tv = &sf->sum->tcp;
+
+	tcpv_read(sf->sock_fd, tv);
+	if (sf->sock_fd != -1)
+		(void)close(sf->sock_fd);
+	sf->sock_fd = -1;
+	count_view(tv, &s->tot.tcp_retrans, s->tot.rtt);
+}
+
 /* Adds an ended flow to the totals and frees its slot. */
 static void
 finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
@@ -418,6 +453,7 @@ finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
 	if (sf->result_fd != -1)
 		(void)close(sf->result_fd);
 	sf->result_fd = -1;
+	end_connection(s, sf);
 	final_counts(s, sf);
 	t->flows++;
 	t->sent_msgs += c->sent_msgs;
@@ -489,6 +525,8 @@ stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
 	e.got = sf->shm->wait.have;
 	e.expected = sf->shm->wait.need;
 	e.timeout_s = (uint32_t)s->cfg->timeout;
+	/* What the kernel saw tells a dead path from a peer not reading. */
+	tcpv_read(sf->sock_fd, &sf->sum->stall);
 	flow_fail(s, sf, &e);
 	stop_flow(sf, now);
 }
@@ -598,6 +636,7 @@ claim_slot(struct sup *s, size_t slot, uint32_t id, const char *peer)
 	sf->shm = shm;
 	sf->sum = sum;
 	sf->result_fd = -1;
+	sf->sock_fd = -1;
 	sf->in_use = 1;
 	sf->progress_ns = clock_now();
 	sum->id = id;
@@ -622,7 +661,7 @@ start_flow(struct sup *s, size_t i)
 		return err == EMFILE || err == ENFILE ? -1 : 0;
 	}
 	fork_flow(s, i, fd);
-	(void)close(fd);
+	sf->sock_fd = fd;	/* kept for the kernel's view, until the end */
 	if (sf->pid[0] == 0 && sf->pid[1] == 0)
 		finish_flow(s, sf, i);
 	return sf->sum->failed ? -1 : 0;
@@ -685,7 +724,7 @@ accept_conn(struct sup *s, int lfd)
 	}
 	claim_slot(s, slot, (uint32_t)s->accepted++, peer);
 	fork_flow(s, slot, fd);
-	(void)close(fd);
+	s->flows[slot].sock_fd = fd;
 	if (s->flows[slot].pid[0] == 0)
 		finish_flow(s, &s->flows[slot], slot);
 }
@@ -725,6 +764,29 @@ take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
 	}
 }
 
+/*
+ * The kernel's view of the run so far, for an interval line: the ended
+ * flows' retransmits and the live ones', and the live flows' median
+ * smoothed rtt.  s->ival is free until report_interval fills it.
+ */
+static void
+snapshot_tcp(struct sup *s, struct report_snapshot *sn)
+{
+	struct tcp_view	 tv;
+	size_t		 i;
+
+	sn->tcp_retrans = s->tot.tcp_retrans;
+	hist_init(s->ival);
+	for (i = 0; i < s->nslots; i++) {
+		if (!s->flows[i].in_use)
+			continue;
+		tcpv_read(s->flows[i].sock_fd, &tv);
+		count_view(&tv, &sn->tcp_retrans, s->ival);
+	}
+	sn->rtt_flows = s->ival->count;
+	sn->rtt_us = hist_percentile(s->ival, 50.0);
+}
+
 /* interval=S: one line per interval, from the shared segment. */
 static void
 tick_interval(struct sup *s, uint64_t now)
@@ -734,6 +796,7 @@ tick_interval(struct sup *s, uint64_t now)
 	if (s->cfg->interval == 0 || now < s->next_ival_ns)
 		return;
 	take_snapshot(s, &s->snap[1], now);
+	snapshot_tcp(s, &s->snap[1]);
 	report_interval(s->cfg, s->start_ns, &s->snap[0], &s->snap[1],
 	    s->ival);
 	tmp = s->snap[0];
@@ -845,7 +908,9 @@ start_flows(struct sup *s)
 {
 	size_t	 i;
 
-	for (i = 0; i < s->nslots && !got_stop; i++)
+	for (i = 0; i < s->nslots && !got_stop; i++) {
+		/* A flow done already closes its connection now, not later. */
+		reap_children(s);
 		if (start_flow(s, i) == -1) {
 			/* A system limit: starting more would fail the same. */
 			s->tot.flows += s->nslots - i - 1;
@@ -855,6 +920,7 @@ start_flows(struct sup *s)
 				    s->nslots - i - 1);
 			break;
 		}
+	}
 }
 
 static void
@@ -874,6 +940,7 @@ release(struct sup *s)
 	free(s->pfd);
 	free(s->pfd_slot);
 	free(s->tot.lat);
+	free(s->tot.rtt);
 	free(s->snap[0].lat);
 	free(s->snap[1].lat);
 	free(s->ival);

@@ -91,10 +91,25 @@ children_of() {
 
 teardown() {
 	local pid
+	for pid in "${STOPPED_PIDS[@]}"; do
+		kill -CONT "$pid" 2>/dev/null || true
+	done
 	for pid in "${STARTED_PIDS[@]}"; do
 		stop_pid "$pid"
 	done
 }
+
+# stop_process PID: SIGSTOP, undone by teardown should the test fail
+# before it sends SIGCONT itself.
+STOPPED_PIDS=()
+stop_process() {
+	kill -STOP "$1"
+	STOPPED_PIDS+=("$1")
+}
+
+# What the kernel saw, which ends a stall line where TCP_INFO is, as a
+# regular expression: grep -E "...waiting for reply seqno 5($KERNEL)?$".
+KERNEL=' \(kernel: [^)]*\)'
 
 # field NAME: the number after "NAME" in $output, e.g. field Received.
 field() {
@@ -378,4 +393,19 @@ v = json.load(sys.stdin)
 for k in sys.argv[1].split("."):
 	v = v[k]
 print(v)' "$1" <<<"$output"
+}
+
+# json_check EXPR: true when the python expression EXPR holds for the
+# JSON report d in $output, e.g. json_check 'd["tcp"]["retrans"] == 0'.
+json_check() {
+	python3 -c 'import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$1" <<<"$output"
+}
+
+# need_tcp_info: skips the test when the JSON report in $output has no
+# kernel's view, as where there is no TCP_INFO (it is read on Linux).
+need_tcp_info() {
+	json_check 'd["tcp"]["rtt_us_p50"] is not None' ||
+	    skip "TCP_INFO is not available on this system"
 }

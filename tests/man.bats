@@ -158,3 +158,14 @@ print("\n".join(json.load(open(sys.argv[1]))["options"]))' "$BATS_TEST_TMPDIR/j"
 		    { echo "JSON options key '$key' is not in OUTPUT" >&3; false; }
 	done <<<"$keys"
 }
+
+@test "man page: OUTPUT lists the JSON tcp keys of tcpinfo.c and report.c" {
+	keys=$(c_strings "$SRC/tcpinfo.c" tcpv_keys
+	    grep -o 'json_u64_or_null("[a-z_0-9]*"' "$SRC/report.c" | cut -d'"' -f2)
+	[ "$(wc -l <<<"$keys")" -ge 13 ]
+	out=$(section OUTPUT)
+	while IFS= read -r key; do
+		grep -Eq "(Cm|,) $key( ,|$)" <<<"$out" ||
+		    { echo "JSON key '$key' is not in OUTPUT" >&3; false; }
+	done <<<"$keys"
+}

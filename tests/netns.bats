@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Across a real network path: two network namespaces joined by a veth
 # pair, the replier in one and the sender in the other, at MTU 1500 and
-# 576, then with 2% of the TCP segments dropped at random by nftables.
+# 576, then with 2% of the TCP segments dropped at random by nftables,
+# which the kernel's own count of retransmits (TCP_INFO) must show.
 # Root only; the addresses (10.199.0.0/30) exist only inside the
 # namespaces, which teardown removes with their links and rules.
 
@@ -66,4 +67,23 @@ across() {
 	((${p50%.*} < 10000))
 	((${p99%.*} >= 50000))
 	(($(dropped) > 0))
+}
+
+# The kernel's own count (TCP_INFO): segments dropped on the way are
+# retransmitted, per flow and in all, in the JSON and in the text line.
+@test "2% of TCP segments dropped: the kernel's retransmits in the JSON and the TCP line" {
+	set_mtu 1500
+	drop_tcp 2
+	across -s "$SIZES" 1000
+	need_tcp_info
+	echo "retransmits $(json_value tcp.retrans), dropped $(dropped)"
+	(($(json_value tcp.retrans) > 0))
+	json_check 'd["tcp"]["retrans"] == sum(f["tcp"]["retrans"] for f in d["flows"])'
+	run --separate-stderr ip netns exec "$NS_S" "$SEQTEST" -s \
+	    -o "threads=4,count=1000,$SIZES" "$NS_R_ADDR:$PORT"
+	[ "$status" -eq 0 ]
+	line=$(grep '^TCP: ' <<<"$output")
+	echo "$line"
+	[[ $line =~ ^TCP:\ retransmits\ ([0-9]+),\ rtt\ p50\ [0-9]+\ us,\ max\ [0-9]+\ us$ ]]
+	((BASH_REMATCH[1] > 0))
 }
