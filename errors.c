@@ -14,11 +14,12 @@
 static const char *const kind_names[ERR_KINDS] = {
 	"lost", "duplicated", "out of order", "corrupt payload",
 	"bad header", "short stream", "stalled", "reset", "i/o error",
-	"connect failed", "crashed"
+	"connect failed", "crashed", "interrupted"
 };
 static const char *const kind_keys[ERR_KINDS] = {
 	"lost", "duplicated", "out_of_order", "corrupt", "bad_header",
-	"short", "stalled", "reset", "io", "connect", "crashed"
+	"short", "stalled", "reset", "io", "connect", "crashed",
+	"interrupted"
 };
 
 /* In enum err_detail's order; these words also travel on the wire. */
@@ -183,6 +184,20 @@ format_crash(char *buf, size_t len, const struct flow_error *e)
 	    "%d and no result", who, (long)e->pid, (int)e->exit_code);
 }
 
+/* A worker that ended with its work unfinished, and no error to say why. */
+static int
+format_interrupted(char *buf, size_t len, const struct flow_error *e)
+{
+	const char *who = err_role_name((enum role)e->role);
+
+	if (e->signo != 0)
+		return snprintf(buf, len, "interrupted: %s pid %ld stopped "
+		    "early by signal %d (%s)", who, (long)e->pid,
+		    (int)e->signo, strsignal(e->signo));
+	return snprintf(buf, len, "interrupted: %s pid %ld ended early, its "
+	    "work unfinished", who, (long)e->pid);
+}
+
 static int
 format_stall(char *buf, size_t len, const struct flow_error *e)
 {
@@ -251,6 +266,8 @@ err_format(char *buf, size_t len, const struct flow_error *e)
 
 	if (e->kind == ERR_CRASH)
 		n = format_crash(buf, len, e);
+	else if (e->kind == ERR_INTERRUPTED)
+		n = format_interrupted(buf, len, e);
 	else if (e->kind == ERR_STALL)
 		n = format_stall(buf, len, e);
 	else if (e->sys_errno != 0 || e->kind == ERR_IO ||

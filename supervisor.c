@@ -386,6 +386,29 @@ child_lost(struct sup *s, struct sup_flow *sf, int idx, pid_t pid, int st)
 }
 
 /*
+ * A worker that ended with its work unfinished and no error to say why:
+ * stopped by a signal we did not send, or an early exit.  Not when we
+ * asked it to stop, or the run is stopping.
+ */
+static void
+ended_early(struct sup *s, struct sup_flow *sf, int idx, pid_t pid)
+{
+	const struct result	*r = &sf->res[idx];
+	struct flow_error	 e;
+
+	if (r->ended != 0 || sf->stopping || got_stop)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.kind = ERR_INTERRUPTED;
+	e.role = r->role;
+	e.pid = (int32_t)pid;
+	e.signo = r->stop_signo;
+	flow_fail(s, sf, &e);
+	/* Its other process must not wait for it. */
+	stop_flow(sf, clock_now());
+}
+
+/*
  * A flow's final counts: from its workers' result records, which are
  * the word of each worker; from the live slot for one that died first.
  * Process 0 sends (or is the only one); the last one receives.
@@ -471,6 +494,8 @@ reap_children(struct sup *s)
 		read_results(s, sf);
 		if (!sf->got_done[idx])
 			child_lost(s, sf, idx, pid, st);
+		else if (!sf->res[idx].complete)
+			ended_early(s, sf, idx, pid);
 		if (sf->pid[0] == 0 && sf->pid[1] == 0)
 			finish_flow(s, sf, i);
 	}

@@ -63,14 +63,16 @@ struct worker {
 	struct result		 res;
 };
 
-/* Set by SIGTERM: the supervisor asks this worker to end now. */
+/*
+ * Set by SIGTERM to its number: this worker is asked to end now, by the
+ * supervisor or by someone else; the result record tells which signal.
+ */
 static volatile sig_atomic_t stop_asked;
 
 void
 worker_on_term(int sig)
 {
-	(void)sig;
-	stop_asked = 1;
+	stop_asked = sig;
 }
 
 /*
@@ -1074,6 +1076,25 @@ copy_counters(struct worker *w)
 }
 
 /*
+ * Did this worker do all it was asked?  The supervisor reports an end
+ * it did not ask for when the answer is no and no error says why.
+ */
+static int
+job_done(const struct worker *w)
+{
+	switch (w->role) {
+	case ROLE_SENDER:
+		return w->last_sent && w->slen == 0 && !w->fatal;
+	case ROLE_RECEIVER:
+	case ROLE_SYNC:
+		return flow_complete(w);
+	default:
+		/* Until the peer closes; an EOF made by SIGTERM does not count. */
+		return w->eof && w->rhave == 0 && !stop_asked;
+	}
+}
+
+/*
  * Runs one flow in one role, then sends the final result.  Returns the
  * process's exit status: 0 when every check held, else 1.
  */
@@ -1107,6 +1128,8 @@ worker_run(struct flow *f, enum role role)
 		run_replier(&w);
 	flush_dump(&w);
 	copy_counters(&w);
+	w.res.complete = (uint16_t)job_done(&w);
+	w.res.stop_signo = (uint16_t)stop_asked;
 	send_record(&w, REC_DONE);
 	for (k = 0; k < ERR_KINDS; k++)
 		bad |= w.res.errors[k] != 0;

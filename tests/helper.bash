@@ -86,6 +86,47 @@ children_of() {
 	awk -v pp="$1" '$4 == pp { print $1 }' /proc/[0-9]*/stat 2>/dev/null
 }
 
+# json_get FILE EXPR: evaluates a python expression on the document "d".
+json_get() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# run_sender_bg ARGS...: starts a sender in the background, output in
+# $SENDER_OUT and $SENDER_ERR, its pid in SENDER_PID.
+run_sender_bg() {
+	SENDER_OUT=$BATS_TEST_TMPDIR/sender.out
+	SENDER_ERR=$BATS_TEST_TMPDIR/sender.err
+	"$SEQTEST" "$@" >"$SENDER_OUT" 2>"$SENDER_ERR" &
+	SENDER_PID=$!
+	STARTED_PIDS+=("$SENDER_PID")
+}
+
+# worker_pids: every pid the -d lines name.
+worker_pids() {
+	grep -oE 'pid [0-9]+' "$SENDER_ERR" | awk '{ print $2 }'
+}
+
+# interrupt_and_check WHICH: ends flow 1's WHICH (sender|receiver|sync
+# sender) with SIGTERM, as the supervisor itself would, and checks that
+# the flow is reported interrupted, not clean.
+interrupt_and_check() {
+	local which=$1 pid rc=0
+	wait_for_line "$SENDER_ERR" '^seqtest: flow 3: '
+	pid=$(sed -n "s/^seqtest: flow 1: .*$which pid \\([0-9]*\\).*/\\1/p" "$SENDER_ERR")
+	[ -n "$pid" ]
+	kill -TERM "$pid"
+	wait "$SENDER_PID" || rc=$?
+	cat "$SENDER_ERR" "$SENDER_OUT"
+	[ "$rc" -eq 1 ]
+	grep -qE "^seqtest: flow 1 \\(127.0.0.1 port $PORT\\): interrupted: $which pid $pid stopped early by signal 15 \\(Terminated\\)\$" "$SENDER_ERR"
+	[ "$(grep -c '^seqtest: flow 1 ' "$SENDER_ERR")" -eq 1 ]
+	grep -q '^Flows: 4, failed 1$' "$SENDER_OUT"
+	grep -q '^Errors: 1 (interrupted 1)$' "$SENDER_OUT"
+	for pid in $(worker_pids); do
+		! kill -0 "$pid" 2>/dev/null
+	done
+}
+
 teardown() {
 	local pid
 	for pid in "${STARTED_PIDS[@]}"; do

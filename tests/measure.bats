@@ -4,11 +4,6 @@
 
 load helper
 
-# json_get FILE EXPR: evaluates a python expression on the document "d".
-json_get() {
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-
 @test "-j: one valid JSON document with the documented keys" {
 	start_replier
 	"$SEQTEST" -j -s -o count=300,threads=3,rinterval=3,seed=99 "127.0.0.1:$PORT" >"$BATS_TEST_TMPDIR/j"
