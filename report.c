@@ -198,7 +198,8 @@ json_flow(const struct flow_summary *f, const char *sep)
 	json_errors(f->errors);
 	printf(", \"ended\": ");
 	if (!f->has_first) {
-		json_str(f->failed ? "failed" : "ok");
+		json_str(f->failed ? "failed" : f->cut_short ? "interrupted" :
+		    "ok");
 		printf(", \"first_error\": null}");
 		return;
 	}

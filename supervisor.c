@@ -28,6 +28,7 @@
 #define KILL_GRACE_NS	(2 * NS_PER_SEC)	/* SIGTERM, then SIGKILL */
 #define TICK_MS		100		/* the loop's longest sleep */
 
+/* The signal that asked the run to stop (SIGINT, SIGTERM), 0 = none. */
 static volatile sig_atomic_t got_stop;
 
 /* The supervisor's view of one flow, or of one replier connection. */
@@ -40,6 +41,7 @@ struct sup_flow {
 	unsigned char		 rbuf[2 * sizeof(struct result)];
 	size_t			 rlen;		/* bytes of a partial record */
 	int			 stopping;	/* we asked it to end */
+	int			 unfinished;	/* a worker ended, its work not done */
 	uint64_t		 progress;	/* counters' sum at last change */
 	uint64_t		 progress_ns;	/* when they last changed */
 	uint64_t		 stop_ns;	/* when we asked it to end */
@@ -63,6 +65,8 @@ struct sup {
 	uint64_t		 start_ns;
 	uint64_t		 accepted;
 	int			 stopping;
+	uint64_t		 stop_ns;	/* when the run was asked to stop */
+	size_t			 cut_short;	/* flows its stop ended early */
 	struct report_totals	 tot;
 	struct pollfd		*pfd;
 	size_t			*pfd_slot;
@@ -81,8 +85,7 @@ on_chld(int sig)
 static void
 on_stop(int sig)
 {
-	(void)sig;
-	got_stop = 1;
+	got_stop = sig;
 }
 
 /* No SA_RESTART: a signal must wake poll() so the loop sees its flag. */
@@ -370,6 +373,7 @@ child_lost(struct sup *s, struct sup_flow *sf, int idx, pid_t pid, int st)
 {
 	struct flow_error e;
 
+	sf->unfinished = 1;
 	if (sf->stopping && WIFSIGNALED(st))
 		return;		/* we ended it; its cause is already noted */
 	memset(&e, 0, sizeof(e));
@@ -388,7 +392,7 @@ child_lost(struct sup *s, struct sup_flow *sf, int idx, pid_t pid, int st)
 /*
  * A worker that ended with its work unfinished and no error to say why:
  * stopped by a signal we did not send, or an early exit.  Not when we
- * asked it to stop, or the run is stopping.
+ * asked it to stop, or the run is stopping: then the flow is cut short.
  */
 static void
 ended_early(struct sup *s, struct sup_flow *sf, int idx, pid_t pid)
@@ -396,6 +400,7 @@ ended_early(struct sup *s, struct sup_flow *sf, int idx, pid_t pid)
 	const struct result	*r = &sf->res[idx];
 	struct flow_error	 e;
 
+	sf->unfinished = 1;
 	if (r->ended != 0 || sf->stopping || got_stop)
 		return;
 	memset(&e, 0, sizeof(e));
@@ -454,6 +459,10 @@ finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
 		c->failed |= c->errors[k] != 0;
 	}
 	t->failed += c->failed != 0;
+	if (got_stop && sf->unfinished && !c->has_first) {
+		c->cut_short = 1;
+		s->cut_short++;
+	}
 	if (s->hists != NULL)
 		hist_merge(t->lat, &s->hists[slot]);
 	if (s->cfg->json && s->cfg->mode == MODE_REPLY)
@@ -556,6 +565,7 @@ stop_all(struct sup *s, uint64_t now)
 	size_t	 i;
 
 	s->stopping = 1;
+	s->stop_ns = now;
 	for (i = 0; i < s->nlfd; i++)
 		(void)close(s->lfd[i]);
 	s->nlfd = 0;
@@ -640,6 +650,12 @@ start_flow(struct sup *s, size_t i)
 
 	claim_slot(s, i, (uint32_t)i, ep->name);
 	fd = net_connect(ep, s->cfg->timeout, &got_stop, &call);
+	if (fd == -1 && got_stop && errno == EINTR) {
+		/* Cut short by the run's stop, not failed. */
+		sf->unfinished = 1;
+		finish_flow(s, sf, i);
+		return 0;
+	}
 	if (fd == -1) {
 		err = errno;
 		fail_call(s, sf, ERR_CONNECT, call, err);
@@ -882,6 +898,32 @@ start_flows(struct sup *s)
 		}
 }
 
+/*
+ * A sender run stopped by a signal exits 1: say so, and what it cut
+ * short.  The replier's normal end is a signal: nothing to say.
+ */
+static void
+report_stop(const struct sup *s)
+{
+	const char	*sig = got_stop == SIGINT ? "SIGINT" : "SIGTERM";
+	const char	*flows = s->cut_short == 1 ? "flow" : "flows";
+	uint64_t	 at = s->stop_ns ? s->stop_ns : clock_now();
+	size_t		 unstarted = s->nslots - (size_t)s->tot.flows;
+	double		 secs = 0;
+
+	if (!got_stop || s->cfg->mode == MODE_REPLY)
+		return;
+	if (s->start_ns != 0 && at > s->start_ns)
+		secs = (double)(at - s->start_ns) / NS_PER_SEC;
+	if (unstarted == 0)
+		log_warnx("interrupted by %s after %.1f s; %zu %s ended early",
+		    sig, secs, s->cut_short, flows);
+	else
+		log_warnx("interrupted by %s after %.1f s; %zu %s ended early, "
+		    "%zu not started", sig, secs, s->cut_short, flows,
+		    unstarted);
+}
+
 static void
 release(struct sup *s)
 {
@@ -938,6 +980,7 @@ sup_run(const struct config *cfg)
 		start_flows(&s);
 	event_loop(&s);
 	s.tot.secs = (double)(clock_now() - s.start_ns) / NS_PER_SEC;
+	report_stop(&s);
 	status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
 	    (got_stop && cfg->mode != MODE_REPLY);
 	if (cfg->json)

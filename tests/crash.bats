@@ -70,13 +70,32 @@ kill_and_check() {
 	kill -INT "$SENDER_PID"
 	rc=0
 	wait "$SENDER_PID" || rc=$?
+	cat "$SENDER_ERR"
 	[ "$rc" -eq 1 ]
 	grep -q '^Received [0-9]* replies$' "$SENDER_OUT"
 	grep -q '^Flows: 3, failed 0$' "$SENDER_OUT"
 	! grep -q crashed "$SENDER_ERR"
+	# one line says why the run exits 1
+	grep -qE '^seqtest: interrupted by SIGINT after [0-9]+\.[0-9] s; 3 flows ended early$' "$SENDER_ERR"
 	for pid in $(worker_pids); do
 		! kill -0 "$pid" 2>/dev/null
 	done
+}
+
+@test "SIGTERM to the sender -j: each flow cut short ends \"interrupted\", no error" {
+	start_replier
+	run_sender_bg -j -S -o threads=2,count=100000,sdelay=1000000 "127.0.0.1:$PORT"
+	sleep 1
+	kill -TERM "$SENDER_PID"
+	rc=0
+	wait "$SENDER_PID" || rc=$?
+	cat "$SENDER_ERR"
+	[ "$rc" -eq 1 ]
+	grep -qE '^seqtest: interrupted by SIGTERM after [0-9]+\.[0-9] s; 2 flows ended early$' "$SENDER_ERR"
+	j=$SENDER_OUT
+	[ "$(json_get "$j" '[f["ended"] for f in d["flows"]]')" = "['interrupted', 'interrupted']" ]
+	[ "$(json_get "$j" 'd["errors"]["total"]')" = 0 ]
+	[ "$(json_get "$j" 'd["exit_status"]')" = 1 ]
 }
 
 # A worker that ends before its work is done is never clean, whatever
