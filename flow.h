@@ -99,6 +99,7 @@ struct flow {
 	struct hist		*lat;		/* senders only */
 	uint64_t		 start_ns;	/* the run's start, for dump */
 	uint64_t		 seed;		/* this flow's random stream */
+	pid_t			 supervisor;	/* a worker must not outlive it */
 };
 
 /* The processes of a flow: -s has a sender and a receiver, others one. */

@@ -7,6 +7,9 @@
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#if defined(__linux__) && !defined(SEQTEST_NO_PDEATHSIG)
+#include <sys/prctl.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +54,7 @@ struct sup_flow {
 
 struct sup {
 	const struct config	*cfg;
+	pid_t			 pid;		/* ours, as the workers know it */
 	struct sup_flow		*flows;
 	struct flow_summary	*sums;
 	size_t			 nslots;
@@ -185,14 +189,33 @@ alloc_slots(struct sup *s)
 }
 
 /*
- * In a new child: the default signal dispositions, SIGTERM asks the
- * worker to end, and every descriptor the flow does not own is closed.
+ * A worker must not outlive the supervisor, even one killed by SIGKILL.
+ * Linux ends it with us at once; elsewhere, and should this fail, the
+ * worker checks that we are still its parent at least once a second.
+ * We may have died before the prctl: then it was already re-parented.
+ */
+static void
+tie_to_supervisor(pid_t sup)
+{
+#ifdef PR_SET_PDEATHSIG
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		log_warn("prctl PR_SET_PDEATHSIG");
+#endif
+	if (getppid() != sup)
+		_exit(1);
+}
+
+/*
+ * In a new child: tied to the supervisor's life, the default signal
+ * dispositions, SIGTERM asks the worker to end, and every descriptor
+ * the flow does not own is closed.
  */
 static void
 child_setup(struct sup *s, size_t slot)
 {
 	size_t	 i;
 
+	tie_to_supervisor(s->pid);
 	(void)set_handler(SIGCHLD, SIG_DFL);
 	(void)set_handler(SIGINT, SIG_IGN);	/* the supervisor decides */
 	(void)set_handler(SIGTERM, worker_on_term);
@@ -239,6 +262,7 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.lat = s->hists ? s->hists + slot : NULL;
 	f.start_ns = s->start_ns;
 	f.seed = flow_seed(s->cfg->seed, sf->sum->id);
+	f.supervisor = s->pid;
 	_exit(worker_run(&f, role));
 }
 
@@ -959,6 +983,7 @@ sup_run(const struct config *cfg)
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
+	s.pid = getpid();
 	s.dump_fd = -1;
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
 	    cfg->threads ? cfg->threads : cfg->nep;

@@ -4,9 +4,16 @@
  * answers as each message asks.  Buffers are allocated once at start;
  * per message there is no malloc, no stdio and no system call besides
  * the send and the receive (and the delays the user asked for).
+ *
+ * A worker dies with its supervisor: on Linux the kernel sees to it
+ * (supervisor.c); everywhere, a worker checks twice a second that the
+ * supervisor is still its parent.  Blocked, it wakes for that by the
+ * socket's timeouts; sleeping, it sleeps half a second at most at a
+ * time; busy, it checks on the clock it reads anyway.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -32,6 +39,9 @@
 #define DUMP_SIZE	8192
 #define SPIN_LIMIT	1000000		/* ns: longer delays sleep */
 #define LINGER_NS	2000000000u	/* reading after an error report */
+/* Between checks that the supervisor lives: half a second, so that a
+ * worker woken by a peer that stopped with it still ends within one. */
+#define LIFELINE_NS	(NS_PER_SEC / 2)
 
 struct worker {
 	struct flow		*f;
@@ -49,6 +59,7 @@ struct worker {
 	uint64_t		 start_ns;	/* this worker's first send */
 	uint64_t		 end_ns;	/* duration's end, 0 = none */
 	uint64_t		 nerrors;	/* this process's errors */
+	uint64_t		 lifeline_ns;	/* when to check on the supervisor */
 	int			 fatal;		/* the stream can't be trusted */
 	int			 last_sent;	/* the closing request is composed */
 	int			 answered;	/* replier: the last request taken
@@ -75,21 +86,57 @@ worker_on_term(int sig)
 	stop_asked = sig;
 }
 
+/* The supervisor's pid, as it was when it forked this worker. */
+static pid_t supervisor;
+
+/*
+ * Ends this worker if the supervisor is gone: it was re-parented then.
+ * Nothing is reported, as no one is left to read it.
+ */
+static void
+check_lifeline(void)
+{
+	if (getppid() != supervisor)
+		_exit(1);
+}
+
+/* A busy worker checks now and then, on a time it has read anyway. */
+static void
+lifeline_tick(struct worker *w, uint64_t now)
+{
+	if (now < w->lifeline_ns)
+		return;
+	w->lifeline_ns = now + LIFELINE_NS;
+	check_lifeline();
+}
+
+/* A send or receive that waited the socket's timeout (SO_*TIMEO). */
+static int
+timed_out(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK;
+}
+
 /*
  * Waits ns: sleeps for a millisecond or more, spins below, as the
  * original seqtest does: a sleep's wake-up is too late for short delays.
+ * A long delay is slept in parts, to check on the supervisor between.
  */
 static void
 delay_ns(uint64_t ns)
 {
 	struct timespec ts;
-	uint64_t	end = clock_now() + ns, now;
+	uint64_t	end = clock_now() + ns, now, left;
 
 	while ((now = clock_now()) < end && !stop_asked) {
-		if (end - now < SPIN_LIMIT)
+		if ((left = end - now) < SPIN_LIMIT)
 			continue;
-		ts.tv_sec = (time_t)((end - now) / NS_PER_SEC);
-		ts.tv_nsec = (long)((end - now) % NS_PER_SEC);
+		if (left > LIFELINE_NS) {
+			left = LIFELINE_NS;
+			check_lifeline();
+		}
+		ts.tv_sec = (time_t)(left / NS_PER_SEC);
+		ts.tv_nsec = (long)(left % NS_PER_SEC);
 		if (nanosleep(&ts, NULL) == -1 && errno != EINTR)
 			return;
 	}
@@ -110,6 +157,10 @@ write_full(int fd, const void *buf, size_t len, int sock)
 		if (n == -1) {
 			if (errno == EINTR && !stop_asked)
 				continue;
+			if (sock && timed_out(errno) && !stop_asked) {
+				check_lifeline();
+				continue;
+			}
 			return -1;
 		}
 		p += n;
@@ -359,6 +410,7 @@ wait_ring(struct worker *w)
 	while (w->f->shm->asked - w->f->shm->replies >= RING_SIZE) {
 		if (stop_asked)
 			return -1;
+		lifeline_tick(w, clock_now());
 		if (flush_send(w) == -1)
 			return -1;
 		if (nanosleep(&ts, NULL) == -1 && errno != EINTR)
@@ -380,6 +432,7 @@ compose_message(struct worker *w, const struct plan *p)
 	memset(&h, 0, sizeof(h));
 	h.seqno = w->nsent;
 	h.ts1 = clock_now();
+	lifeline_tick(w, h.ts1);
 	h.rdly = p->asks ? p->rdly : 0;
 	h.ssz = p->ssz;
 	h.rsz = p->asks ? p->rsz : 0;
@@ -512,9 +565,15 @@ recv_some(struct worker *w)
 			w->rhave += (size_t)n;
 			return;
 		}
-		if (n == 0 || (errno == EINTR && stop_asked)) {
+		if (n == 0 || ((errno == EINTR || timed_out(errno)) &&
+		    stop_asked)) {
 			w->eof = 1;
 			return;
+		}
+		if (timed_out(errno)) {
+			/* A while without data: a stall is the watchdog's. */
+			check_lifeline();
+			continue;
 		}
 		if (errno == ECONNRESET && reset_is_end(w)) {
 			w->eof = 1;
@@ -760,6 +819,7 @@ take_replies(struct worker *w, uint64_t now)
 	struct msg_hdr	 h;
 	size_t		 pos = 0;
 
+	lifeline_tick(w, now);
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
 		if (is_peer_error(&h)) {
@@ -975,6 +1035,7 @@ take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 	struct msg_hdr	 h;
 	size_t		 pos = 0;
 
+	lifeline_tick(w, now);
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
 		if (!(pos == 0 && w->head_checked) &&
@@ -1076,6 +1137,50 @@ copy_counters(struct worker *w)
 }
 
 /*
+ * Socket timeouts wake a blocked send or receive now and then to check
+ * on the supervisor (set once: the hot path makes no extra call).
+ */
+static int
+set_lifeline(struct worker *w)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = (time_t)(LIFELINE_NS / NS_PER_SEC);
+	tv.tv_usec = (suseconds_t)(LIFELINE_NS % NS_PER_SEC / 1000);
+	if (setsockopt(w->f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)) == -1) {
+		report_errno(w, "setsockopt SO_RCVTIMEO", errno, DIR_REP);
+		return -1;
+	}
+	if (setsockopt(w->f->fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+	    sizeof(tv)) == -1) {
+		report_errno(w, "setsockopt SO_SNDTIMEO", errno, DIR_REQ);
+		return -1;
+	}
+	return 0;
+}
+
+/* The flow's loop for this worker's role, once it has what it needs. */
+static void
+run_role(struct worker *w)
+{
+	if (w->rbuf == NULL || w->sbuf == NULL || w->dump == NULL) {
+		report_errno(w, "malloc", ENOMEM, DIR_REQ);
+		return;
+	}
+	if (set_lifeline(w) == -1)
+		return;
+	if (w->role == ROLE_SENDER)
+		run_sender(w);
+	else if (w->role == ROLE_RECEIVER)
+		run_receiver(w);
+	else if (w->role == ROLE_SYNC)
+		run_sync(w);
+	else
+		run_replier(w);
+}
+
+/*
  * Did this worker do all it was asked?  The supervisor reports an end
  * it did not ask for when the answer is no and no error says why.
  */
@@ -1116,16 +1221,9 @@ worker_run(struct flow *f, enum role role)
 	w.start_ns = clock_now();
 	if (w.cfg->duration > 0)
 		w.end_ns = w.start_ns + w.cfg->duration;
-	if (w.rbuf == NULL || w.sbuf == NULL || w.dump == NULL)
-		report_errno(&w, "malloc", ENOMEM, DIR_REQ);
-	else if (role == ROLE_SENDER)
-		run_sender(&w);
-	else if (role == ROLE_RECEIVER)
-		run_receiver(&w);
-	else if (role == ROLE_SYNC)
-		run_sync(&w);
-	else
-		run_replier(&w);
+	supervisor = f->supervisor;
+	w.lifeline_ns = w.start_ns + LIFELINE_NS;
+	run_role(&w);
 	flush_dump(&w);
 	copy_counters(&w);
 	w.res.complete = (uint16_t)job_done(&w);

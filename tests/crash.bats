@@ -167,6 +167,41 @@ kill_and_check() {
 	[ "$rc" -eq 1 ]
 }
 
+# SIGKILL leaves the supervisor no chance to end its workers: they must
+# end by themselves within about a second, sleeping, blocked or busy,
+# with Linux's PR_SET_PDEATHSIG and with the lifeline every Unix has.
+@test "SIGKILL to the sender supervisor: no worker outlives it by more than a second or so" {
+	build_portable
+	start_replier
+	for bin in "$SEQTEST" "$PORTABLE"; do
+		for args in "-s -o sdelay=1000000" "-S -o rate=200" \
+		    "-s -o sdelay=30000000000,timeout=60" "-s" "-S"; do
+			SEQTEST=$bin run_sender_bg -d $args -o threads=2,count=100000000 "127.0.0.1:$PORT"
+			wait_for_line "$SENDER_ERR" '^seqtest: flow 1: '
+			sleep 0.3
+			kill -KILL "$SENDER_PID"
+			wait "$SENDER_PID" || true
+			echo "$bin $args" >&2
+			all_gone 20 $(worker_pids)
+		done
+	done
+}
+
+@test "SIGKILL to the replier supervisor: no connection child outlives it by more than a second or so" {
+	build_portable
+	for bin in "$SEQTEST" "$PORTABLE"; do
+		SEQTEST=$bin start_replier -d
+		run_sender_bg -S -o threads=2,count=100000,sdelay=1000000 "127.0.0.1:$PORT"
+		wait_for_line "$REPLIER_ERR" '^seqtest: connection 1: replier pid'
+		pids=$(sed -n 's/^seqtest: connection [0-9]*: replier pid //p' "$REPLIER_ERR")
+		[ "$(wc -w <<<"$pids")" -eq 2 ]
+		kill -KILL "$REPLIER_PID"
+		wait "$REPLIER_PID" || true
+		all_gone 20 $pids
+		wait "$SENDER_PID" || true
+	done
+}
+
 @test "connect timeout: a listener that never answers the handshake" {
 	# A backlog of one that is never accepted: once full, SYNs are dropped
 	# and connect() waits; the flow must fail after timeout= seconds.

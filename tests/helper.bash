@@ -127,6 +127,43 @@ interrupt_and_check() {
 	done
 }
 
+# gone PID: true once PID has ended (a zombie not yet reaped counts).
+gone() {
+	local state
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+	[[ -z $state || $state == Z ]]
+}
+
+# all_gone TENTHS PID...: waits at most TENTHS tenths of a second for
+# every PID to end; names those still there if some are.
+all_gone() {
+	local tries=$1 pid left
+	shift
+	while :; do
+		left=
+		for pid in "$@"; do
+			gone "$pid" || left="$left $pid"
+		done
+		[[ -z $left ]] && return 0
+		((tries-- > 0)) || break
+		sleep 0.1
+	done
+	echo "still running:$left" >&2
+	ps -o pid,ppid,stat,etime,args -p "${left# }" >&2 || true
+	return 1
+}
+
+# build_portable: a seqtest built without Linux's PR_SET_PDEATHSIG, to
+# test the lifeline every Unix has; sets PORTABLE to its path.
+build_portable() {
+	local top=$BATS_TEST_DIRNAME/..
+	PORTABLE=$BATS_FILE_TMPDIR/seqtest-portable
+	[[ -x $PORTABLE ]] && return 0
+	${CC:-cc} -std=c99 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
+	    -DSEQTEST_VERSION='"portable"' -DSEQTEST_NO_PDEATHSIG -O2 \
+	    -o "$PORTABLE" "$top"/*.c -lm
+}
+
 teardown() {
 	local pid
 	for pid in "${STARTED_PIDS[@]}"; do
