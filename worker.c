@@ -234,6 +234,19 @@ report(struct worker *w, enum err_kind kind, uint64_t seqno,
 }
 
 /*
+ * The message a failed call was moving, in its direction: the first of
+ * those composed and not yet sent, or the one being read (in hand, or
+ * the next).
+ */
+static uint64_t
+moving_seqno(const struct worker *w, enum direction dir)
+{
+	if (w->role == ROLE_REPLIER)
+		return dir == DIR_REQ ? w->expect : w->reply_seq - w->sbatch;
+	return dir == DIR_REQ ? w->nsent - w->sbatch : w->f->shm->wait.seqno;
+}
+
+/*
  * A failed system call.  A reset is its own kind; EPIPE means the peer
  * closed while we were sending: the stream was cut short.
  */
@@ -247,8 +260,7 @@ report_errno(struct worker *w, const char *call, int err, enum direction dir)
 		kind = ERR_RESET;
 	else if (err == EPIPE)
 		kind = ERR_SHORT;
-	e = make_error(w, kind, dir == DIR_REQ ? w->nsent :
-	    w->f->shm->wait.seqno, DET_NONE);
+	e = make_error(w, kind, moving_seqno(w, dir), DET_NONE);
 	err_set_call(&e, call);
 	e.dir = dir;
 	e.sys_errno = err;
@@ -949,6 +961,7 @@ compose_reply(struct worker *w, const struct msg_hdr *req, uint64_t now)
 	proto_encode(msg, &h);
 	proto_fill(msg, h.rsz, h.seqno);
 	w->slen += h.rsz;
+	w->sbatch++;
 	w->f->shm->sent_msgs++;
 	w->f->shm->sent_bytes += h.rsz;
 	progress(w, "+");

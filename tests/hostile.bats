@@ -49,6 +49,26 @@ hostile_case() {
 	hostile_case partial '^seqtest: connection 0 from .*: request seqno 1: short stream: it ended inside the message \(have 30 of 40 bytes\)$'
 }
 
+# A failed receive or send names the message it was moving, not seqno 0.
+@test "a reset in the middle of a request names that request" {
+	start_replier
+	run "$HOSTILE" 127.0.0.1 "$PORT" reset 5
+	[ "$status" -eq 0 ]
+	[ "$output" = reset ]
+	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0 from 127\.0\.0\.1 port [0-9]+: request seqno 5: reset: recv: Connection reset by peer$'
+	stop_replier
+	grep -q '^Errors: 1 (reset 1)$' "$REPLIER_OUT"
+}
+
+@test "a reset while the replier holds a reply names that reply" {
+	start_replier
+	run "$HOSTILE" 127.0.0.1 "$PORT" reset_reply 5
+	[ "$status" -eq 0 ]
+	[ "$output" = reset ]
+	# the kernel may tell the first send after an RST either way
+	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0 from .*: reply seqno 4: (reset: send: Connection reset by peer|short stream: send: Broken pipe)$'
+}
+
 @test "a client that connects and sends nothing: closed after the timeout, no spinning" {
 	start_replier -d -o timeout=4
 	"$HOSTILE" 127.0.0.1 "$PORT" idle >"$BATS_TEST_TMPDIR/idle.out" &

@@ -7,6 +7,10 @@
  * modes: garbage ssz_small ssz_big rsz_big rdly_big partial idle many
  *        unpatterned (n good headers with zeroed payload, as the
  *        original seqtest sends; prints how many bytes came back)
+ *        reset (n good requests, their replies read, then part of the
+ *        next one and an RST)
+ *        reset_reply (n good requests, the last asking the replier to
+ *        wait 300 ms; an RST while it waits)
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -17,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../proto.h"
@@ -142,6 +147,91 @@ many(const char *host, int port, int n)
 	printf("opened %d\n", n);
 }
 
+static void
+read_full(int fd, size_t len)
+{
+	unsigned char	 buf[4096];
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = read(fd, buf, len < sizeof(buf) ? len : sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "hostile: the replier closed early\n");
+			exit(1);
+		}
+		len -= (size_t)n;
+	}
+}
+
+/* Closes with an RST: SO_LINGER with a zero timeout. */
+static void
+reset_close(int fd)
+{
+	struct linger	 lg = { 1, 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == -1) {
+		perror("hostile: setsockopt");
+		exit(1);
+	}
+	(void)close(fd);
+	printf("reset\n");
+}
+
+/*
+ * n good requests, each asking a 40-byte reply, the last one to be
+ * held rdly ns.  Returns once the first n - 1 replies are in.
+ */
+static void
+good_requests(int fd, int n, uint32_t rdly)
+{
+	unsigned char	 msg[100];
+	struct msg_hdr	 h;
+	int		 i;
+
+	memset(&h, 0, sizeof(h));
+	h.ssz = sizeof(msg);
+	h.rsz = PROTO_HDR_LEN;
+	for (i = 0; i < n; i++) {
+		h.seqno = (uint64_t)i;
+		h.rdly = i == n - 1 ? rdly : 0;
+		proto_encode(msg, &h);
+		proto_fill(msg, sizeof(msg), h.seqno);
+		send_all(fd, msg, sizeof(msg));
+	}
+	read_full(fd, (size_t)(n - 1) * PROTO_HDR_LEN);
+}
+
+/*
+ * An RST in the middle of request n (reset), or while the replier holds
+ * the reply to request n - 1 (reset_reply).
+ */
+static void
+reset_mid(int fd, const char *mode, int n)
+{
+	struct timespec	 pause = { 0, 100000000 };
+	unsigned char	 msg[100];
+	struct msg_hdr	 h;
+
+	if (strcmp(mode, "reset_reply") == 0) {
+		good_requests(fd, n, 300000000);
+		reset_close(fd);
+		return;
+	}
+	good_requests(fd, n, 0);
+	read_full(fd, PROTO_HDR_LEN);
+	memset(&h, 0, sizeof(h));
+	h.seqno = (uint64_t)n;
+	h.ssz = sizeof(msg);
+	h.rsz = PROTO_HDR_LEN;
+	proto_encode(msg, &h);
+	send_all(fd, msg, 30);
+	/* Let the replier read those bytes before the RST destroys them. */
+	(void)nanosleep(&pause, NULL);
+	reset_close(fd);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -164,6 +254,10 @@ main(int argc, char *argv[])
 	fd = dial(argv[1], atoi(argv[2]));
 	if (strcmp(mode, "unpatterned") == 0) {
 		unpatterned(fd, n);
+		return 0;
+	}
+	if (strncmp(mode, "reset", 5) == 0) {
+		reset_mid(fd, mode, n);
 		return 0;
 	}
 	if (strcmp(mode, "garbage") == 0) {
