@@ -29,7 +29,7 @@ static const char *const detail_names[DET_KINDS] = {
 	"rsz above the limit", "rdly above the limit",
 	"payload", "missing", "repeated", "swapped", "inserted",
 	"mid-message", "replies missing", "closed early", "half-close",
-	"unknown"
+	"not asked for", "unknown"
 };
 
 static const char *const role_names[ROLES] = {
@@ -277,6 +277,11 @@ err_format(char *buf, size_t len, const struct flow_error *e)
 		n = format_short(buf, len, e, msg);
 	else if (is_damage((enum err_detail)e->detail))
 		n = format_damage(buf, len, e, msg);
+	else if (e->detail == DET_NOT_ASKED)
+		n = snprintf(buf, len, "%s seqno %llu: %s: not asked for (%llu "
+		    "replies asked so far)", msg, (unsigned long long)e->seqno,
+		    err_kind_name((enum err_kind)e->kind),
+		    (unsigned long long)e->expected);
 	else
 		n = snprintf(buf, len, "%s seqno %llu: %s: %s: expected %llu, "
 		    "got %llu", msg, (unsigned long long)e->seqno,

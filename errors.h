@@ -55,6 +55,7 @@ enum err_detail {
 	DET_REPLIES_MISSING,
 	DET_CLOSED_EARLY,
 	DET_HALF_CLOSE,		/* ended after our FIN, replies missing */
+	DET_NOT_ASKED,		/* a reply beyond those asked for */
 	DET_UNKNOWN,		/* a peer's word we do not know */
 	DET_KINDS
 };

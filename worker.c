@@ -697,11 +697,61 @@ check_echo(struct worker *w, const struct msg_hdr *h,
 		    h->ts3, 0);
 }
 
+/* The bound a header field broke: the largest accepted, or the least. */
+static uint64_t
+limit_of(enum proto_verdict v, const struct proto_limits *lim)
+{
+	switch (v) {
+	case PROTO_SSZ_BIG:
+		return lim->ssz_max;
+	case PROTO_RSZ_BIG:
+		return lim->rsz_max;
+	case PROTO_RDLY_BIG:
+		return lim->rdly_max;
+	default:
+		return PROTO_MSG_MIN;
+	}
+}
+
+/* The value of the header field a verdict is about. */
+static uint64_t
+field_of(enum proto_verdict v, const struct msg_hdr *h)
+{
+	if (v == PROTO_SSZ_SMALL || v == PROTO_SSZ_BIG)
+		return h->ssz;
+	if (v == PROTO_RDLY_BIG)
+		return h->rdly;
+	return h->rsz;
+}
+
 enum head_verdict {
 	HEAD_TAKE,		/* check and take the body */
 	HEAD_SKIP,		/* a reply already had: skip its body */
 	HEAD_STOP		/* misframed: the flow ends */
 };
+
+/*
+ * The reply in its turn: was it asked for, and is it the size asked?
+ * Either wrong, the stream cannot be framed any more.
+ */
+static enum head_verdict
+check_asked(struct worker *w, const struct msg_hdr *h,
+    const struct ring_entry *e)
+{
+	uint64_t asked = w->f->shm->asked;
+
+	if (h->seqno >= asked) {
+		report(w, ERR_HEADER, h->seqno, DET_NOT_ASKED, asked,
+		    h->seqno, 1);
+		return HEAD_STOP;
+	}
+	if (h->rsz != e->rsz) {
+		report(w, ERR_HEADER, h->seqno, DET_RSZ, e->rsz, h->rsz, 1);
+		return HEAD_STOP;
+	}
+	check_echo(w, h, e);
+	return HEAD_TAKE;
+}
 
 /*
  * Checks a reply's header as soon as it is in, before its body: a
@@ -724,7 +774,7 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 
 	if ((v = proto_check_reply(h, &any)) != PROTO_OK) {
 		report(w, ERR_HEADER, idx, err_detail_of_verdict(v),
-		    PROTO_MSG_MIN, h->rsz, 1);
+		    limit_of(v, &any), field_of(v, h), 1);
 		return HEAD_STOP;
 	}
 	if (h->seqno != idx) {
@@ -741,13 +791,7 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 		if (h->seqno < idx)
 			return HEAD_SKIP;
 	}
-	if (h->seqno >= shm->asked || h->rsz != e->rsz) {
-		report(w, ERR_HEADER, h->seqno, DET_RSZ,
-		    h->seqno >= shm->asked ? 0 : e->rsz, h->rsz, 1);
-		return HEAD_STOP;
-	}
-	check_echo(w, h, e);
-	return HEAD_TAKE;
+	return check_asked(w, h, e);
 }
 
 /*
@@ -985,32 +1029,6 @@ take_request(struct worker *w, const struct msg_hdr *h,
 	w->answered = h->rsz != 0;
 	if (h->rsz != 0)
 		(void)compose_reply(w, h, now);
-}
-
-/* The largest value the replier accepts, for a header field it refused. */
-static uint64_t
-limit_of(enum proto_verdict v, const struct proto_limits *lim)
-{
-	switch (v) {
-	case PROTO_SSZ_BIG:
-		return lim->ssz_max;
-	case PROTO_RSZ_BIG:
-		return lim->rsz_max;
-	case PROTO_RDLY_BIG:
-		return lim->rdly_max;
-	default:
-		return PROTO_MSG_MIN;
-	}
-}
-
-static uint64_t
-field_of(enum proto_verdict v, const struct msg_hdr *h)
-{
-	if (v == PROTO_SSZ_SMALL || v == PROTO_SSZ_BIG)
-		return h->ssz;
-	if (v == PROTO_RDLY_BIG)
-		return h->rdly;
-	return h->rsz;
 }
 
 /*

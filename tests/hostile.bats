@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Hostile and broken peers at the replier: one line per connection, the
 # connection closed, the others served; no crash, no spin, no growth.
+# And a hostile replier: its bad replies told exactly.
 
 load helper
 
@@ -67,6 +68,27 @@ hostile_case() {
 	[ "$output" = reset ]
 	# the kernel may tell the first send after an RST either way
 	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0 from .*: reply seqno 4: (reset: send: Connection reset by peer|short stream: send: Broken pipe)$'
+}
+
+# hostile as a replier: the sender names the field, the value found and
+# the bound it broke.
+@test "a replier's bad reply header: the field, its value and the bound" {
+	for mode in ssz rsz; do
+		start_listener "$BATS_TEST_TMPDIR/h.out" "$BATS_TEST_TMPDIR/h.err" \
+		    "$HOSTILE" 127.0.0.1 0 "reply_${mode}_small"
+		run --separate-stderr "$SEQTEST" -S -o count=5 "127.0.0.1:$LISTENER_PORT"
+		echo "$mode: $stderr" >&3
+		[ "$status" -eq 1 ]
+		[ "$stderr" = "seqtest: flow 0 (127.0.0.1 port $LISTENER_PORT): reply seqno 0: bad header: $mode below 40: expected 40, got 12" ]
+	done
+}
+
+@test "a replier that answers a request that asked none" {
+	start_listener "$BATS_TEST_TMPDIR/h.out" "$BATS_TEST_TMPDIR/h.err" \
+	    "$HOSTILE" 127.0.0.1 0 reply_unasked
+	run --separate-stderr "$SEQTEST" -s -o count=1000,sdelay=1000000,rinterval=0 "127.0.0.1:$LISTENER_PORT"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "seqtest: flow 0 (127.0.0.1 port $LISTENER_PORT): reply seqno 0: bad header: not asked for (0 replies asked so far)" ]
 }
 
 @test "a client that connects and sends nothing: closed after the timeout, no spinning" {
