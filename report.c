@@ -213,7 +213,7 @@ json_flow(const struct flow_summary *f, const char *sep)
 static void
 json_latency(const struct hist *h)
 {
-	if (h->count == 0) {
+	if (h == NULL || h->count == 0) {
 		printf("\"latency_us\": null, ");
 		return;
 	}

@@ -971,15 +971,37 @@ release(struct sup *s)
 }
 
 /*
+ * Everything before the first flow starts.  Returns 0, or the exit
+ * status of a run that could not be set up.
+ */
+static int
+set_up(struct sup *s)
+{
+	const struct config *cfg = s->cfg;
+
+	if (install_signals() == -1 || make_segment(s) == -1 ||
+	    alloc_slots(s) == -1)
+		return 1;
+	if (open_dump(s) == -1)
+		return 2;	/* a path the user gave: bad input */
+	if (cfg->mode == MODE_REPLY && open_listeners(s) == -1)
+		return 1;
+	if (cfg->mode != MODE_REPLY && !cfg->json)
+		report_addresses(cfg);
+	s->start_ns = clock_now();
+	return start_intervals(s) == -1 ? 1 : 0;
+}
+
+/*
  * Runs the whole test as configured and prints its report.  Returns the
  * exit status: 0 when every flow exchanged everything and every check
- * held, 1 otherwise.
+ * held, 1 otherwise, 2 for a dump file that cannot be opened.
  */
 int
 sup_run(const struct config *cfg)
 {
 	struct sup	 s;
-	int		 status = 1;
+	int		 status;
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
@@ -987,32 +1009,21 @@ sup_run(const struct config *cfg)
 	s.dump_fd = -1;
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
 	    cfg->threads ? cfg->threads : cfg->nep;
-	if (install_signals() == -1 || make_segment(&s) == -1 ||
-	    alloc_slots(&s) == -1)
-		goto out;
-	if (open_dump(&s) == -1) {
-		status = 2;	/* a path the user gave: bad input */
-		goto out;
+	if ((status = set_up(&s)) == 0) {
+		if (cfg->mode != MODE_REPLY)
+			start_flows(&s);
+		event_loop(&s);
+		s.tot.secs = (double)(clock_now() - s.start_ns) / NS_PER_SEC;
+		report_stop(&s);
+		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
+		    (got_stop && cfg->mode != MODE_REPLY);
+		if (!cfg->json)
+			report_text(cfg, &s.tot);
 	}
-	if (cfg->mode == MODE_REPLY && open_listeners(&s) == -1)
-		goto out;
-	if (cfg->mode != MODE_REPLY && !cfg->json)
-		report_addresses(cfg);
-	s.start_ns = clock_now();
-	if (start_intervals(&s) == -1)
-		goto out;
-	if (cfg->mode != MODE_REPLY)
-		start_flows(&s);
-	event_loop(&s);
-	s.tot.secs = (double)(clock_now() - s.start_ns) / NS_PER_SEC;
-	report_stop(&s);
-	status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
-	    (got_stop && cfg->mode != MODE_REPLY);
+	/* -j: one document at every ending, a run not set up included. */
 	if (cfg->json)
-		report_json(cfg, &s.tot, s.sums, s.nslots, status);
-	else
-		report_text(cfg, &s.tot);
-out:
+		report_json(cfg, &s.tot, s.sums, s.sums != NULL ? s.nslots : 0,
+		    status);
 	release(&s);
 	return status;
 }

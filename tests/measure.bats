@@ -37,6 +37,26 @@ load helper
 	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["latency_us"]')" = None ]
 }
 
+@test "-r -j that cannot listen: still one JSON document, exit 1" {
+	start_replier
+	run --separate-stderr "$SEQTEST" -r -j "127.0.0.1:$PORT"
+	[ "$status" -eq 1 ]
+	[[ $stderr == "seqtest: listen on 127.0.0.1 port $PORT: bind: Address already in use" ]]
+	echo "$output" >"$BATS_TEST_TMPDIR/j"
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["mode"]')" = reply ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["connections"]')" = 0 ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["exit_status"]')" = 1 ]
+}
+
+@test "-j with a dump file that cannot be opened: still one JSON document, exit 2" {
+	start_replier
+	run --separate-stderr "$SEQTEST" -j -S -o count=1,dump=/nonexistent/dir/f "127.0.0.1:$PORT"
+	[ "$status" -eq 2 ]
+	echo "$output" >"$BATS_TEST_TMPDIR/j"
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["flows"]')" = "[]" ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["exit_status"]')" = 2 ]
+}
+
 @test "-j on a usage error: a JSON document naming it, exit 2" {
 	run --separate-stderr "$SEQTEST" -j -s -o ssize=99999 127.0.0.1:9
 	[ "$status" -eq 2 ]
