@@ -30,6 +30,7 @@
 
 #define KILL_GRACE_NS	(2 * NS_PER_SEC)	/* SIGTERM, then SIGKILL */
 #define TICK_MS		100		/* the loop's longest sleep */
+#define DUMP_RETRY_NS	20000000	/* between tries to open a FIFO */
 
 /* The signal that asked the run to stop (SIGINT, SIGTERM), 0 = none. */
 static volatile sig_atomic_t got_stop;
@@ -887,6 +888,35 @@ event_loop(struct sup *s)
 	}
 }
 
+/*
+ * Opens the dump file; a FIFO waits for its reader, as long as timeout=
+ * (0: for ever) or until a stop signal.  O_NONBLOCK makes open() fail
+ * with ENXIO rather than wait where no one can stop it; the descriptor
+ * is made blocking once open.  Returns it, or -1 (errno 0: timed out).
+ */
+static int
+open_dump_file(const char *path, uint64_t timeout)
+{
+	struct timespec	 pause = { 0, DUMP_RETRY_NS };
+	uint64_t	 end = clock_now() + timeout * NS_PER_SEC;
+	int		 fd;
+
+	while ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
+	    O_NONBLOCK, 0644)) == -1 && (errno == ENXIO || errno == EINTR)) {
+		if (got_stop || (timeout != 0 && clock_now() >= end)) {
+			errno = 0;
+			return -1;
+		}
+		if (nanosleep(&pause, NULL) == -1 && errno != EINTR)
+			return -1;
+	}
+	if (fd != -1 && net_set_blocking(fd, 1) == -1) {
+		net_close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int
 open_dump(struct sup *s)
 {
@@ -895,9 +925,15 @@ open_dump(struct sup *s)
 
 	if (path == NULL || s->cfg->mode == MODE_REPLY)
 		return 0;
-	s->dump_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
-	if (s->dump_fd == -1 ||
-	    write(s->dump_fd, header, sizeof(header) - 1) !=
+	if ((s->dump_fd = open_dump_file(path, s->cfg->timeout)) == -1) {
+		if (errno != 0)
+			log_warn("dump file %s", path);
+		else if (!got_stop)
+			log_warnx("dump file %s: no reader opened it within "
+			    "%llu s", path, (unsigned long long)s->cfg->timeout);
+		return -1;
+	}
+	if (write(s->dump_fd, header, sizeof(header) - 1) !=
 	    (ssize_t)sizeof(header) - 1) {
 		log_warn("dump file %s", path);
 		return -1;
@@ -983,7 +1019,7 @@ set_up(struct sup *s)
 	    alloc_slots(s) == -1)
 		return 1;
 	if (open_dump(s) == -1)
-		return 2;	/* a path the user gave: bad input */
+		return got_stop ? 1 : 2;	/* a path the user gave: bad input */
 	if (cfg->mode == MODE_REPLY && open_listeners(s) == -1)
 		return 1;
 	if (cfg->mode != MODE_REPLY && !cfg->json)
@@ -1001,7 +1037,7 @@ int
 sup_run(const struct config *cfg)
 {
 	struct sup	 s;
-	int		 status;
+	int		 status, ran;
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
@@ -1009,21 +1045,21 @@ sup_run(const struct config *cfg)
 	s.dump_fd = -1;
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
 	    cfg->threads ? cfg->threads : cfg->nep;
-	if ((status = set_up(&s)) == 0) {
+	if ((ran = (status = set_up(&s)) == 0)) {
 		if (cfg->mode != MODE_REPLY)
 			start_flows(&s);
 		event_loop(&s);
 		s.tot.secs = (double)(clock_now() - s.start_ns) / NS_PER_SEC;
-		report_stop(&s);
 		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
 		    (got_stop && cfg->mode != MODE_REPLY);
-		if (!cfg->json)
-			report_text(cfg, &s.tot);
 	}
+	report_stop(&s);
 	/* -j: one document at every ending, a run not set up included. */
 	if (cfg->json)
 		report_json(cfg, &s.tot, s.sums, s.sums != NULL ? s.nslots : 0,
 		    status);
+	else if (ran)
+		report_text(cfg, &s.tot);
 	release(&s);
 	return status;
 }
