@@ -153,6 +153,22 @@ all_gone() {
 	return 1
 }
 
+# cpu_ticks PID: the CPU time PID has used so far, utime + stime, in
+# clock ticks (CLK_TCK a second).
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# cpu_share PID SECONDS: the percentage of one CPU that PID uses over
+# the next SECONDS (a whole number).
+cpu_share() {
+	local a b
+	a=$(cpu_ticks "$1")
+	sleep "$2"
+	b=$(cpu_ticks "$1")
+	echo $(( (b - a) * 100 / ($(getconf CLK_TCK) * $2) ))
+}
+
 # build_portable: a seqtest built without Linux's PR_SET_PDEATHSIG, to
 # test the lifeline every Unix has; sets PORTABLE to its path.
 build_portable() {

@@ -109,6 +109,23 @@ hostile_case() {
 	grep -qE '^seqtest: connection 0 from .*: stalled: no progress for 4 s, waiting for request seqno 0$' "$REPLIER_ERR"
 }
 
+# Below a millisecond a delay used to be spun whole: a peer asking
+# rdelay=999999 on every request kept a connection child at full CPU.
+@test "a peer asking rdelay=999999 on every request: the child sleeps, not spins" {
+	start_replier -d
+	run_sender_bg -S -o count=4000,rdelay=999999 "127.0.0.1:$PORT"
+	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0: replier pid'
+	child=$(sed -n 's/^seqtest: connection 0: replier pid //p' "$REPLIER_ERR")
+	sleep 0.3
+	share=$(cpu_share "$child" 1)
+	echo "replier child while honouring rdelay=999999: $share% of a CPU" >&3
+	(( share < 25 ))
+	wait "$SENDER_PID"
+	# and the delays were kept: 4000 of them take 4 s at least
+	us=$(sed -n 's/^Time: \([0-9]*\)\..*/\1/p' "$SENDER_OUT")
+	(( us >= 3999996 ))
+}
+
 @test "a thousand connections: served, reaped, memory flat, listener alive" {
 	start_replier
 	rss() { awk '/^VmRSS/ { print $2 }' "/proc/$REPLIER_PID/status"; }
