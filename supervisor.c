@@ -791,13 +791,19 @@ take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
 	}
 }
 
-/* interval=S: one line per interval, from the shared segment. */
+/*
+ * interval=S: one line per interval, from the shared segment.  After a
+ * pause (the supervisor stopped, or slow) one line covers the whole gap,
+ * not a burst of empty ones, and the next ends on the first boundary of
+ * the schedule after now.
+ */
 static void
 tick_interval(struct sup *s, uint64_t now)
 {
-	struct report_snapshot tmp;
+	struct report_snapshot	 tmp;
+	uint64_t		 ival = s->cfg->interval;
 
-	if (s->cfg->interval == 0 || now < s->next_ival_ns)
+	if (ival == 0 || now < s->next_ival_ns)
 		return;
 	take_snapshot(s, &s->snap[1], now);
 	report_interval(s->cfg, s->start_ns, &s->snap[0], &s->snap[1],
@@ -805,7 +811,7 @@ tick_interval(struct sup *s, uint64_t now)
 	tmp = s->snap[0];
 	s->snap[0] = s->snap[1];
 	s->snap[1] = tmp;
-	s->next_ival_ns += s->cfg->interval;
+	s->next_ival_ns += ival * ((now - s->next_ival_ns) / ival + 1);
 }
 
 static int

@@ -121,6 +121,25 @@ load helper
 	(( n >= 3 && n <= 5 ))
 }
 
+# A stopped supervisor used to catch up with a burst of lines, one per
+# interval missed, with meaningless rates.
+@test "interval: after a pause of the supervisor, one line covers the gap" {
+	start_replier
+	run_sender_bg -S -o duration=4,interval=0.25,sdelay=100000 "127.0.0.1:$PORT"
+	wait_for_line "$SENDER_OUT" '^\[ *0\.[0-9]+- *0\.[0-9]+ s\]'
+	sleep 0.5
+	kill -STOP "$SENDER_PID"
+	sleep 2
+	kill -CONT "$SENDER_PID"
+	wait "$SENDER_PID"
+	grep '^\[' "$SENDER_OUT" >&3
+	spans=$(sed -n 's/^\[ *\([0-9.]*\)- *\([0-9.]*\) s\].*/\1 \2/p' "$SENDER_OUT")
+	# one line spans the pause; the others, about an interval each
+	[ "$(awk '$2 - $1 >= 1.9' <<<"$spans" | wc -l)" -eq 1 ]
+	n=$(wc -l <<<"$spans")
+	(( n >= 5 && n <= 11 ))
+}
+
 @test "conns=N: the replier serves N connections, reports and exits 0" {
 	start_replier -o conns=2
 	run "$SEQTEST" -S -o count=50,threads=2 "127.0.0.1:$PORT"
