@@ -75,7 +75,8 @@ ARM_CC ?=	arm-linux-gnueabihf-gcc
 S390X_CC ?=	s390x-linux-gnu-gcc
 XDEFS =		$(STD) $(WARN) -DSEQTEST_VERSION=\"$(VERSION)\"
 STATIC_MAX =	102400
-STATIC_CFLAGS =	-Os -fno-pie -ffunction-sections -fdata-sections \
+# Link-time optimisation lets -Os work on the whole program: 1 KiB less.
+STATIC_CFLAGS =	-Os -flto -fno-pie -ffunction-sections -fdata-sections \
 		-fno-asynchronous-unwind-tables
 # musl applies no RELRO to a static binary: -z norelro only drops padding.
 # A small common page size keeps ld from page-aligning the data segment

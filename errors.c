@@ -29,7 +29,7 @@ static const char *const detail_names[DET_KINDS] = {
 	"rsz above the limit", "rdly above the limit",
 	"payload", "missing", "repeated", "swapped", "inserted",
 	"mid-message", "replies missing", "closed early", "half-close",
-	"not asked for", "unknown"
+	"more replies than asked", "unknown"
 };
 
 static const char *const role_names[ROLES] = {
@@ -171,31 +171,27 @@ format_damage(char *buf, size_t len, const struct flow_error *e,
 	}
 }
 
+/*
+ * A worker that ended without doing all it was asked: crashed (killed,
+ * or no result) or interrupted (stopped early, or an early exit).
+ */
 static int
-format_crash(char *buf, size_t len, const struct flow_error *e)
+format_ended(char *buf, size_t len, const struct flow_error *e)
 {
-	const char *who = err_role_name((enum role)e->role);
+	const char	*who = err_role_name((enum role)e->role);
+	const char	*kind = err_kind_name((enum err_kind)e->kind);
+	int		 crash = e->kind == ERR_CRASH;
 
 	if (e->signo != 0)
-		return snprintf(buf, len, "crashed: %s pid %ld killed by "
-		    "signal %d (%s)", who, (long)e->pid, (int)e->signo,
-		    strsignal(e->signo));
-	return snprintf(buf, len, "crashed: %s pid %ld exited with status "
-	    "%d and no result", who, (long)e->pid, (int)e->exit_code);
-}
-
-/* A worker that ended with its work unfinished, and no error to say why. */
-static int
-format_interrupted(char *buf, size_t len, const struct flow_error *e)
-{
-	const char *who = err_role_name((enum role)e->role);
-
-	if (e->signo != 0)
-		return snprintf(buf, len, "interrupted: %s pid %ld stopped "
-		    "early by signal %d (%s)", who, (long)e->pid,
+		return snprintf(buf, len, "%s: %s pid %ld %s by signal %d (%s)",
+		    kind, who, (long)e->pid, crash ? "killed" : "stopped early",
 		    (int)e->signo, strsignal(e->signo));
-	return snprintf(buf, len, "interrupted: %s pid %ld ended early, its "
-	    "work unfinished", who, (long)e->pid);
+	if (crash)
+		return snprintf(buf, len, "%s: %s pid %ld exited with status "
+		    "%d and no result", kind, who, (long)e->pid,
+		    (int)e->exit_code);
+	return snprintf(buf, len, "%s: %s pid %ld ended early, its work "
+	    "unfinished", kind, who, (long)e->pid);
 }
 
 static int
@@ -264,10 +260,8 @@ err_format(char *buf, size_t len, const struct flow_error *e)
 	const char	*msg = err_dir_name((enum direction)e->dir);
 	int		 n;
 
-	if (e->kind == ERR_CRASH)
-		n = format_crash(buf, len, e);
-	else if (e->kind == ERR_INTERRUPTED)
-		n = format_interrupted(buf, len, e);
+	if (e->kind == ERR_CRASH || e->kind == ERR_INTERRUPTED)
+		n = format_ended(buf, len, e);
 	else if (e->kind == ERR_STALL)
 		n = format_stall(buf, len, e);
 	else if (e->sys_errno != 0 || e->kind == ERR_IO ||
@@ -277,11 +271,6 @@ err_format(char *buf, size_t len, const struct flow_error *e)
 		n = format_short(buf, len, e, msg);
 	else if (is_damage((enum err_detail)e->detail))
 		n = format_damage(buf, len, e, msg);
-	else if (e->detail == DET_NOT_ASKED)
-		n = snprintf(buf, len, "%s seqno %llu: %s: not asked for (%llu "
-		    "replies asked so far)", msg, (unsigned long long)e->seqno,
-		    err_kind_name((enum err_kind)e->kind),
-		    (unsigned long long)e->expected);
 	else
 		n = snprintf(buf, len, "%s seqno %llu: %s: %s: expected %llu, "
 		    "got %llu", msg, (unsigned long long)e->seqno,

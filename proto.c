@@ -314,6 +314,7 @@ proto_diagnose(const unsigned char *msg, size_t len, uint64_t seqno,
 {
 	d->damage = DAMAGE_NONE;
 	d->nbytes = 0;
+	d->expected = d->got = 0;	/* every field filled, whatever the way */
 	if ((d->offset = proto_check_payload(msg, len, seqno)) == 0)
 		return;
 	d->expected = proto_pattern_byte(seqno, d->offset);

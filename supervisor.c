@@ -191,16 +191,16 @@ alloc_slots(struct sup *s)
 
 /*
  * A worker must not outlive the supervisor, even one killed by SIGKILL.
- * Linux ends it with us at once; elsewhere, and should this fail, the
- * worker checks that we are still its parent at least once a second.
- * We may have died before the prctl: then it was already re-parented.
+ * Linux ends it with us at once; elsewhere, or should the prctl fail,
+ * the worker checks that we are still its parent twice a second
+ * (worker.c): a failure needs no handling.  We may have died before the
+ * prctl: then the worker was already re-parented.
  */
 static void
 tie_to_supervisor(pid_t sup)
 {
 #ifdef PR_SET_PDEATHSIG
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-		log_warn("prctl PR_SET_PDEATHSIG");
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
 	if (getppid() != sup)
 		_exit(1);
@@ -935,8 +935,8 @@ open_dump(struct sup *s)
 		if (errno != 0)
 			log_warn("dump file %s", path);
 		else if (!got_stop)
-			log_warnx("dump file %s: no reader opened it within "
-			    "%llu s", path, (unsigned long long)s->cfg->timeout);
+			log_warnx("dump file %s: no reader after %llu s", path,
+			    (unsigned long long)s->cfg->timeout);
 		return -1;
 	}
 	if (write(s->dump_fd, header, sizeof(header) - 1) !=
@@ -965,29 +965,21 @@ start_flows(struct sup *s)
 }
 
 /*
- * A sender run stopped by a signal exits 1: say so, and what it cut
- * short.  The replier's normal end is a signal: nothing to say.
+ * A sender run stopped by a signal exits 1: say so, and how many flows
+ * it cut short.  The replier's normal end is a signal: nothing to say.
  */
 static void
 report_stop(const struct sup *s)
 {
-	const char	*sig = got_stop == SIGINT ? "SIGINT" : "SIGTERM";
-	const char	*flows = s->cut_short == 1 ? "flow" : "flows";
 	uint64_t	 at = s->stop_ns ? s->stop_ns : clock_now();
-	size_t		 unstarted = s->nslots - (size_t)s->tot.flows;
-	double		 secs = 0;
 
 	if (!got_stop || s->cfg->mode == MODE_REPLY)
 		return;
-	if (s->start_ns != 0 && at > s->start_ns)
-		secs = (double)(at - s->start_ns) / NS_PER_SEC;
-	if (unstarted == 0)
-		log_warnx("interrupted by %s after %.1f s; %zu %s ended early",
-		    sig, secs, s->cut_short, flows);
-	else
-		log_warnx("interrupted by %s after %.1f s; %zu %s ended early, "
-		    "%zu not started", sig, secs, s->cut_short, flows,
-		    unstarted);
+	/* start_ns is 0 until the flows start. */
+	log_warnx("interrupted by SIG%s after %.1f s; %zu flow%s ended early",
+	    got_stop == SIGINT ? "INT" : "TERM", s->start_ns == 0 ? 0.0 :
+	    (double)(at - s->start_ns) / NS_PER_SEC, s->cut_short,
+	    s->cut_short == 1 ? "" : "s");
 }
 
 static void

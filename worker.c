@@ -748,8 +748,9 @@ check_asked(struct worker *w, const struct msg_hdr *h,
 	uint64_t asked = w->f->shm->asked;
 
 	if (h->seqno >= asked) {
+		/* Replies asked so far, and replies with this one. */
 		report(w, ERR_HEADER, h->seqno, DET_NOT_ASKED, asked,
-		    h->seqno, 1);
+		    h->seqno + 1, 1);
 		return HEAD_STOP;
 	}
 	if (h->rsz != e->rsz) {
@@ -1186,13 +1187,9 @@ set_lifeline(struct worker *w)
 	tv.tv_sec = (time_t)(LIFELINE_NS / NS_PER_SEC);
 	tv.tv_usec = (suseconds_t)(LIFELINE_NS % NS_PER_SEC / 1000);
 	if (setsockopt(w->f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-	    sizeof(tv)) == -1) {
-		report_errno(w, "setsockopt SO_RCVTIMEO", errno, DIR_REP);
-		return -1;
-	}
-	if (setsockopt(w->f->fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
-	    sizeof(tv)) == -1) {
-		report_errno(w, "setsockopt SO_SNDTIMEO", errno, DIR_REQ);
+	    sizeof(tv)) == -1 || setsockopt(w->f->fd, SOL_SOCKET, SO_SNDTIMEO,
+	    &tv, sizeof(tv)) == -1) {
+		report_errno(w, "setsockopt", errno, DIR_REP);
 		return -1;
 	}
 	return 0;

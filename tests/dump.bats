@@ -46,7 +46,7 @@ load helper
 	start=$SECONDS
 	run --separate-stderr timeout 20 "$SEQTEST" -S -o count=10,timeout=1,dump="$fifo" "127.0.0.1:$PORT"
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "seqtest: dump file $fifo: no reader opened it within 1 s" ]
+	[ "$stderr" = "seqtest: dump file $fifo: no reader after 1 s" ]
 	(( SECONDS - start < 5 ))
 }
 
