@@ -1043,7 +1043,9 @@ sup_run(const struct config *cfg)
 	s.dump_fd = -1;
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
 	    cfg->threads ? cfg->threads : cfg->nep;
-	if ((ran = (status = set_up(&s)) == 0)) {
+	status = set_up(&s);
+	ran = status == 0;
+	if (ran) {
 		if (cfg->mode != MODE_REPLY)
 			start_flows(&s);
 		event_loop(&s);

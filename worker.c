@@ -132,10 +132,12 @@ static void
 delay_ns(uint64_t ns)
 {
 	struct timespec ts;
-	uint64_t	end = clock_now() + ns, now, left;
+	uint64_t	end = clock_now() + ns, now;
 
 	while ((now = clock_now()) < end && !stop_asked) {
-		if ((left = end - now) <= SPIN_NS)
+		uint64_t left = end - now;
+
+		if (left <= SPIN_NS)
 			continue;
 		left -= SPIN_NS;
 		if (left > LIFELINE_NS) {

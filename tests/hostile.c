@@ -157,12 +157,12 @@ many(const char *host, int port, int n)
 static void
 read_exact(int fd, unsigned char *buf, size_t len)
 {
-	unsigned char	 tmp[4096];
-	ssize_t		 n;
+	static unsigned char	 junk[4096];
 
 	while (len > 0) {
-		n = read(fd, buf ? buf : tmp, len < sizeof(tmp) ? len :
-		    sizeof(tmp));
+		ssize_t n = read(fd, buf != NULL ? buf : junk,
+		    len < sizeof(junk) ? len : sizeof(junk));
+
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
