@@ -785,7 +785,8 @@ take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
 		    shm->recv_msgs);
 		/* Workers count theirs live; the supervisor's own kinds here. */
 		sn->errors += shm->errors + shm->send_errors +
-		    errors[ERR_STALL] + errors[ERR_CRASH];
+		    errors[ERR_STALL] + errors[ERR_CRASH] +
+		    errors[ERR_INTERRUPTED];
 		if (s->hists != NULL)
 			hist_merge(sn->lat, &s->hists[i]);
 	}

@@ -1198,9 +1198,9 @@ set_lifeline(struct worker *w)
 }
 
 /*
- * Linux lets a sleep overrun by 50 us by default, to save wake-ups:
- * past the SPIN_NS a delay spins at its end.  Less is asked, so that a
- * delay ends on time with little spinning.  Returns -1 if refused,
+ * Linux lets a sleep overrun by up to 50 us by default, to save
+ * wake-ups: as much as the SPIN_NS a delay spins at its end, which
+ * would then often end late.  Less is asked.  Returns -1 if refused,
  * which only makes delays end a little late.
  */
 static int
