@@ -13,7 +13,7 @@
  *        reset (n good requests, their replies read, then part of the
  *        next one and an RST)
  *        reset_reply (n good requests, the last asking the replier to
- *        wait 300 ms; an RST while it waits)
+ *        wait 900 ms; an RST while it waits)
  * replier modes: reply_ssz_small reply_rsz_small (a reply header with
  *        that size 12), reply_unasked (a reply to a request that asked
  *        none)
@@ -231,7 +231,8 @@ reset_mid(int fd, const char *mode, int n)
 	struct msg_hdr	 h;
 
 	if (strcmp(mode, "reset_reply") == 0) {
-		good_requests(fd, n, 300000000);
+		/* Long, so that the RST comes first even on a loaded host. */
+		good_requests(fd, n, 900000000);
 		reset_close(fd);
 		return;
 	}
