@@ -581,27 +581,26 @@ recv_some(struct worker *w)
 	ssize_t	 n;
 
 	for (;;) {
+		/* A SIGTERM between two receives interrupts neither. */
+		if (stop_asked) {
+			w->eof = 1;
+			return;
+		}
 		n = recv(w->f->fd, w->rbuf + w->rhave, RBUF_SIZE - w->rhave, 0);
 		if (n > 0) {
 			w->rhave += (size_t)n;
 			return;
 		}
-		if (n == 0 || ((errno == EINTR || timed_out(errno)) &&
-		    stop_asked)) {
+		if (n == 0 || (errno == ECONNRESET && reset_is_end(w))) {
 			w->eof = 1;
 			return;
 		}
-		if (timed_out(errno)) {
-			/* A while without data: a stall is the watchdog's. */
-			check_lifeline();
+		if (errno == EINTR)
 			continue;
-		}
-		if (errno == ECONNRESET && reset_is_end(w)) {
-			w->eof = 1;
-			return;
-		}
-		if (errno != EINTR)
+		if (!timed_out(errno))
 			break;
+		/* A while without data: a stall is the watchdog's. */
+		check_lifeline();
 	}
 	report_errno(w, "recv", errno,
 	    w->role == ROLE_REPLIER ? DIR_REQ : DIR_REP);
