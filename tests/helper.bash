@@ -30,6 +30,9 @@ port_of() {
 start_listener() {
 	local out=$1 err=$2
 	shift 2
+	# Emptied here: the child's own redirection may come after our first
+	# look, which would find an earlier listener's line in a reused file.
+	: >"$err"
 	"$@" >"$out" 2>"$err" &
 	LISTENER_PID=$!
 	STARTED_PIDS+=("$LISTENER_PID")
