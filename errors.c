@@ -14,11 +14,12 @@
 static const char *const kind_names[ERR_KINDS] = {
 	"lost", "duplicated", "out of order", "corrupt payload",
 	"bad header", "short stream", "stalled", "reset", "i/o error",
-	"connect failed", "crashed"
+	"connect failed", "crashed", "interrupted"
 };
 static const char *const kind_keys[ERR_KINDS] = {
 	"lost", "duplicated", "out_of_order", "corrupt", "bad_header",
-	"short", "stalled", "reset", "io", "connect", "crashed"
+	"short", "stalled", "reset", "io", "connect", "crashed",
+	"interrupted"
 };
 
 /* In enum err_detail's order; these words also travel on the wire. */
@@ -28,7 +29,7 @@ static const char *const detail_names[DET_KINDS] = {
 	"rsz above the limit", "rdly above the limit",
 	"payload", "missing", "repeated", "swapped", "inserted",
 	"mid-message", "replies missing", "closed early", "half-close",
-	"unknown"
+	"more replies than asked", "unknown"
 };
 
 static const char *const role_names[ROLES] = {
@@ -170,17 +171,27 @@ format_damage(char *buf, size_t len, const struct flow_error *e,
 	}
 }
 
+/*
+ * A worker that ended without doing all it was asked: crashed (killed,
+ * or no result) or interrupted (stopped early, or an early exit).
+ */
 static int
-format_crash(char *buf, size_t len, const struct flow_error *e)
+format_ended(char *buf, size_t len, const struct flow_error *e)
 {
-	const char *who = err_role_name((enum role)e->role);
+	const char	*who = err_role_name((enum role)e->role);
+	const char	*kind = err_kind_name((enum err_kind)e->kind);
+	int		 crash = e->kind == ERR_CRASH;
 
 	if (e->signo != 0)
-		return snprintf(buf, len, "crashed: %s pid %ld killed by "
-		    "signal %d (%s)", who, (long)e->pid, (int)e->signo,
-		    strsignal(e->signo));
-	return snprintf(buf, len, "crashed: %s pid %ld exited with status "
-	    "%d and no result", who, (long)e->pid, (int)e->exit_code);
+		return snprintf(buf, len, "%s: %s pid %ld %s by signal %d (%s)",
+		    kind, who, (long)e->pid, crash ? "killed" : "stopped early",
+		    (int)e->signo, strsignal(e->signo));
+	if (crash)
+		return snprintf(buf, len, "%s: %s pid %ld exited with status "
+		    "%d and no result", kind, who, (long)e->pid,
+		    (int)e->exit_code);
+	return snprintf(buf, len, "%s: %s pid %ld ended early, its work "
+	    "unfinished", kind, who, (long)e->pid);
 }
 
 static int
@@ -249,8 +260,8 @@ err_format(char *buf, size_t len, const struct flow_error *e)
 	const char	*msg = err_dir_name((enum direction)e->dir);
 	int		 n;
 
-	if (e->kind == ERR_CRASH)
-		n = format_crash(buf, len, e);
+	if (e->kind == ERR_CRASH || e->kind == ERR_INTERRUPTED)
+		n = format_ended(buf, len, e);
 	else if (e->kind == ERR_STALL)
 		n = format_stall(buf, len, e);
 	else if (e->sys_errno != 0 || e->kind == ERR_IO ||

@@ -24,6 +24,7 @@ enum err_kind {
 	ERR_IO,			/* any other failed system call */
 	ERR_CONNECT,		/* the flow could not be opened */
 	ERR_CRASH,		/* a worker died by a signal or without result */
+	ERR_INTERRUPTED,	/* a worker ended with its work unfinished */
 	ERR_KINDS
 };
 
@@ -54,6 +55,7 @@ enum err_detail {
 	DET_REPLIES_MISSING,
 	DET_CLOSED_EARLY,
 	DET_HALF_CLOSE,		/* ended after our FIN, replies missing */
+	DET_NOT_ASKED,		/* a reply beyond those asked for */
 	DET_UNKNOWN,		/* a peer's word we do not know */
 	DET_KINDS
 };
@@ -84,8 +86,8 @@ struct flow_error {
 	uint32_t	offset;		/* byte in the message */
 	uint32_t	nbytes;		/* bytes lost, repeated or swapped */
 	int32_t		sys_errno;	/* of the failed call; 0 = none */
-	int32_t		pid;		/* crash: the process that ended */
-	int32_t		signo;		/* crash: its signal; 0 = it exited */
+	int32_t		pid;		/* crash, interrupted: the process */
+	int32_t		signo;		/* crash, interrupted: its signal; 0 = none */
 	int32_t		exit_code;	/* crash: its exit status */
 	uint32_t	timeout_s;	/* stall: the seconds without progress */
 	uint32_t	by_peer;	/* found by the replier, reported to us */

@@ -71,7 +71,8 @@ struct result {
 	uint16_t	role;		/* enum role */
 	uint16_t	ended;		/* enum err_kind + 1 of the end, 0 = clean */
 	uint32_t	flow;
-	uint32_t	pad;
+	uint16_t	complete;	/* REC_DONE: all it was asked is done */
+	uint16_t	stop_signo;	/* the signal that asked it to stop, 0 = none */
 	uint64_t	sent_msgs;	/* this process's share of the flow */
 	uint64_t	sent_bytes;
 	uint64_t	recv_msgs;
@@ -98,6 +99,7 @@ struct flow {
 	struct hist		*lat;		/* senders only */
 	uint64_t		 start_ns;	/* the run's start, for dump */
 	uint64_t		 seed;		/* this flow's random stream */
+	pid_t			 supervisor;	/* a worker must not outlive it */
 };
 
 /* The processes of a flow: -s has a sender and a receiver, others one. */

@@ -280,7 +280,8 @@ json_flow(const struct flow_summary *f, const char *sep)
 	json_tcp_view(&f->tcp);
 	printf(", \"ended\": ");
 	if (!f->has_first) {
-		json_str(f->failed ? "failed" : "ok");
+		json_str(f->failed ? "failed" : f->cut_short ? "interrupted" :
+		    "ok");
 		printf(", \"first_error\": null}");
 		return;
 	}
@@ -294,7 +295,7 @@ json_flow(const struct flow_summary *f, const char *sep)
 static void
 json_latency(const struct hist *h)
 {
-	if (h->count == 0) {
+	if (h == NULL || h->count == 0) {
 		printf("\"latency_us\": null, ");
 		return;
 	}

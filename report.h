@@ -17,6 +17,7 @@
 struct flow_summary {
 	uint32_t		 id;
 	int			 failed;	/* ended abnormally */
+	int			 cut_short;	/* ended early by the run's stop */
 	int			 has_first;
 	struct flow_error	 first;		/* its first error */
 	uint64_t		 errors[ERR_KINDS];

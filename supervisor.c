@@ -7,6 +7,9 @@
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#if defined(__linux__) && !defined(SEQTEST_NO_PDEATHSIG)
+#include <sys/prctl.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +30,9 @@
 
 #define KILL_GRACE_NS	(2 * NS_PER_SEC)	/* SIGTERM, then SIGKILL */
 #define TICK_MS		100		/* the loop's longest sleep */
+#define DUMP_RETRY_NS	20000000	/* between tries to open a FIFO */
 
+/* The signal that asked the run to stop (SIGINT, SIGTERM), 0 = none. */
 static volatile sig_atomic_t got_stop;
 
 /* The supervisor's view of one flow, or of one replier connection. */
@@ -41,6 +46,7 @@ struct sup_flow {
 	unsigned char		 rbuf[2 * sizeof(struct result)];
 	size_t			 rlen;		/* bytes of a partial record */
 	int			 stopping;	/* we asked it to end */
+	int			 unfinished;	/* a worker ended, its work not done */
 	uint64_t		 progress;	/* counters' sum at last change */
 	uint64_t		 progress_ns;	/* when they last changed */
 	uint64_t		 stop_ns;	/* when we asked it to end */
@@ -50,6 +56,7 @@ struct sup_flow {
 
 struct sup {
 	const struct config	*cfg;
+	pid_t			 pid;		/* ours, as the workers know it */
 	struct sup_flow		*flows;
 	struct flow_summary	*sums;
 	size_t			 nslots;
@@ -64,6 +71,8 @@ struct sup {
 	uint64_t		 start_ns;
 	uint64_t		 accepted;
 	int			 stopping;
+	uint64_t		 stop_ns;	/* when the run was asked to stop */
+	size_t			 cut_short;	/* flows its stop ended early */
 	struct report_totals	 tot;
 	struct pollfd		*pfd;
 	size_t			*pfd_slot;
@@ -82,8 +91,7 @@ on_chld(int sig)
 static void
 on_stop(int sig)
 {
-	(void)sig;
-	got_stop = 1;
+	got_stop = sig;
 }
 
 /* No SA_RESTART: a signal must wake poll() so the loop sees its flag. */
@@ -185,14 +193,33 @@ alloc_slots(struct sup *s)
 }
 
 /*
- * In a new child: the default signal dispositions, SIGTERM asks the
- * worker to end, and every descriptor the flow does not own is closed.
+ * A worker must not outlive the supervisor, even one killed by SIGKILL.
+ * Linux ends it with us at once; elsewhere, or should the prctl fail,
+ * the worker checks that we are still its parent twice a second
+ * (worker.c): a failure needs no handling.  We may have died before the
+ * prctl: then the worker was already re-parented.
+ */
+static void
+tie_to_supervisor(pid_t sup)
+{
+#ifdef PR_SET_PDEATHSIG
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+	if (getppid() != sup)
+		_exit(1);
+}
+
+/*
+ * In a new child: tied to the supervisor's life, the default signal
+ * dispositions, SIGTERM asks the worker to end, and every descriptor
+ * the flow does not own is closed.
  */
 static void
 child_setup(struct sup *s, size_t slot)
 {
 	size_t	 i;
 
+	tie_to_supervisor(s->pid);
 	(void)set_handler(SIGCHLD, SIG_DFL);
 	(void)set_handler(SIGINT, SIG_IGN);	/* the supervisor decides */
 	(void)set_handler(SIGTERM, worker_on_term);
@@ -243,6 +270,7 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.lat = s->hists ? s->hists + slot : NULL;
 	f.start_ns = s->start_ns;
 	f.seed = flow_seed(s->cfg->seed, sf->sum->id);
+	f.supervisor = s->pid;
 	_exit(worker_run(&f, role));
 }
 
@@ -377,6 +405,7 @@ child_lost(struct sup *s, struct sup_flow *sf, int idx, pid_t pid, int st)
 {
 	struct flow_error e;
 
+	sf->unfinished = 1;
 	if (sf->stopping && WIFSIGNALED(st))
 		return;		/* we ended it; its cause is already noted */
 	memset(&e, 0, sizeof(e));
@@ -389,6 +418,30 @@ child_lost(struct sup *s, struct sup_flow *sf, int idx, pid_t pid, int st)
 		e.exit_code = WEXITSTATUS(st);
 	flow_fail(s, sf, &e);
 	/* The flow is broken: its other process must not wait on it forever. */
+	stop_flow(sf, clock_now());
+}
+
+/*
+ * A worker that ended with its work unfinished and no error to say why:
+ * stopped by a signal we did not send, or an early exit.  Not when we
+ * asked it to stop, or the run is stopping: then the flow is cut short.
+ */
+static void
+ended_early(struct sup *s, struct sup_flow *sf, int idx, pid_t pid)
+{
+	const struct result	*r = &sf->res[idx];
+	struct flow_error	 e;
+
+	sf->unfinished = 1;
+	if (r->ended != 0 || sf->stopping || got_stop)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.kind = ERR_INTERRUPTED;
+	e.role = r->role;
+	e.pid = (int32_t)pid;
+	e.signo = r->stop_signo;
+	flow_fail(s, sf, &e);
+	/* Its other process must not wait for it. */
 	stop_flow(sf, clock_now());
 }
 
@@ -467,6 +520,10 @@ finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
 		c->failed |= c->errors[k] != 0;
 	}
 	t->failed += c->failed != 0;
+	if (got_stop && sf->unfinished && !c->has_first) {
+		c->cut_short = 1;
+		s->cut_short++;
+	}
 	if (s->hists != NULL)
 		hist_merge(t->lat, &s->hists[slot]);
 	if (s->cfg->json && s->cfg->mode == MODE_REPLY)
@@ -507,6 +564,8 @@ reap_children(struct sup *s)
 		read_results(s, sf);
 		if (!sf->got_done[idx])
 			child_lost(s, sf, idx, pid, st);
+		else if (!sf->res[idx].complete)
+			ended_early(s, sf, idx, pid);
 		if (sf->pid[0] == 0 && sf->pid[1] == 0)
 			finish_flow(s, sf, i);
 	}
@@ -569,6 +628,7 @@ stop_all(struct sup *s, uint64_t now)
 	size_t	 i;
 
 	s->stopping = 1;
+	s->stop_ns = now;
 	for (i = 0; i < s->nlfd; i++)
 		(void)close(s->lfd[i]);
 	s->nlfd = 0;
@@ -654,6 +714,12 @@ start_flow(struct sup *s, size_t i)
 
 	claim_slot(s, i, (uint32_t)i, ep->name);
 	fd = net_connect(ep, s->cfg->timeout, &got_stop, &call);
+	if (fd == -1 && got_stop && errno == EINTR) {
+		/* Cut short by the run's stop, not failed. */
+		sf->unfinished = 1;
+		finish_flow(s, sf, i);
+		return 0;
+	}
 	if (fd == -1) {
 		err = errno;
 		fail_call(s, sf, ERR_CONNECT, call, err);
@@ -758,7 +824,8 @@ take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
 		    shm->recv_msgs);
 		/* Workers count theirs live; the supervisor's own kinds here. */
 		sn->errors += shm->errors + shm->send_errors +
-		    errors[ERR_STALL] + errors[ERR_CRASH];
+		    errors[ERR_STALL] + errors[ERR_CRASH] +
+		    errors[ERR_INTERRUPTED];
 		if (s->hists != NULL)
 			hist_merge(sn->lat, &s->hists[i]);
 	}
@@ -787,13 +854,19 @@ snapshot_tcp(struct sup *s, struct report_snapshot *sn)
 	sn->rtt_us = hist_percentile(s->ival, 50.0);
 }
 
-/* interval=S: one line per interval, from the shared segment. */
+/*
+ * interval=S: one line per interval, from the shared segment.  After a
+ * pause (the supervisor stopped, or slow) one line covers the whole gap,
+ * not a burst of empty ones, and the next ends on the first boundary of
+ * the schedule after now.
+ */
 static void
 tick_interval(struct sup *s, uint64_t now)
 {
-	struct report_snapshot tmp;
+	struct report_snapshot	 tmp;
+	uint64_t		 ival = s->cfg->interval;
 
-	if (s->cfg->interval == 0 || now < s->next_ival_ns)
+	if (ival == 0 || now < s->next_ival_ns)
 		return;
 	take_snapshot(s, &s->snap[1], now);
 	snapshot_tcp(s, &s->snap[1]);
@@ -802,7 +875,7 @@ tick_interval(struct sup *s, uint64_t now)
 	tmp = s->snap[0];
 	s->snap[0] = s->snap[1];
 	s->snap[1] = tmp;
-	s->next_ival_ns += s->cfg->interval;
+	s->next_ival_ns += ival * ((now - s->next_ival_ns) / ival + 1);
 }
 
 static int
@@ -885,6 +958,35 @@ event_loop(struct sup *s)
 	}
 }
 
+/*
+ * Opens the dump file; a FIFO waits for its reader, as long as timeout=
+ * (0: for ever) or until a stop signal.  O_NONBLOCK makes open() fail
+ * with ENXIO rather than wait where no one can stop it; the descriptor
+ * is made blocking once open.  Returns it, or -1 (errno 0: timed out).
+ */
+static int
+open_dump_file(const char *path, uint64_t timeout)
+{
+	struct timespec	 pause = { 0, DUMP_RETRY_NS };
+	uint64_t	 end = clock_now() + timeout * NS_PER_SEC;
+	int		 fd;
+
+	while ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
+	    O_NONBLOCK, 0644)) == -1 && (errno == ENXIO || errno == EINTR)) {
+		if (got_stop || (timeout != 0 && clock_now() >= end)) {
+			errno = 0;
+			return -1;
+		}
+		if (nanosleep(&pause, NULL) == -1 && errno != EINTR)
+			return -1;
+	}
+	if (fd != -1 && net_set_blocking(fd, 1) == -1) {
+		net_close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int
 open_dump(struct sup *s)
 {
@@ -893,9 +995,15 @@ open_dump(struct sup *s)
 
 	if (path == NULL || s->cfg->mode == MODE_REPLY)
 		return 0;
-	s->dump_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
-	if (s->dump_fd == -1 ||
-	    write(s->dump_fd, header, sizeof(header) - 1) !=
+	if ((s->dump_fd = open_dump_file(path, s->cfg->timeout)) == -1) {
+		if (errno != 0)
+			log_warn("dump file %s", path);
+		else if (!got_stop)
+			log_warnx("dump file %s: no reader after %llu s", path,
+			    (unsigned long long)s->cfg->timeout);
+		return -1;
+	}
+	if (write(s->dump_fd, header, sizeof(header) - 1) !=
 	    (ssize_t)sizeof(header) - 1) {
 		log_warn("dump file %s", path);
 		return -1;
@@ -923,6 +1031,24 @@ start_flows(struct sup *s)
 	}
 }
 
+/*
+ * A sender run stopped by a signal exits 1: say so, and how many flows
+ * it cut short.  The replier's normal end is a signal: nothing to say.
+ */
+static void
+report_stop(const struct sup *s)
+{
+	uint64_t	 at = s->stop_ns ? s->stop_ns : clock_now();
+
+	if (!got_stop || s->cfg->mode == MODE_REPLY)
+		return;
+	/* start_ns is 0 until the flows start. */
+	log_warnx("interrupted by SIG%s after %.1f s; %zu flow%s ended early",
+	    got_stop == SIGINT ? "INT" : "TERM", s->start_ns == 0 ? 0.0 :
+	    (double)(at - s->start_ns) / NS_PER_SEC, s->cut_short,
+	    s->cut_short == 1 ? "" : "s");
+}
+
 static void
 release(struct sup *s)
 {
@@ -947,46 +1073,61 @@ release(struct sup *s)
 }
 
 /*
+ * Everything before the first flow starts.  Returns 0, or the exit
+ * status of a run that could not be set up.
+ */
+static int
+set_up(struct sup *s)
+{
+	const struct config *cfg = s->cfg;
+
+	if (install_signals() == -1 || make_segment(s) == -1 ||
+	    alloc_slots(s) == -1)
+		return 1;
+	if (open_dump(s) == -1)
+		return got_stop ? 1 : 2;	/* a path the user gave: bad input */
+	if (cfg->mode == MODE_REPLY && open_listeners(s) == -1)
+		return 1;
+	if (cfg->mode != MODE_REPLY && !cfg->json)
+		report_addresses(cfg);
+	s->start_ns = clock_now();
+	return start_intervals(s) == -1 ? 1 : 0;
+}
+
+/*
  * Runs the whole test as configured and prints its report.  Returns the
  * exit status: 0 when every flow exchanged everything and every check
- * held, 1 otherwise.
+ * held, 1 otherwise, 2 for a dump file that cannot be opened.
  */
 int
 sup_run(const struct config *cfg)
 {
 	struct sup	 s;
-	int		 status = 1;
+	int		 status, ran;
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
+	s.pid = getpid();
 	s.dump_fd = -1;
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
 	    cfg->threads ? cfg->threads : cfg->nep;
-	if (install_signals() == -1 || make_segment(&s) == -1 ||
-	    alloc_slots(&s) == -1)
-		goto out;
-	if (open_dump(&s) == -1) {
-		status = 2;	/* a path the user gave: bad input */
-		goto out;
+	status = set_up(&s);
+	ran = status == 0;
+	if (ran) {
+		if (cfg->mode != MODE_REPLY)
+			start_flows(&s);
+		event_loop(&s);
+		s.tot.secs = (double)(clock_now() - s.start_ns) / NS_PER_SEC;
+		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
+		    (got_stop && cfg->mode != MODE_REPLY);
 	}
-	if (cfg->mode == MODE_REPLY && open_listeners(&s) == -1)
-		goto out;
-	if (cfg->mode != MODE_REPLY && !cfg->json)
-		report_addresses(cfg);
-	s.start_ns = clock_now();
-	if (start_intervals(&s) == -1)
-		goto out;
-	if (cfg->mode != MODE_REPLY)
-		start_flows(&s);
-	event_loop(&s);
-	s.tot.secs = (double)(clock_now() - s.start_ns) / NS_PER_SEC;
-	status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
-	    (got_stop && cfg->mode != MODE_REPLY);
+	report_stop(&s);
+	/* -j: one document at every ending, a run not set up included. */
 	if (cfg->json)
-		report_json(cfg, &s.tot, s.sums, s.nslots, status);
-	else
+		report_json(cfg, &s.tot, s.sums, s.sums != NULL ? s.nslots : 0,
+		    status);
+	else if (ran)
 		report_text(cfg, &s.tot);
-out:
 	release(&s);
 	return status;
 }

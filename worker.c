@@ -4,9 +4,19 @@
  * answers as each message asks.  Buffers are allocated once at start;
  * per message there is no malloc, no stdio and no system call besides
  * the send and the receive (and the delays the user asked for).
+ *
+ * A worker dies with its supervisor: on Linux the kernel sees to it
+ * (supervisor.c); everywhere, a worker checks twice a second that the
+ * supervisor is still its parent.  Blocked, it wakes for that by the
+ * socket's timeouts; sleeping, it sleeps half a second at most at a
+ * time; busy, it checks on the clock it reads anyway.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <errno.h>
 #include <poll.h>
@@ -30,8 +40,12 @@
 #define BATCH_BYTES	((size_t)64 * 1024)	/* back-to-back messages per send */
 #define BATCH_MSGS	64
 #define DUMP_SIZE	8192
-#define SPIN_LIMIT	1000000		/* ns: longer delays sleep */
+#define SPIN_NS		50000		/* ns: the end of a delay is spun */
+#define SLACK_NS	10000		/* ns a sleep may overrun, Linux */
 #define LINGER_NS	2000000000u	/* reading after an error report */
+/* Between checks that the supervisor lives: half a second, so that a
+ * worker woken by a peer that stopped with it still ends within one. */
+#define LIFELINE_NS	(NS_PER_SEC / 2)
 
 struct worker {
 	struct flow		*f;
@@ -49,6 +63,7 @@ struct worker {
 	uint64_t		 start_ns;	/* this worker's first send */
 	uint64_t		 end_ns;	/* duration's end, 0 = none */
 	uint64_t		 nerrors;	/* this process's errors */
+	uint64_t		 lifeline_ns;	/* when to check on the supervisor */
 	int			 fatal;		/* the stream can't be trusted */
 	int			 last_sent;	/* the closing request is composed */
 	int			 answered;	/* replier: the last request taken
@@ -63,19 +78,55 @@ struct worker {
 	struct result		 res;
 };
 
-/* Set by SIGTERM: the supervisor asks this worker to end now. */
+/*
+ * Set by SIGTERM to its number: this worker is asked to end now, by the
+ * supervisor or by someone else; the result record tells which signal.
+ */
 static volatile sig_atomic_t stop_asked;
 
 void
 worker_on_term(int sig)
 {
-	(void)sig;
-	stop_asked = 1;
+	stop_asked = sig;
+}
+
+/* The supervisor's pid, as it was when it forked this worker. */
+static pid_t supervisor;
+
+/*
+ * Ends this worker if the supervisor is gone: it was re-parented then.
+ * Nothing is reported, as no one is left to read it.
+ */
+static void
+check_lifeline(void)
+{
+	if (getppid() != supervisor)
+		_exit(1);
+}
+
+/* A busy worker checks now and then, on a time it has read anyway. */
+static void
+lifeline_tick(struct worker *w, uint64_t now)
+{
+	if (now < w->lifeline_ns)
+		return;
+	w->lifeline_ns = now + LIFELINE_NS;
+	check_lifeline();
+}
+
+/* A send or receive that waited the socket's timeout (SO_*TIMEO). */
+static int
+timed_out(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK;
 }
 
 /*
- * Waits ns: sleeps for a millisecond or more, spins below, as the
- * original seqtest does: a sleep's wake-up is too late for short delays.
+ * Waits ns.  Sleeps until SPIN_NS before the end, then spins: a sleep
+ * wakes tens of microseconds late, too late to end a delay on time, but
+ * a delay spun whole keeps a CPU busy (the original seqtest spun every
+ * delay under a millisecond).  A long delay is slept in parts, to check
+ * on the supervisor between.
  */
 static void
 delay_ns(uint64_t ns)
@@ -84,10 +135,17 @@ delay_ns(uint64_t ns)
 	uint64_t	end = clock_now() + ns, now;
 
 	while ((now = clock_now()) < end && !stop_asked) {
-		if (end - now < SPIN_LIMIT)
+		uint64_t left = end - now;
+
+		if (left <= SPIN_NS)
 			continue;
-		ts.tv_sec = (time_t)((end - now) / NS_PER_SEC);
-		ts.tv_nsec = (long)((end - now) % NS_PER_SEC);
+		left -= SPIN_NS;
+		if (left > LIFELINE_NS) {
+			left = LIFELINE_NS;
+			check_lifeline();
+		}
+		ts.tv_sec = (time_t)(left / NS_PER_SEC);
+		ts.tv_nsec = (long)(left % NS_PER_SEC);
 		if (nanosleep(&ts, NULL) == -1 && errno != EINTR)
 			return;
 	}
@@ -108,6 +166,10 @@ write_full(int fd, const void *buf, size_t len, int sock)
 		if (n == -1) {
 			if (errno == EINTR && !stop_asked)
 				continue;
+			if (sock && timed_out(errno) && !stop_asked) {
+				check_lifeline();
+				continue;
+			}
 			return -1;
 		}
 		p += n;
@@ -181,6 +243,19 @@ report(struct worker *w, enum err_kind kind, uint64_t seqno,
 }
 
 /*
+ * The message a failed call was moving, in its direction: the first of
+ * those composed and not yet sent, or the one being read (in hand, or
+ * the next).
+ */
+static uint64_t
+moving_seqno(const struct worker *w, enum direction dir)
+{
+	if (w->role == ROLE_REPLIER)
+		return dir == DIR_REQ ? w->expect : w->reply_seq - w->sbatch;
+	return dir == DIR_REQ ? w->nsent - w->sbatch : w->f->shm->wait.seqno;
+}
+
+/*
  * A failed system call.  A reset is its own kind; EPIPE means the peer
  * closed while we were sending: the stream was cut short.
  */
@@ -194,8 +269,7 @@ report_errno(struct worker *w, const char *call, int err, enum direction dir)
 		kind = ERR_RESET;
 	else if (err == EPIPE)
 		kind = ERR_SHORT;
-	e = make_error(w, kind, dir == DIR_REQ ? w->nsent :
-	    w->f->shm->wait.seqno, DET_NONE);
+	e = make_error(w, kind, moving_seqno(w, dir), DET_NONE);
 	err_set_call(&e, call);
 	e.dir = dir;
 	e.sys_errno = err;
@@ -357,6 +431,7 @@ wait_ring(struct worker *w)
 	while (w->f->shm->asked - w->f->shm->replies >= RING_SIZE) {
 		if (stop_asked)
 			return -1;
+		lifeline_tick(w, clock_now());
 		if (flush_send(w) == -1)
 			return -1;
 		if (nanosleep(&ts, NULL) == -1 && errno != EINTR)
@@ -378,6 +453,7 @@ compose_message(struct worker *w, const struct plan *p)
 	memset(&h, 0, sizeof(h));
 	h.seqno = w->nsent;
 	h.ts1 = clock_now();
+	lifeline_tick(w, h.ts1);
 	h.rdly = p->asks ? p->rdly : 0;
 	h.ssz = p->ssz;
 	h.rsz = p->asks ? p->rsz : 0;
@@ -504,21 +580,26 @@ recv_some(struct worker *w)
 	ssize_t	 n;
 
 	for (;;) {
+		/* A SIGTERM between two receives interrupts neither. */
+		if (stop_asked) {
+			w->eof = 1;
+			return;
+		}
 		n = recv(w->f->fd, w->rbuf + w->rhave, RBUF_SIZE - w->rhave, 0);
 		if (n > 0) {
 			w->rhave += (size_t)n;
 			return;
 		}
-		if (n == 0 || (errno == EINTR && stop_asked)) {
+		if (n == 0 || (errno == ECONNRESET && reset_is_end(w))) {
 			w->eof = 1;
 			return;
 		}
-		if (errno == ECONNRESET && reset_is_end(w)) {
-			w->eof = 1;
-			return;
-		}
-		if (errno != EINTR)
+		if (errno == EINTR)
+			continue;
+		if (!timed_out(errno))
 			break;
+		/* A while without data: a stall is the watchdog's. */
+		check_lifeline();
 	}
 	report_errno(w, "recv", errno,
 	    w->role == ROLE_REPLIER ? DIR_REQ : DIR_REP);
@@ -623,11 +704,62 @@ check_echo(struct worker *w, const struct msg_hdr *h,
 		    h->ts3, 0);
 }
 
+/* The bound a header field broke: the largest accepted, or the least. */
+static uint64_t
+limit_of(enum proto_verdict v, const struct proto_limits *lim)
+{
+	switch (v) {
+	case PROTO_SSZ_BIG:
+		return lim->ssz_max;
+	case PROTO_RSZ_BIG:
+		return lim->rsz_max;
+	case PROTO_RDLY_BIG:
+		return lim->rdly_max;
+	default:
+		return PROTO_MSG_MIN;
+	}
+}
+
+/* The value of the header field a verdict is about. */
+static uint64_t
+field_of(enum proto_verdict v, const struct msg_hdr *h)
+{
+	if (v == PROTO_SSZ_SMALL || v == PROTO_SSZ_BIG)
+		return h->ssz;
+	if (v == PROTO_RDLY_BIG)
+		return h->rdly;
+	return h->rsz;
+}
+
 enum head_verdict {
 	HEAD_TAKE,		/* check and take the body */
 	HEAD_SKIP,		/* a reply already had: skip its body */
 	HEAD_STOP		/* misframed: the flow ends */
 };
+
+/*
+ * The reply in its turn: was it asked for, and is it the size asked?
+ * Either wrong, the stream cannot be framed any more.
+ */
+static enum head_verdict
+check_asked(struct worker *w, const struct msg_hdr *h,
+    const struct ring_entry *e)
+{
+	uint64_t asked = w->f->shm->asked;
+
+	if (h->seqno >= asked) {
+		/* Replies asked so far, and replies with this one. */
+		report(w, ERR_HEADER, h->seqno, DET_NOT_ASKED, asked,
+		    h->seqno + 1, 1);
+		return HEAD_STOP;
+	}
+	if (h->rsz != e->rsz) {
+		report(w, ERR_HEADER, h->seqno, DET_RSZ, e->rsz, h->rsz, 1);
+		return HEAD_STOP;
+	}
+	check_echo(w, h, e);
+	return HEAD_TAKE;
+}
 
 /*
  * Checks a reply's header as soon as it is in, before its body: a
@@ -650,7 +782,7 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 
 	if ((v = proto_check_reply(h, &any)) != PROTO_OK) {
 		report(w, ERR_HEADER, idx, err_detail_of_verdict(v),
-		    PROTO_MSG_MIN, h->rsz, 1);
+		    limit_of(v, &any), field_of(v, h), 1);
 		return HEAD_STOP;
 	}
 	if (h->seqno != idx) {
@@ -667,13 +799,7 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 		if (h->seqno < idx)
 			return HEAD_SKIP;
 	}
-	if (h->seqno >= shm->asked || h->rsz != e->rsz) {
-		report(w, ERR_HEADER, h->seqno, DET_RSZ,
-		    h->seqno >= shm->asked ? 0 : e->rsz, h->rsz, 1);
-		return HEAD_STOP;
-	}
-	check_echo(w, h, e);
-	return HEAD_TAKE;
+	return check_asked(w, h, e);
 }
 
 /*
@@ -757,6 +883,7 @@ take_replies(struct worker *w, uint64_t now)
 	struct msg_hdr	 h;
 	size_t		 pos = 0;
 
+	lifeline_tick(w, now);
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
 		if (is_peer_error(&h)) {
@@ -886,6 +1013,7 @@ compose_reply(struct worker *w, const struct msg_hdr *req, uint64_t now)
 	proto_encode(msg, &h);
 	proto_fill(msg, h.rsz, h.seqno);
 	w->slen += h.rsz;
+	w->sbatch++;
 	w->f->shm->sent_msgs++;
 	w->f->shm->sent_bytes += h.rsz;
 	progress(w, "+");
@@ -909,32 +1037,6 @@ take_request(struct worker *w, const struct msg_hdr *h,
 	w->answered = h->rsz != 0;
 	if (h->rsz != 0)
 		(void)compose_reply(w, h, now);
-}
-
-/* The largest value the replier accepts, for a header field it refused. */
-static uint64_t
-limit_of(enum proto_verdict v, const struct proto_limits *lim)
-{
-	switch (v) {
-	case PROTO_SSZ_BIG:
-		return lim->ssz_max;
-	case PROTO_RSZ_BIG:
-		return lim->rsz_max;
-	case PROTO_RDLY_BIG:
-		return lim->rdly_max;
-	default:
-		return PROTO_MSG_MIN;
-	}
-}
-
-static uint64_t
-field_of(enum proto_verdict v, const struct msg_hdr *h)
-{
-	if (v == PROTO_SSZ_SMALL || v == PROTO_SSZ_BIG)
-		return h->ssz;
-	if (v == PROTO_RDLY_BIG)
-		return h->rdly;
-	return h->rsz;
 }
 
 /*
@@ -972,6 +1074,7 @@ take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 	struct msg_hdr	 h;
 	size_t		 pos = 0;
 
+	lifeline_tick(w, now);
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
 		if (!(pos == 0 && w->head_checked) &&
@@ -1073,6 +1176,82 @@ copy_counters(struct worker *w)
 }
 
 /*
+ * Socket timeouts wake a blocked send or receive now and then to check
+ * on the supervisor (set once: the hot path makes no extra call).
+ */
+static int
+set_lifeline(struct worker *w)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = (time_t)(LIFELINE_NS / NS_PER_SEC);
+	tv.tv_usec = (suseconds_t)(LIFELINE_NS % NS_PER_SEC / 1000);
+	if (setsockopt(w->f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)) == -1 || setsockopt(w->f->fd, SOL_SOCKET, SO_SNDTIMEO,
+	    &tv, sizeof(tv)) == -1) {
+		report_errno(w, "setsockopt", errno, DIR_REP);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Linux lets a sleep overrun by up to 50 us by default, to save
+ * wake-ups: as much as the SPIN_NS a delay spins at its end, which
+ * would then often end late.  Less is asked.  Returns -1 if refused,
+ * which only makes delays end a little late.
+ */
+static int
+limit_slack(void)
+{
+#ifdef PR_SET_TIMERSLACK
+	return prctl(PR_SET_TIMERSLACK, (unsigned long)SLACK_NS, 0, 0, 0);
+#else
+	return 0;
+#endif
+}
+
+/* The flow's loop for this worker's role, once it has what it needs. */
+static void
+run_role(struct worker *w)
+{
+	if (w->rbuf == NULL || w->sbuf == NULL || w->dump == NULL) {
+		report_errno(w, "malloc", ENOMEM, DIR_REQ);
+		return;
+	}
+	if (set_lifeline(w) == -1)
+		return;
+	(void)limit_slack();	/* see there: nothing to do about it */
+	if (w->role == ROLE_SENDER)
+		run_sender(w);
+	else if (w->role == ROLE_RECEIVER)
+		run_receiver(w);
+	else if (w->role == ROLE_SYNC)
+		run_sync(w);
+	else
+		run_replier(w);
+}
+
+/*
+ * Did this worker do all it was asked?  The supervisor reports an end
+ * it did not ask for when the answer is no and no error says why.
+ */
+static int
+job_done(const struct worker *w)
+{
+	switch (w->role) {
+	case ROLE_SENDER:
+		return w->last_sent && w->slen == 0 && !w->fatal;
+	case ROLE_RECEIVER:
+	case ROLE_SYNC:
+		return flow_complete(w);
+	default:
+		/* Until the peer closes; an EOF made by SIGTERM does not count. */
+		return w->eof && w->rhave == 0 && !stop_asked;
+	}
+}
+
+/*
  * Runs one flow in one role, then sends the final result.  Returns the
  * process's exit status: 0 when every check held, else 1.
  */
@@ -1094,18 +1273,13 @@ worker_run(struct flow *f, enum role role)
 	w.start_ns = clock_now();
 	if (w.cfg->duration > 0)
 		w.end_ns = w.start_ns + w.cfg->duration;
-	if (w.rbuf == NULL || w.sbuf == NULL || w.dump == NULL)
-		report_errno(&w, "malloc", ENOMEM, DIR_REQ);
-	else if (role == ROLE_SENDER)
-		run_sender(&w);
-	else if (role == ROLE_RECEIVER)
-		run_receiver(&w);
-	else if (role == ROLE_SYNC)
-		run_sync(&w);
-	else
-		run_replier(&w);
+	supervisor = f->supervisor;
+	w.lifeline_ns = w.start_ns + LIFELINE_NS;
+	run_role(&w);
 	flush_dump(&w);
 	copy_counters(&w);
+	w.res.complete = (uint16_t)job_done(&w);
+	w.res.stop_signo = (uint16_t)stop_asked;
 	send_record(&w, REC_DONE);
 	for (k = 0; k < ERR_KINDS; k++)
 		bad |= w.res.errors[k] != 0;

@@ -80,6 +80,20 @@ load helper
 	(( us >= 40000 ))
 }
 
+@test "sdelay=999999: the sender sleeps through its delays, not spins" {
+	start_replier
+	run_sender_bg -d -S -o count=4000,sdelay=999999 "127.0.0.1:$PORT"
+	wait_for_line "$SENDER_ERR" '^seqtest: flow 0: sync sender pid'
+	pid=$(sed -n 's/^seqtest: flow 0: sync sender pid //p' "$SENDER_ERR")
+	sleep 0.3
+	share=$(cpu_share "$pid" 1)
+	echo "sync sender with sdelay=999999: $share% of a CPU" >&3
+	(( share < 25 ))
+	wait "$SENDER_PID"
+	us=$(sed -n 's/^Time: \([0-9]*\)\..*/\1/p' "$SENDER_OUT")
+	(( us >= 3999996 ))
+}
+
 @test "rdelay: the replier's delay is taken out of the latency" {
 	start_replier
 	run "$SEQTEST" -S -o count=20,rdelay=5000000 "127.0.0.1:$PORT"

@@ -1,23 +1,9 @@
 #!/usr/bin/env bats
-# Crash isolation: a worker killed by a signal is reported with its flow
-# and signal; the other flows finish; nothing of the run is left behind.
+# Crash isolation and interruption: a worker killed by a signal, or
+# ended before its work was done, is reported with its flow; the other
+# flows finish; nothing of the run is left behind.
 
 load helper
-
-# run_sender_bg ARGS...: starts a sender in the background, output in
-# $SENDER_OUT and $SENDER_ERR, its pid in SENDER_PID.
-run_sender_bg() {
-	SENDER_OUT=$BATS_TEST_TMPDIR/sender.out
-	SENDER_ERR=$BATS_TEST_TMPDIR/sender.err
-	"$SEQTEST" "$@" >"$SENDER_OUT" 2>"$SENDER_ERR" &
-	SENDER_PID=$!
-	STARTED_PIDS+=("$SENDER_PID")
-}
-
-# worker_pids: every pid the -d lines name.
-worker_pids() {
-	grep -oE 'pid [0-9]+' "$SENDER_ERR" | awk '{ print $2 }'
-}
 
 # kill_and_check SIG WHICH: kills flow 1's WHICH (sender|receiver|sync
 # sender) with SIG and checks the run's outcome.
@@ -84,13 +70,86 @@ kill_and_check() {
 	kill -INT "$SENDER_PID"
 	rc=0
 	wait "$SENDER_PID" || rc=$?
+	cat "$SENDER_ERR"
 	[ "$rc" -eq 1 ]
 	grep -q '^Received [0-9]* replies$' "$SENDER_OUT"
 	grep -q '^Flows: 3, failed 0$' "$SENDER_OUT"
 	! grep -q crashed "$SENDER_ERR"
+	# one line says why the run exits 1
+	grep -qE '^seqtest: interrupted by SIGINT after [0-9]+\.[0-9] s; 3 flows ended early$' "$SENDER_ERR"
 	for pid in $(worker_pids); do
 		! kill -0 "$pid" 2>/dev/null
 	done
+}
+
+@test "SIGTERM to the sender -j: each flow cut short ends \"interrupted\", no error" {
+	start_replier
+	run_sender_bg -j -S -o threads=2,count=100000,sdelay=1000000 "127.0.0.1:$PORT"
+	sleep 1
+	kill -TERM "$SENDER_PID"
+	rc=0
+	wait "$SENDER_PID" || rc=$?
+	cat "$SENDER_ERR"
+	[ "$rc" -eq 1 ]
+	grep -qE '^seqtest: interrupted by SIGTERM after [0-9]+\.[0-9] s; 2 flows ended early$' "$SENDER_ERR"
+	j=$SENDER_OUT
+	[ "$(json_get "$j" '[f["ended"] for f in d["flows"]]')" = "['interrupted', 'interrupted']" ]
+	[ "$(json_get "$j" 'd["errors"]["total"]')" = 0 ]
+	[ "$(json_get "$j" 'd["exit_status"]')" = 1 ]
+}
+
+# A worker that ends before its work is done is never clean, whatever
+# ended it; SIGTERM is what the supervisor itself uses to stop workers.
+@test "-s: a sender ended by SIGTERM from outside is reported as interrupted" {
+	start_replier
+	run_sender_bg -d -s -o threads=4,count=1500,sdelay=1000000 "127.0.0.1:$PORT"
+	interrupt_and_check sender
+}
+
+@test "-s: a receiver ended by SIGTERM from outside is reported as interrupted" {
+	start_replier
+	run_sender_bg -d -s -o threads=4,count=1500,sdelay=1000000 "127.0.0.1:$PORT"
+	interrupt_and_check receiver
+}
+
+@test "-S: a sync sender ended by SIGTERM from outside is reported as interrupted" {
+	start_replier
+	run_sender_bg -d -S -o threads=4,count=1500,sdelay=1000000 "127.0.0.1:$PORT"
+	interrupt_and_check "sync sender"
+}
+
+@test "-j: a worker ended by SIGTERM: its flow ends \"interrupted\", counted" {
+	start_replier
+	run_sender_bg -d -j -S -o threads=2,count=1500,sdelay=1000000 "127.0.0.1:$PORT"
+	wait_for_line "$SENDER_ERR" '^seqtest: flow 1: '
+	pid=$(sed -n 's/^seqtest: flow 1: sync sender pid \([0-9]*\)$/\1/p' "$SENDER_ERR")
+	kill -TERM "$pid"
+	rc=0
+	wait "$SENDER_PID" || rc=$?
+	[ "$rc" -eq 1 ]
+	# -d writes its progress characters before the document
+	j=$BATS_TEST_TMPDIR/j
+	sed 's/^[<>]*//' "$SENDER_OUT" >"$j"
+	[ "$(json_get "$j" 'd["flows"][1]["ended"]')" = interrupted ]
+	[ "$(json_get "$j" 'd["flows"][0]["ended"]')" = ok ]
+	[ "$(json_get "$j" 'd["errors"]["interrupted"]')" = 1 ]
+	[ "$(json_get "$j" 'd["failed"]')" = 1 ]
+}
+
+@test "replier: a connection child ended by SIGTERM from outside is reported" {
+	start_replier -d
+	run_sender_bg -S -o threads=2,count=1500,sdelay=1000000 "127.0.0.1:$PORT"
+	wait_for_line "$REPLIER_ERR" '^seqtest: connection 1: replier pid'
+	pid=$(sed -n 's/^seqtest: connection 1: replier pid \([0-9]*\)$/\1/p' "$REPLIER_ERR")
+	kill -TERM "$pid"
+	wait_for_line "$REPLIER_ERR" "^seqtest: connection 1 from 127\\.0\\.0\\.1 port [0-9]+: interrupted: replier pid $pid stopped early by signal 15 \\(Terminated\\)\$"
+	rc=0
+	wait "$SENDER_PID" || rc=$?
+	[ "$rc" -eq 1 ]
+	stop_replier
+	[ "$REPLIER_RC" -eq 1 ]
+	grep -q '^Connections: 2, failed 1$' "$REPLIER_OUT"
+	grep -q '^Errors: 1 (interrupted 1)$' "$REPLIER_OUT"
 }
 
 @test "SIGTERM to the replier: connection children end, report printed" {
@@ -106,6 +165,41 @@ kill_and_check() {
 	rc=0
 	wait "$SENDER_PID" || rc=$?
 	[ "$rc" -eq 1 ]
+}
+
+# SIGKILL leaves the supervisor no chance to end its workers: they must
+# end by themselves within about a second, sleeping, blocked or busy,
+# with Linux's PR_SET_PDEATHSIG and with the lifeline every Unix has.
+@test "SIGKILL to the sender supervisor: no worker outlives it by more than a second or so" {
+	build_portable
+	start_replier
+	for bin in "$SEQTEST" "$PORTABLE"; do
+		for args in "-s -o sdelay=1000000" "-S -o rate=200" \
+		    "-s -o sdelay=30000000000,timeout=60" "-s" "-S"; do
+			SEQTEST=$bin run_sender_bg -d $args -o threads=2,count=100000000 "127.0.0.1:$PORT"
+			wait_for_line "$SENDER_ERR" '^seqtest: flow 1: '
+			sleep 0.3
+			kill -KILL "$SENDER_PID"
+			wait "$SENDER_PID" || true
+			echo "$bin $args" >&2
+			all_gone 20 $(worker_pids)
+		done
+	done
+}
+
+@test "SIGKILL to the replier supervisor: no connection child outlives it by more than a second or so" {
+	build_portable
+	for bin in "$SEQTEST" "$PORTABLE"; do
+		SEQTEST=$bin start_replier -d
+		run_sender_bg -S -o threads=2,count=100000,sdelay=1000000 "127.0.0.1:$PORT"
+		wait_for_line "$REPLIER_ERR" '^seqtest: connection 1: replier pid'
+		pids=$(sed -n 's/^seqtest: connection [0-9]*: replier pid //p' "$REPLIER_ERR")
+		[ "$(wc -w <<<"$pids")" -eq 2 ]
+		kill -KILL "$REPLIER_PID"
+		wait "$REPLIER_PID" || true
+		all_gone 20 $pids
+		wait "$SENDER_PID" || true
+	done
 }
 
 @test "connect timeout: a listener that never answers the handshake" {

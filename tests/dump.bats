@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# dump=FILE: one line per reply, streamed; -d progress characters.
+# dump=FILE: one line per reply, streamed, also into a FIFO; -d progress
+# characters.
 
 load helper
 
@@ -36,4 +37,27 @@ load helper
 	[ "$(tr -cd '>' <<<"$output" | wc -c)" -eq 5 ]
 	[ "$(tr -cd '<' <<<"$output" | wc -c)" -eq 5 ]
 	[[ $stderr =~ flow\ 0:\ sender\ pid\ [0-9]+,\ receiver\ pid\ [0-9]+ ]]
+}
+
+@test "dump= to a FIFO no one reads: an error after timeout=, exit 2, no hang" {
+	start_replier
+	fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	start=$SECONDS
+	run --separate-stderr timeout 20 "$SEQTEST" -S -o count=10,timeout=1,dump="$fifo" "127.0.0.1:$PORT"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "seqtest: dump file $fifo: no reader after 1 s" ]
+	(( SECONDS - start < 5 ))
+}
+
+@test "dump= to a FIFO whose reader comes late: every line arrives" {
+	start_replier
+	fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	(sleep 0.5; cat "$fifo" >"$BATS_TEST_TMPDIR/d") &
+	reader=$!
+	run timeout 20 "$SEQTEST" -S -o count=10,timeout=5,dump="$fifo" "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	wait "$reader"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/d")" -eq 11 ]
 }

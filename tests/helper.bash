@@ -89,6 +89,100 @@ children_of() {
 	awk -v pp="$1" '$4 == pp { print $1 }' /proc/[0-9]*/stat 2>/dev/null
 }
 
+# json_get FILE EXPR: evaluates a python expression on the document "d".
+json_get() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# run_sender_bg ARGS...: starts a sender in the background, output in
+# $SENDER_OUT and $SENDER_ERR, its pid in SENDER_PID.
+run_sender_bg() {
+	SENDER_OUT=$BATS_TEST_TMPDIR/sender.out
+	SENDER_ERR=$BATS_TEST_TMPDIR/sender.err
+	"$SEQTEST" "$@" >"$SENDER_OUT" 2>"$SENDER_ERR" &
+	SENDER_PID=$!
+	STARTED_PIDS+=("$SENDER_PID")
+}
+
+# worker_pids: every pid the -d lines name.
+worker_pids() {
+	grep -oE 'pid [0-9]+' "$SENDER_ERR" | awk '{ print $2 }'
+}
+
+# interrupt_and_check WHICH: ends flow 1's WHICH (sender|receiver|sync
+# sender) with SIGTERM, as the supervisor itself would, and checks that
+# the flow is reported interrupted, not clean.
+interrupt_and_check() {
+	local which=$1 pid rc=0
+	wait_for_line "$SENDER_ERR" '^seqtest: flow 3: '
+	pid=$(sed -n "s/^seqtest: flow 1: .*$which pid \\([0-9]*\\).*/\\1/p" "$SENDER_ERR")
+	[ -n "$pid" ]
+	kill -TERM "$pid"
+	wait "$SENDER_PID" || rc=$?
+	cat "$SENDER_ERR" "$SENDER_OUT"
+	[ "$rc" -eq 1 ]
+	grep -qE "^seqtest: flow 1 \\(127.0.0.1 port $PORT\\): interrupted: $which pid $pid stopped early by signal 15 \\(Terminated\\)\$" "$SENDER_ERR"
+	[ "$(grep -c '^seqtest: flow 1 ' "$SENDER_ERR")" -eq 1 ]
+	grep -q '^Flows: 4, failed 1$' "$SENDER_OUT"
+	grep -q '^Errors: 1 (interrupted 1)$' "$SENDER_OUT"
+	for pid in $(worker_pids); do
+		! kill -0 "$pid" 2>/dev/null
+	done
+}
+
+# gone PID: true once PID has ended (a zombie not yet reaped counts).
+gone() {
+	local state
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+	[[ -z $state || $state == Z ]]
+}
+
+# all_gone TENTHS PID...: waits at most TENTHS tenths of a second for
+# every PID to end; names those still there if some are.
+all_gone() {
+	local tries=$1 pid left
+	shift
+	while :; do
+		left=
+		for pid in "$@"; do
+			gone "$pid" || left="$left $pid"
+		done
+		[[ -z $left ]] && return 0
+		((tries-- > 0)) || break
+		sleep 0.1
+	done
+	echo "still running:$left" >&2
+	ps -o pid,ppid,stat,etime,args -p "${left# }" >&2 || true
+	return 1
+}
+
+# cpu_ticks PID: the CPU time PID has used so far, utime + stime, in
+# clock ticks (CLK_TCK a second).
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# cpu_share PID SECONDS: the percentage of one CPU that PID uses over
+# the next SECONDS (a whole number).
+cpu_share() {
+	local a b
+	a=$(cpu_ticks "$1")
+	sleep "$2"
+	b=$(cpu_ticks "$1")
+	echo $(( (b - a) * 100 / ($(getconf CLK_TCK) * $2) ))
+}
+
+# build_portable: a seqtest built without Linux's PR_SET_PDEATHSIG, to
+# test the lifeline every Unix has; sets PORTABLE to its path.
+build_portable() {
+	local top=$BATS_TEST_DIRNAME/..
+	PORTABLE=$BATS_FILE_TMPDIR/seqtest-portable
+	[[ -x $PORTABLE ]] && return 0
+	${CC:-cc} -std=c99 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
+	    -DSEQTEST_VERSION='"portable"' -DSEQTEST_NO_PDEATHSIG -O2 \
+	    -o "$PORTABLE" "$top"/*.c -lm
+}
+
 teardown() {
 	local pid
 	for pid in "${STOPPED_PIDS[@]}"; do

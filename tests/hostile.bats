@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Hostile and broken peers at the replier: one line per connection, the
 # connection closed, the others served; no crash, no spin, no growth.
+# And a hostile replier: its bad replies told exactly.
 
 load helper
 
@@ -49,6 +50,48 @@ hostile_case() {
 	hostile_case partial '^seqtest: connection 0 from .*: request seqno 1: short stream: it ended inside the message \(have 30 of 40 bytes\)$'
 }
 
+# A failed receive or send names the message it was moving, not seqno 0.
+@test "a reset in the middle of a request names that request" {
+	start_replier
+	run "$HOSTILE" 127.0.0.1 "$PORT" reset 5
+	[ "$status" -eq 0 ]
+	[ "$output" = reset ]
+	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0 from 127\.0\.0\.1 port [0-9]+: request seqno 5: reset: recv: Connection reset by peer$'
+	stop_replier
+	grep -q '^Errors: 1 (reset 1)$' "$REPLIER_OUT"
+}
+
+@test "a reset while the replier holds a reply names that reply" {
+	start_replier
+	run "$HOSTILE" 127.0.0.1 "$PORT" reset_reply 5
+	[ "$status" -eq 0 ]
+	[ "$output" = reset ]
+	# the kernel may tell the first send after an RST either way
+	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0 from .*: reply seqno 4: (reset: send: Connection reset by peer|short stream: send: Broken pipe)$'
+}
+
+# hostile as a replier: the sender names the field, the value found and
+# the bound it broke.
+@test "a replier's bad reply header: the field, its value and the bound" {
+	for mode in ssz rsz; do
+		start_listener "$BATS_TEST_TMPDIR/h.out" "$BATS_TEST_TMPDIR/h.err" \
+		    "$HOSTILE" 127.0.0.1 0 "reply_${mode}_small"
+		run --separate-stderr "$SEQTEST" -S -o count=5 "127.0.0.1:$LISTENER_PORT"
+		echo "$mode: $stderr" >&3
+		[ "$status" -eq 1 ]
+		[ "$stderr" = "seqtest: flow 0 (127.0.0.1 port $LISTENER_PORT): reply seqno 0: bad header: $mode below 40: expected 40, got 12" ]
+	done
+}
+
+@test "a replier that answers a request that asked none" {
+	start_listener "$BATS_TEST_TMPDIR/h.out" "$BATS_TEST_TMPDIR/h.err" \
+	    "$HOSTILE" 127.0.0.1 0 reply_unasked
+	run --separate-stderr "$SEQTEST" -s -o count=1000,sdelay=1000000,rinterval=0 "127.0.0.1:$LISTENER_PORT"
+	[ "$status" -eq 1 ]
+	# no reply asked so far, and this would be the first
+	[ "$stderr" = "seqtest: flow 0 (127.0.0.1 port $LISTENER_PORT): reply seqno 0: bad header: more replies than asked: expected 0, got 1" ]
+}
+
 @test "a client that connects and sends nothing: closed after the timeout, no spinning" {
 	start_replier -d -o timeout=4
 	"$HOSTILE" 127.0.0.1 "$PORT" idle >"$BATS_TEST_TMPDIR/idle.out" &
@@ -65,6 +108,23 @@ hostile_case() {
 	wait "$hpid"
 	[ "$(cat "$BATS_TEST_TMPDIR/idle.out")" = "closed by peer" ]
 	grep -qE "^seqtest: connection 0 from .*: stalled: no progress for 4 s, waiting for request seqno 0($KERNEL)?\$" "$REPLIER_ERR"
+}
+
+# Below a millisecond a delay used to be spun whole: a peer asking
+# rdelay=999999 on every request kept a connection child at full CPU.
+@test "a peer asking rdelay=999999 on every request: the child sleeps, not spins" {
+	start_replier -d
+	run_sender_bg -S -o count=4000,rdelay=999999 "127.0.0.1:$PORT"
+	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0: replier pid'
+	child=$(sed -n 's/^seqtest: connection 0: replier pid //p' "$REPLIER_ERR")
+	sleep 0.3
+	share=$(cpu_share "$child" 1)
+	echo "replier child while honouring rdelay=999999: $share% of a CPU" >&3
+	(( share < 25 ))
+	wait "$SENDER_PID"
+	# and the delays were kept: 4000 of them take 4 s at least
+	us=$(sed -n 's/^Time: \([0-9]*\)\..*/\1/p' "$SENDER_OUT")
+	(( us >= 3999996 ))
 }
 
 @test "a thousand connections: served, reaped, memory flat, listener alive" {

@@ -2,11 +2,21 @@
  * hostile: a misbehaving seqtest client, for the replier's tests.  It
  * connects, sends one kind of bad input, then reads until the replier
  * closes, and prints how the connection ended.  alarm() bounds it.
+ * The reply_ modes make it a misbehaving replier instead, for the
+ * senders' tests: it listens on host:port (port 0: any), says so as
+ * seqtest does, and answers the first request of one connection.
  *
  * usage: hostile host port mode [n]
  * modes: garbage ssz_small ssz_big rsz_big rdly_big partial idle many
  *        unpatterned (n good headers with zeroed payload, as the
  *        original seqtest sends; prints how many bytes came back)
+ *        reset (n good requests, their replies read, then part of the
+ *        next one and an RST)
+ *        reset_reply (n good requests, the last asking the replier to
+ *        wait 900 ms; an RST while it waits)
+ * replier modes: reply_ssz_small reply_rsz_small (a reply header with
+ *        that size 12), reply_unasked (a reply to a request that asked
+ *        none)
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -17,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../proto.h"
@@ -142,6 +153,160 @@ many(const char *host, int port, int n)
 	printf("opened %d\n", n);
 }
 
+/* Reads len bytes into buf, or, with buf NULL, drops them. */
+static void
+read_exact(int fd, unsigned char *buf, size_t len)
+{
+	static unsigned char	 junk[4096];
+
+	while (len > 0) {
+		ssize_t n = read(fd, buf != NULL ? buf : junk,
+		    len < sizeof(junk) ? len : sizeof(junk));
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "hostile: the peer closed early\n");
+			exit(1);
+		}
+		len -= (size_t)n;
+		if (buf != NULL)
+			buf += n;
+	}
+}
+
+static void
+read_full(int fd, size_t len)
+{
+	read_exact(fd, NULL, len);
+}
+
+/* Closes with an RST: SO_LINGER with a zero timeout. */
+static void
+reset_close(int fd)
+{
+	struct linger	 lg = { 1, 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == -1) {
+		perror("hostile: setsockopt");
+		exit(1);
+	}
+	(void)close(fd);
+	printf("reset\n");
+}
+
+/*
+ * n good requests, each asking a 40-byte reply, the last one to be
+ * held rdly ns.  Returns once the first n - 1 replies are in.
+ */
+static void
+good_requests(int fd, int n, uint32_t rdly)
+{
+	unsigned char	 msg[100];
+	struct msg_hdr	 h;
+	int		 i;
+
+	memset(&h, 0, sizeof(h));
+	h.ssz = sizeof(msg);
+	h.rsz = PROTO_HDR_LEN;
+	for (i = 0; i < n; i++) {
+		h.seqno = (uint64_t)i;
+		h.rdly = i == n - 1 ? rdly : 0;
+		proto_encode(msg, &h);
+		proto_fill(msg, sizeof(msg), h.seqno);
+		send_all(fd, msg, sizeof(msg));
+	}
+	read_full(fd, (size_t)(n - 1) * PROTO_HDR_LEN);
+}
+
+/*
+ * An RST in the middle of request n (reset), or while the replier holds
+ * the reply to request n - 1 (reset_reply).
+ */
+static void
+reset_mid(int fd, const char *mode, int n)
+{
+	struct timespec	 pause = { 0, 100000000 };
+	unsigned char	 msg[100];
+	struct msg_hdr	 h;
+
+	if (strcmp(mode, "reset_reply") == 0) {
+		/* Long, so that the RST comes first even on a loaded host. */
+		good_requests(fd, n, 900000000);
+		reset_close(fd);
+		return;
+	}
+	good_requests(fd, n, 0);
+	read_full(fd, PROTO_HDR_LEN);
+	memset(&h, 0, sizeof(h));
+	h.seqno = (uint64_t)n;
+	h.ssz = sizeof(msg);
+	h.rsz = PROTO_HDR_LEN;
+	proto_encode(msg, &h);
+	send_all(fd, msg, 30);
+	/* Let the replier read those bytes before the RST destroys them. */
+	(void)nanosleep(&pause, NULL);
+	reset_close(fd);
+}
+
+/* Listens on host:port and accepts one connection. */
+static int
+accept_one(const char *host, int port)
+{
+	struct sockaddr_in sin;
+	socklen_t	 len = sizeof(sin);
+	int		 lfd, fd, on = 1;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		exit(2);
+	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(lfd, 1) == -1 ||
+	    getsockname(lfd, (struct sockaddr *)&sin, &len) == -1) {
+		perror("hostile: listen");
+		exit(1);
+	}
+	fprintf(stderr, "Listening on %s port %d\n", host, ntohs(sin.sin_port));
+	if ((fd = accept(lfd, NULL, NULL)) == -1) {
+		perror("hostile: accept");
+		exit(1);
+	}
+	(void)close(lfd);
+	return fd;
+}
+
+/*
+ * A replier whose first reply is bad: a size of 12 (reply_ssz_small,
+ * reply_rsz_small), or an answer to a request that asked none
+ * (reply_unasked).  Then it reads until the sender closes.
+ */
+static void
+serve_bad_reply(const char *host, int port, const char *mode)
+{
+	unsigned char	 req[PROTO_HDR_LEN], msg[PROTO_HDR_LEN];
+	struct msg_hdr	 h;
+	int		 fd = accept_one(host, port);
+
+	read_exact(fd, req, sizeof(req));
+	proto_decode(req, &h);
+	if (h.ssz > PROTO_HDR_LEN)
+		read_full(fd, h.ssz - PROTO_HDR_LEN);
+	h.seqno = 0;
+	h.ts2 = h.ts3 = 0;
+	h.rsz = PROTO_HDR_LEN;
+	if (strcmp(mode, "reply_ssz_small") == 0)
+		h.ssz = 12;
+	else if (strcmp(mode, "reply_rsz_small") == 0)
+		h.rsz = 12;
+	proto_encode(msg, &h);
+	send_all(fd, msg, sizeof(msg));
+	await_close(fd);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -161,9 +326,17 @@ main(int argc, char *argv[])
 		many(argv[1], atoi(argv[2]), n);
 		return 0;
 	}
+	if (strncmp(mode, "reply_", 6) == 0) {
+		serve_bad_reply(argv[1], atoi(argv[2]), mode);
+		return 0;
+	}
 	fd = dial(argv[1], atoi(argv[2]));
 	if (strcmp(mode, "unpatterned") == 0) {
 		unpatterned(fd, n);
+		return 0;
+	}
+	if (strncmp(mode, "reset", 5) == 0) {
+		reset_mid(fd, mode, n);
 		return 0;
 	}
 	if (strcmp(mode, "garbage") == 0) {

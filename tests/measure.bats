@@ -4,11 +4,6 @@
 
 load helper
 
-# json_get FILE EXPR: evaluates a python expression on the document "d".
-json_get() {
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-
 @test "-j: one valid JSON document with the documented keys" {
 	start_replier
 	"$SEQTEST" -j -s -o count=300,threads=3,rinterval=3,seed=99 "127.0.0.1:$PORT" >"$BATS_TEST_TMPDIR/j"
@@ -55,6 +50,27 @@ json_get() {
 	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["errors"]["connect"]')" = 1 ]
 	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["flows"][0]["ended"]')" = connect ]
 	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["latency_us"]')" = None ]
+}
+
+@test "-r -j that cannot listen: still one JSON document, exit 1" {
+	start_replier
+	run --separate-stderr "$SEQTEST" -r -j "127.0.0.1:$PORT"
+	[ "$status" -eq 1 ]
+	# glibc says "Address already in use", musl "Address in use"
+	[[ $stderr =~ ^seqtest:\ listen\ on\ 127\.0\.0\.1\ port\ $PORT:\ bind:\ Address\ (already\ )?in\ use$ ]]
+	echo "$output" >"$BATS_TEST_TMPDIR/j"
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["mode"]')" = reply ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["connections"]')" = 0 ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["exit_status"]')" = 1 ]
+}
+
+@test "-j with a dump file that cannot be opened: still one JSON document, exit 2" {
+	start_replier
+	run --separate-stderr "$SEQTEST" -j -S -o count=1,dump=/nonexistent/dir/f "127.0.0.1:$PORT"
+	[ "$status" -eq 2 ]
+	echo "$output" >"$BATS_TEST_TMPDIR/j"
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["flows"]')" = "[]" ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/j" 'd["exit_status"]')" = 2 ]
 }
 
 @test "-j on a usage error: a JSON document naming it, exit 2" {
@@ -119,6 +135,25 @@ json_get() {
 	[ "$status" -eq 0 ]
 	n=$(grep -cE '^\[ *[0-9.]+- *[0-9.]+ s\] sent [0-9]+ msgs [0-9.]+ msg/s [0-9.]+ Mbit/s, received [0-9]+ msgs, [0-9]+ replies, p50 [0-9.]+ us, p99 [0-9.]+ us(, retransmits [0-9]+, rtt p50 [0-9]+ us)?, errors 0$' <<<"$output")
 	(( n >= 3 && n <= 5 ))
+}
+
+# A stopped supervisor used to catch up with a burst of lines, one per
+# interval missed, with meaningless rates.
+@test "interval: after a pause of the supervisor, one line covers the gap" {
+	start_replier
+	run_sender_bg -S -o duration=4,interval=0.25,sdelay=100000 "127.0.0.1:$PORT"
+	wait_for_line "$SENDER_OUT" '^\[ *0\.[0-9]+- *0\.[0-9]+ s\]'
+	sleep 0.5
+	kill -STOP "$SENDER_PID"
+	sleep 2
+	kill -CONT "$SENDER_PID"
+	wait "$SENDER_PID"
+	grep '^\[' "$SENDER_OUT" >&3
+	spans=$(sed -n 's/^\[ *\([0-9.]*\)- *\([0-9.]*\) s\].*/\1 \2/p' "$SENDER_OUT")
+	# one line spans the pause; the others, about an interval each
+	[ "$(awk '$2 - $1 >= 1.9' <<<"$spans" | wc -l)" -eq 1 ]
+	n=$(wc -l <<<"$spans")
+	(( n >= 5 && n <= 11 ))
 }
 
 @test "conns=N: the replier serves N connections, reports and exits 0" {
