@@ -5,6 +5,7 @@
 #ifndef SEQTEST_REPORT_H
 #define SEQTEST_REPORT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,15 @@ struct report_snapshot {
 	uint64_t	 errors;
 	struct hist	*lat;
 };
+
+/*
+ * Every write of the report is checked.  The first that fails sets the
+ * flag given to report_on_failure (the run then stops) and makes
+ * report_close, at exit, say so and return 1.
+ */
+void	 report_on_failure(volatile sig_atomic_t *);
+int	 report_failed(void);
+int	 report_close(int);
 
 void	 report_listening(const char *);
 void	 report_addresses(const struct config *);

@@ -11,6 +11,7 @@
 
 #include "errors.h"
 #include "options.h"
+#include "report.h"
 #include "supervisor.h"
 
 #define EXIT_USAGE	2
@@ -138,5 +139,5 @@ main(int argc, char *argv[])
 	else
 		rv = 0;
 	opt_free(&cfg);
-	return rv;
+	return report_close(rv);
 }

@@ -898,6 +898,8 @@ sup_run(const struct config *cfg)
 	if (install_signals() == -1 || make_segment(&s) == -1 ||
 	    alloc_slots(&s) == -1)
 		goto out;
+	/* A report that cannot be written stops the run, as SIGTERM does. */
+	report_on_failure(&got_stop);
 	if (open_dump(&s) == -1) {
 		status = 2;	/* a path the user gave: bad input */
 		goto out;
@@ -914,7 +916,7 @@ sup_run(const struct config *cfg)
 	event_loop(&s);
 	s.tot.secs = (double)(clock_now() - s.start_ns) / NS_PER_SEC;
 	status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
-	    (got_stop && cfg->mode != MODE_REPLY);
+	    (got_stop && cfg->mode != MODE_REPLY) || report_failed();
 	if (cfg->json)
 		report_json(cfg, &s.tot, s.sums, s.nslots, status);
 	else

@@ -97,3 +97,25 @@ teardown() {
 field() {
 	sed -n "s/^$1 \\([0-9]*\\).*/\\1/p" <<<"$output" | head -n 1
 }
+
+# run_with REDIRS ARGS...: runs seqtest ARGS with REDIRS (such as '2>&-'
+# or '>/dev/full') applied by the shell, as a user's shell would; stdout
+# in $output, stderr in $stderr.
+run_with() {
+	local redirs=$1
+	shift
+	run --separate-stderr bash -c "exec \"\$0\" \"\$@\" $redirs" \
+	    "$SEQTEST" "$@"
+	echo "[$redirs] status $status; stderr: $stderr" >&3
+}
+
+# wait_gone PID: bounded wait (5 s) for a process to end by itself.
+wait_gone() {
+	local tries=50
+	while ((tries-- > 0)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	echo "pid $1 still running" >&2
+	return 1
+}

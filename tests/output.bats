@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# Every ending told truly: closed standard descriptors, a report that
+# cannot be written or whose reader went away, and text that is not ours.
+
+load helper
+
+@test "stdout on a full disk: exit 1 and one line saying so" {
+	start_replier
+	for j in -S -jS; do
+		run_with '>/dev/full' "$j" -o count=10 "127.0.0.1:$PORT"
+		[ "$status" -eq 1 ]
+		[ "$stderr" = "seqtest: writing the report: No space left on device" ]
+	done
+	for a in -V -h; do
+		run_with '>/dev/full' "$a"
+		[ "$status" -eq 1 ]
+		[ "$stderr" = "seqtest: writing the report: No space left on device" ]
+	done
+}
+
+@test "replier on a full disk, text and per-connection JSON: exit 1" {
+	for j in '' -j; do
+		err=$BATS_TEST_TMPDIR/r$j.err
+		start_listener /dev/full "$err" "$SEQTEST" $j -r -o conns=1 127.0.0.1:0
+		run "$SEQTEST" -S -o count=10 "127.0.0.1:$LISTENER_PORT"
+		[ "$status" -eq 0 ]
+		rc=0
+		wait "$LISTENER_PID" || rc=$?
+		[ "$rc" -eq 1 ]
+		[ "$(cat "$err")" = "$(printf 'Listening on 127.0.0.1 port %s\n%s' \
+		    "$LISTENER_PORT" 'seqtest: writing the report: No space left on device')" ]
+	done
+}
+
+@test "a reader that goes away ends a long run with interval lines" {
+	start_replier
+	start=$SECONDS
+	run --separate-stderr bash -c '"$0" -S -o duration=60,interval=0.05 \
+	    "$1" | head -c 10 >/dev/null; exit "${PIPESTATUS[0]}"' \
+	    "$SEQTEST" "127.0.0.1:$PORT"
+	echo "status $status after $((SECONDS - start)) s; stderr: $stderr" >&3
+	[ "$status" -eq 1 ]
+	(( SECONDS - start < 15 ))
+	[ "$stderr" = "seqtest: writing the report: Broken pipe" ]
+	# -j: the interval lines are on stderr, and part of the report too
+	start=$SECONDS
+	run bash -c '"$0" -j -S -o duration=60,interval=0.05 "$1" 2>&1 \
+	    >/dev/null | head -c 10 >/dev/null; exit "${PIPESTATUS[0]}"' \
+	    "$SEQTEST" "127.0.0.1:$PORT"
+	[ "$status" -eq 1 ]
+	(( SECONDS - start < 15 ))
+}
+
+@test "replier -j: a reader gone between connections ends the replier" {
+	fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	head -c 10 <"$fifo" >"$BATS_TEST_TMPDIR/head.out" &
+	STARTED_PIDS+=($!)
+	err=$BATS_TEST_TMPDIR/r.err
+	start_listener "$fifo" "$err" "$SEQTEST" -j -r 127.0.0.1:0
+	for i in 1 2 3; do
+		run "$SEQTEST" -S -o count=10 "127.0.0.1:$LISTENER_PORT"
+		kill -0 "$LISTENER_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	wait_gone "$LISTENER_PID"
+	rc=0
+	wait "$LISTENER_PID" || rc=$?
+	cat "$err"
+	[ "$rc" -eq 1 ]
+	[ "$(tail -n 1 "$err")" = "seqtest: writing the report: Broken pipe" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/head.out")" = '{"mode": "' ]
+}
