@@ -3,6 +3,8 @@
  * load, and measure its round-trip latency.  This file only reads the
  * command line and hands the configuration to the supervisor.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +110,37 @@ parse_flags(int argc, char **argv, struct config *cfg, char *err)
 	return 0;
 }
 
+/*
+ * A descriptor of 0-2 closed at start would be taken by the first socket
+ * or file, and our own output (-d progress, diagnostics) would go into
+ * it.  Each closed one gets /dev/null, opened so that using it fails as
+ * on a closed descriptor (EBADF): write-only for input, read-only for
+ * output.  A report to a closed stdout is then one that cannot be
+ * written, and report_close says so.
+ */
+static int
+guard_std_fds(void)
+{
+	int	 fd, nfd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		do
+			nfd = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		while (nfd == -1 && errno == EINTR);
+		if (nfd == -1)
+			return -1;
+		/* open takes the lowest free descriptor: this one. */
+		if (nfd != fd) {
+			(void)close(nfd);
+			errno = EBADF;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* A seed from the clock when none was given; the report prints it. */
 static void
 default_seed(struct config *cfg)
@@ -128,6 +161,10 @@ main(int argc, char *argv[])
 	char		 err[OPT_ERRLEN];
 	int		 rv;
 
+	if (guard_std_fds() == -1) {
+		log_warn("/dev/null for a closed standard descriptor");
+		return 1;
+	}
 	opt_defaults(&cfg);
 	rv = parse_flags(argc, argv, &cfg, err);
 	if (rv == 0 && opt_finish(&cfg, err) == 0 &&

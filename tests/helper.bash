@@ -109,6 +109,12 @@ run_with() {
 	echo "[$redirs] status $status; stderr: $stderr" >&3
 }
 
+# conn_errors FILE: a replier's error lines for its connections (the -d
+# "closed" lines are not errors).
+conn_errors() {
+	grep -E '^seqtest: connection [0-9]+ from .* port [0-9]+: ' "$1" || true
+}
+
 # wait_gone PID: bounded wait (5 s) for a process to end by itself.
 wait_gone() {
 	local tries=50

@@ -4,6 +4,58 @@
 
 load helper
 
+@test "closed stdin or stderr: sockets never take them, the run is clean" {
+	start_replier
+	for mode in -s -S; do
+		for redirs in '<&-' '2>&-' '<&- 2>&-'; do
+			run_with "$redirs" -d "$mode" -o threads=2,count=300 \
+			    "127.0.0.1:$PORT"
+			[ "$status" -eq 0 ]
+			[[ $output == *"Errors: 0"* ]]
+		done
+	done
+	[ -z "$(conn_errors "$REPLIER_ERR")" ]
+	stop_replier
+	[ "$REPLIER_RC" -eq 0 ]
+	grep -q '^Connections: 12, failed 0$' "$REPLIER_OUT"
+}
+
+# A closed stdout is a report that cannot be written (exit 1), but the
+# test itself runs clean: -j, so that the flows run before the report.
+@test "closed stdout: the run is clean, the lost report is exit 1" {
+	start_replier
+	for mode in -s -S; do
+		for redirs in '>&-' '<&- >&-' '>&- 2>&-' '<&- >&- 2>&-'; do
+			run_with "$redirs" -d -j "$mode" -o threads=2,count=300 \
+			    "127.0.0.1:$PORT"
+			[ "$status" -eq 1 ]
+			[[ $redirs == *'2>&-'* ]] || [ "$(tail -n 1 <<<"$stderr")" = \
+			    "seqtest: writing the report: Bad file descriptor" ]
+		done
+	done
+	[ -z "$(conn_errors "$REPLIER_ERR")" ]
+	stop_replier
+	[ "$REPLIER_RC" -eq 0 ]
+	grep -q '^Connections: 16, failed 0$' "$REPLIER_OUT"
+}
+
+@test "a replier with closed stdin and stdout: its replies stay clean" {
+	err=$BATS_TEST_TMPDIR/r.err
+	start_listener /dev/null "$err" bash -c \
+	    'exec "$0" -d -r -o conns=2 127.0.0.1:0 <&- >&-' "$SEQTEST"
+	for mode in -s -S; do
+		run "$SEQTEST" "$mode" -o count=300 "127.0.0.1:$LISTENER_PORT"
+		[ "$status" -eq 0 ]
+		[[ $output == *"Errors: 0"* ]]
+	done
+	rc=0
+	wait "$LISTENER_PID" || rc=$?
+	cat "$err"
+	[ "$rc" -eq 1 ]
+	[ -z "$(conn_errors "$err")" ]
+	[ "$(tail -n 1 "$err")" = "seqtest: writing the report: Bad file descriptor" ]
+}
+
 @test "stdout on a full disk: exit 1 and one line saying so" {
 	start_replier
 	for j in -S -jS; do
@@ -30,6 +82,18 @@ load helper
 		[ "$(cat "$err")" = "$(printf 'Listening on 127.0.0.1 port %s\n%s' \
 		    "$LISTENER_PORT" 'seqtest: writing the report: No space left on device')" ]
 	done
+}
+
+@test "closed stdout: -h, -V and a text report are exit 1" {
+	for a in -V -h; do
+		run_with '>&-' "$a"
+		[ "$status" -eq 1 ]
+		[ "$stderr" = "seqtest: writing the report: Bad file descriptor" ]
+	done
+	start_replier
+	run_with '>&-' -S -o count=10 "127.0.0.1:$PORT"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "seqtest: writing the report: Bad file descriptor" ]
 }
 
 @test "a reader that goes away ends a long run with interval lines" {
