@@ -173,18 +173,24 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	out_end(stdout);
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped. */
+/*
+ * A JSON string: quotes and backslashes escaped, and every byte outside
+ * printable ASCII as \u00XX, so that the document is plain ASCII and
+ * valid whatever the bytes were (a byte above 0x7f reads as Latin-1).
+ */
 static void
 json_str(const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+
 	putchar('"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned)(unsigned char)*s);
+	for (; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			printf("\\u%04x", (unsigned)*p);
 		else
-			putchar(*s);
+			putchar(*p);
 	}
 	putchar('"');
 }
@@ -360,5 +366,15 @@ report_json_conn(const struct flow_summary *f)
 	printf("{\"mode\": \"reply\", \"connection\": ");
 	json_flow(f, "");
 	printf(", \"exit_status\": %d}\n", bad);
+	out_end(stdout);
+}
+
+/* A command-line error as a JSON document (-j). */
+void
+report_json_error(const char *err, int status)
+{
+	printf("{\"error\": ");
+	json_str(err);
+	printf(", \"exit_status\": %d}\n", status);
 	out_end(stdout);
 }

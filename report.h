@@ -74,5 +74,6 @@ void	 report_interval(const struct config *, uint64_t,
 void	 report_json_conn(const struct flow_summary *);
 void	 report_json(const struct config *, const struct report_totals *,
 	    const struct flow_summary *, size_t, int);
+void	 report_json_error(const char *, int);
 
 #endif

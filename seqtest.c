@@ -40,16 +40,8 @@ usage(FILE *fp)
 static int
 usage_error(const struct config *cfg, const char *err)
 {
-	const char *p;
-
-	if (!cfg->json) {
-		log_warnx("%s", err);
-		return EXIT_USAGE;
-	}
-	printf("{\"error\": \"");
-	for (p = err; *p != '\0'; p++)
-		printf(*p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-	printf("\", \"exit_status\": %d}\n", EXIT_USAGE);
+	if (cfg->json)
+		report_json_error(err, EXIT_USAGE);
 	log_warnx("%s", err);
 	return EXIT_USAGE;
 }

@@ -115,6 +115,13 @@ conn_errors() {
 	grep -E '^seqtest: connection [0-9]+ from .* port [0-9]+: ' "$1" || true
 }
 
+# one_clean_line TEXT: one line of printable ASCII, "seqtest: " first.
+one_clean_line() {
+	[ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ]
+	[[ $1 == "seqtest: "* ]]
+	[ -z "$(printf '%s' "$1" | LC_ALL=C tr -d ' -~')" ]
+}
+
 # wait_gone PID: bounded wait (5 s) for a process to end by itself.
 wait_gone() {
 	local tries=50

@@ -4,6 +4,8 @@
 
 load helper
 
+HOSTILE="$BATS_TEST_DIRNAME/hostile"
+
 @test "closed stdin or stderr: sockets never take them, the run is clean" {
 	start_replier
 	for mode in -s -S; do
@@ -134,4 +136,52 @@ load helper
 	[ "$rc" -eq 1 ]
 	[ "$(tail -n 1 "$err")" = "seqtest: writing the report: Broken pipe" ]
 	[ "$(cat "$BATS_TEST_TMPDIR/head.out")" = '{"mode": "' ]
+}
+
+@test "a hostile replier's error report: its words never reach the terminal" {
+	start_listener /dev/null "$BATS_TEST_TMPDIR/h.err" "$HOSTILE" 127.0.0.1 0 evil_report
+	run --separate-stderr "$SEQTEST" -S -o count=5 "127.0.0.1:$LISTENER_PORT"
+	echo "status $status; stderr: $stderr" >&3
+	[ "$status" -eq 1 ]
+	one_clean_line "$stderr"
+	[[ $stderr == *": request seqno 0: bad header: unknown: expected 1, got 2 (seen by the replier)" ]]
+	start_listener /dev/null "$BATS_TEST_TMPDIR/h.err" "$HOSTILE" 127.0.0.1 0 evil_report
+	run --separate-stderr "$SEQTEST" -j -S -o count=5 "127.0.0.1:$LISTENER_PORT"
+	[ "$status" -eq 1 ]
+	one_clean_line "$stderr"
+	python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["exit_status"] == 1' "$output"
+}
+
+# The replier's report names what it found in the requests; kinds that
+# only a sender's own process can see (crash, connect, stall, reset, i/o)
+# cannot come from it, and are not believed.
+@test "a hostile replier cannot claim a crash, a stall or a system error" {
+	for kind in 6 7 8 9 10 65535; do
+		start_listener /dev/null "$BATS_TEST_TMPDIR/h.err" "$HOSTILE" 127.0.0.1 0 evil_report "$kind"
+		run --separate-stderr "$SEQTEST" -S -o count=5 "127.0.0.1:$LISTENER_PORT"
+		echo "kind $kind: $stderr" >&3
+		[ "$status" -eq 1 ]
+		one_clean_line "$stderr"
+		[[ $stderr == *": request seqno 0: bad header: unknown: expected 1, got 2 (seen by the replier)" ]]
+	done
+}
+
+@test "our own words with control bytes: escaped, one line, valid JSON" {
+	evil=$'foo\e[2J\nbar\x7f\xff'
+	run --separate-stderr "$SEQTEST" -s -o "$evil=1" 127.0.0.1:9
+	[ "$status" -eq 2 ]
+	one_clean_line "$stderr"
+	[ "$stderr" = "seqtest: unknown option 'foo\\x1b[2J\\x0abar\\x7f\\xff'" ]
+	run --separate-stderr "$SEQTEST" -j -s -o "$evil=1" 127.0.0.1:9
+	[ "$status" -eq 2 ]
+	one_clean_line "$stderr"
+	[ -z "$(printf '%s' "$output" | LC_ALL=C tr -d ' -~')" ]
+	python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+assert d["error"] == "unknown option \x27foo\x1b[2J\nbar\x7f\xff\x27", d
+assert d["exit_status"] == 2' "$output"
+	start_replier
+	run --separate-stderr "$SEQTEST" -S -o count=1,dump=$'/nonexistent/a\nb\\c' "127.0.0.1:$PORT"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'seqtest: dump file /nonexistent/a\x0ab\\c: No such file or directory' ]
 }
