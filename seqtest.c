@@ -58,46 +58,68 @@ set_mode(struct config *cfg, enum mode m, char *err)
 	return 0;
 }
 
-/* Flags and -o lists; returns 1 when -h or -V has answered, -1 on error. */
+/* One flag; returns 1 when -h or -V has answered, -1 on error. */
 static int
-parse_flags(int argc, char **argv, struct config *cfg, char *err)
+take_flag(int c, struct config *cfg, char *err)
 {
-	int	 c;
+	switch (c) {
+	case 'd':
+		cfg->debug++;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return 1;
+	case 'j':
+		cfg->json = 1;
+		return 0;
+	case 'o':
+		return opt_parse_list(cfg, optarg, err);
+	case 'r':
+	case 's':
+	case 'S':
+		return set_mode(cfg, c == 'r' ? MODE_REPLY : c == 's' ?
+		    MODE_SEND : MODE_SYNC, err);
+	case 'V':
+		printf("seqtest %s\n", SEQTEST_VERSION);
+		return 1;
+	case ':':
+		snprintf(err, OPT_ERRLEN, "flag -%c needs a value", optopt);
+		return -1;
+	default:
+		snprintf(err, OPT_ERRLEN, "unknown flag -%c", optopt);
+		return -1;
+	}
+}
+
+/*
+ * Flags and addresses in any order, the same with every libc: getopt is
+ * only ever shown a flag (GNU's permutation is not relied upon); any
+ * other argument is an address, and so is all after "--".  The
+ * addresses go to addr, which has room for argc.  Returns 1 when -h or
+ * -V has answered, -1 on error.
+ */
+static int
+parse_args(int argc, char **argv, struct config *cfg, char **addr,
+    int *naddr, char *err)
+{
+	const char	*arg;
+	int		 c, rv;
 
 	opterr = 0;
-	while ((c = getopt(argc, argv, ":dhjo:rsSV")) != -1) {
-		switch (c) {
-		case 'd':
-			cfg->debug++;
+	while (optind < argc) {
+		arg = argv[optind];
+		if (strcmp(arg, "--") == 0) {
+			while (++optind < argc)
+				addr[(*naddr)++] = argv[optind];
 			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case 'j':
-			cfg->json = 1;
-			break;
-		case 'o':
-			if (opt_parse_list(cfg, optarg, err) == -1)
-				return -1;
-			break;
-		case 'r':
-		case 's':
-		case 'S':
-			if (set_mode(cfg, c == 'r' ? MODE_REPLY : c == 's' ?
-			    MODE_SEND : MODE_SYNC, err) == -1)
-				return -1;
-			break;
-		case 'V':
-			printf("seqtest %s\n", SEQTEST_VERSION);
-			return 1;
-		case ':':
-			snprintf(err, OPT_ERRLEN, "flag -%c needs a value",
-			    optopt);
-			return -1;
-		default:
-			snprintf(err, OPT_ERRLEN, "unknown flag -%c", optopt);
-			return -1;
 		}
+		if (arg[0] != '-' || arg[1] == '\0' ||
+		    (c = getopt(argc, argv, ":dhjo:rsSV")) == -1) {
+			addr[(*naddr)++] = argv[optind++];
+			continue;
+		}
+		if ((rv = take_flag(c, cfg, err)) != 0)
+			return rv;
 	}
 	return 0;
 }
@@ -150,23 +172,28 @@ int
 main(int argc, char *argv[])
 {
 	struct config	 cfg;
-	char		 err[OPT_ERRLEN];
-	int		 rv;
+	char		 err[OPT_ERRLEN], **addr;
+	int		 naddr = 0, rv;
 
 	if (guard_std_fds() == -1) {
 		log_warn("/dev/null for a closed standard descriptor");
 		return 1;
 	}
+	if ((addr = calloc((size_t)argc, sizeof(*addr))) == NULL) {
+		log_warn("arguments");
+		return 1;
+	}
 	opt_defaults(&cfg);
-	rv = parse_flags(argc, argv, &cfg, err);
+	rv = parse_args(argc, argv, &cfg, addr, &naddr, err);
 	if (rv == 0 && opt_finish(&cfg, err) == 0 &&
-	    opt_resolve(&cfg, argv + optind, argc - optind, err) == 0) {
+	    opt_resolve(&cfg, addr, naddr, err) == 0) {
 		default_seed(&cfg);
 		rv = sup_run(&cfg);
 	} else if (rv != 1)
 		rv = usage_error(&cfg, err);
 	else
 		rv = 0;
+	free(addr);
 	opt_free(&cfg);
 	return report_close(rv);
 }

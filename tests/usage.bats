@@ -112,3 +112,20 @@ bad() {
 	[ "$status" -eq 0 ]
 	[[ $output == *"Sent: 1000 messages"* ]]
 }
+
+@test "flags and options after the address, or between addresses" {
+	start_replier
+	run "$SEQTEST" "127.0.0.1:$PORT" -S -o count=10
+	[ "$status" -eq 0 ]
+	[[ $output == *"Sent: 10 messages"* ]]
+	run "$SEQTEST" -S "127.0.0.1:$PORT" -o count=10,threads=2 "127.0.0.1:$PORT" -j
+	[ "$status" -eq 0 ]
+	python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["sent_msgs"] == 20' "$output"
+	run "$SEQTEST" -S -o count=10 -- "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	# after "--" every argument is an address, even one that looks a flag
+	bad "one of -s, -S or -r is required" -o count=10 -- 127.0.0.1:9 -S
+	bad "address '-o': missing port" -S 127.0.0.1:9 -- -o count=1
+	bad "unknown option 'foo'" -S 127.0.0.1:9 -o foo=1
+	bad "flag -o needs a value" -S 127.0.0.1:9 -o
+}
