@@ -30,6 +30,10 @@ port_of() {
 start_listener() {
 	local out=$1 err=$2
 	shift 2
+	# Emptied first: the background shell opens "$err" only later, and a
+	# "Listening on" line left in it by an earlier listener of the test
+	# would be read at once, its port long closed or someone else's.
+	: >"$err"
 	"$@" >"$out" 2>"$err" &
 	LISTENER_PID=$!
 	STARTED_PIDS+=("$LISTENER_PID")
@@ -79,6 +83,12 @@ stop_replier() {
 	kill "$REPLIER_PID" 2>/dev/null
 	REPLIER_RC=0
 	wait "$REPLIER_PID" || REPLIER_RC=$?
+}
+
+# not CMD...: fails when CMD succeeds.  Use it for "must not" checks:
+# bats does not fail a test on a "! CMD" that is not its last command.
+not() {
+	! "$@"
 }
 
 # children_of PID: the PIDs whose parent is PID (from /proc).
