@@ -1,7 +1,8 @@
 /*
  * The error model's names and wording.  Every diagnostic's text is made
  * here, from numbers and from this file's own tables: nothing a peer
- * sent is ever printed as it came.
+ * sent is ever printed as it came, and the warn helpers escape any byte
+ * that is not printable ASCII, whatever its source.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -64,6 +65,17 @@ err_detail_parse(const char *text)
 		if (strcmp(text, detail_names[d]) == 0)
 			return (enum err_detail)d;
 	return DET_UNKNOWN;
+}
+
+/*
+ * A kind from a replier's error report.  A replier reports only what it
+ * found in the requests; a crash, a stall or a failed call would be the
+ * sender's own, so such a claim is not believed: a bad header.
+ */
+enum err_kind
+err_kind_of_peer(unsigned kind)
+{
+	return kind <= ERR_SHORT ? (enum err_kind)kind : ERR_HEADER;
 }
 
 enum err_detail
@@ -282,16 +294,47 @@ err_format(char *buf, size_t len, const struct flow_error *e)
 		snprintf(buf + n, len - (size_t)n, " (seen by the replier)");
 }
 
+/*
+ * Copies src into dst (len bytes) with every byte outside printable
+ * ASCII, and the backslash, written as an escape (\xNN, \\), so that
+ * a diagnostic stays one line of plain text whatever went into it: a
+ * name, a path or an argument can hold any byte.
+ */
+static void
+escape(char *dst, size_t len, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)src;
+	size_t			 n = 0;
+
+	for (; *p != '\0' && n + 5 <= len; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+			dst[n++] = (char)*p;
+			continue;
+		}
+		dst[n++] = '\\';
+		if (*p == '\\') {
+			dst[n++] = '\\';
+			continue;
+		}
+		dst[n++] = 'x';
+		dst[n++] = hex[*p >> 4];
+		dst[n++] = hex[*p & 0xf];
+	}
+	dst[n] = '\0';
+}
+
 static void
 vwarn(int err, const char *fmt, va_list ap)
 {
-	char	 line[512];
+	char	 line[512], safe[4 * sizeof(line)];
 
 	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	escape(safe, sizeof(safe), line);
 	if (err != 0)
-		(void)fprintf(stderr, "seqtest: %s: %s\n", line, strerror(err));
+		(void)fprintf(stderr, "seqtest: %s: %s\n", safe, strerror(err));
 	else
-		(void)fprintf(stderr, "seqtest: %s\n", line);
+		(void)fprintf(stderr, "seqtest: %s\n", safe);
 }
 
 void

@@ -98,6 +98,7 @@ const char	*err_kind_name(enum err_kind);
 const char	*err_kind_key(enum err_kind);
 const char	*err_detail_name(enum err_detail);
 enum err_detail	 err_detail_parse(const char *);
+enum err_kind	 err_kind_of_peer(unsigned);
 enum err_detail	 err_detail_of_verdict(enum proto_verdict);
 enum err_detail	 err_detail_of_damage(enum proto_damage);
 enum err_kind	 err_kind_of_damage(enum proto_damage);

@@ -208,7 +208,10 @@ parse_u64(const char *name, const char *s, uint64_t lo, uint64_t hi,
 /*
  * Parses seconds, with up to nine decimals, into nanoseconds in [lo, hi]
  * seconds.  By hand, not strtod: plain decimals only, exact, and no
- * floating-point parser in a static binary.
+ * floating-point parser in a static binary.  A tenth decimal is refused,
+ * not dropped: 1 ns is the unit, and a value is checked as it was given,
+ * so that no small duration becomes 0 ("none") and no large one slips
+ * under the limit.
  */
 static int
 parse_secs(const char *name, const char *s, uint64_t lo, uint64_t hi,
@@ -217,18 +220,23 @@ parse_secs(const char *name, const char *s, uint64_t lo, uint64_t hi,
 	const char	*p = s;
 	uint64_t	 whole = 0, frac = 0, scale = 1000000000u;
 
-	for (; *p >= '0' && *p <= '9' && whole <= hi; p++)
-		whole = whole * 10 + (uint64_t)(*p - '0');
+	/* Past hi, whole stays hi + 1: out of range, and no overflow. */
+	for (; *p >= '0' && *p <= '9'; p++)
+		whole = whole > hi ? hi + 1 : whole * 10 + (uint64_t)(*p - '0');
 	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			if (scale > 1) {
-				scale /= 10;
-				frac += (uint64_t)(*p - '0') * scale;
-			}
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			scale /= 10;	/* 0 after the ninth: more is refused */
+			frac += (uint64_t)(*p - '0') * scale;
+		}
 	if (*s == '\0' || *p != '\0' || *s == '.' || p[-1] == '.') {
 		snprintf(err, OPT_ERRLEN, *s ? "option %s: '%s' is not a "
 		    "number of seconds" : "option %s: missing value%s", name,
 		    s);
+		return -1;
+	}
+	if (scale == 0) {
+		snprintf(err, OPT_ERRLEN, "option %s: '%s' has more than 9 "
+		    "decimals (1 ns is the unit)", name, s);
 		return -1;
 	}
 	if (whole > hi || whole < lo || (whole == hi && frac > 0)) {

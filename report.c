@@ -2,14 +2,67 @@
  * The report at the end of a run: the original seqtest's text shape, or
  * one JSON document (-j).  Results on stdout; diagnostics went to stderr.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "options.h"
 #include "report.h"
 
 static const char *const mode_names[] = { "none", "send", "sync", "reply" };
+
+static int			 out_errno;	/* first failed write, or 0 */
+static volatile sig_atomic_t	*out_stop;	/* set when one fails */
+
+/*
+ * A report that cannot be written must not be lost in silence: the run
+ * stops as if asked to by a signal, and report_close says so.
+ */
+void
+report_on_failure(volatile sig_atomic_t *stop)
+{
+	out_stop = stop;
+}
+
+int
+report_failed(void)
+{
+	return out_errno != 0;
+}
+
+/* Ends a part of the report: flushed, and any failed write noted. */
+static void
+out_end(FILE *fp)
+{
+	if (fflush(fp) == 0 && !ferror(fp))
+		return;
+	if (out_errno == 0)
+		out_errno = errno != 0 ? errno : EIO;
+	if (out_stop != NULL)
+		*out_stop = 1;
+}
+
+/*
+ * Flushes and closes standard output at exit: a file system may report
+ * a failed write only then.  Returns the exit status: status, or 1 when
+ * output was lost, which is then said on stderr.
+ */
+int
+report_close(int status)
+{
+	out_end(stdout);
+	/* After EINTR the descriptor is gone on Linux: never retry. */
+	if (close(STDOUT_FILENO) == -1 && errno != EINTR && out_errno == 0)
+		out_errno = errno;
+	if (out_errno == 0)
+		return status;
+	errno = out_errno;
+	log_warn("writing the report");
+	return status != 0 ? status : 1;
+}
 
 void
 report_listening(const char *name)
@@ -62,7 +115,7 @@ report_addresses(const struct config *cfg)
 
 	for (i = 0; i < cfg->nep; i++)
 		printf("Address %zu: %s\n", i, cfg->ep[i].name);
-	fflush(stdout);
+	out_end(stdout);
 }
 
 static double
@@ -135,7 +188,7 @@ report_text(const struct config *cfg, const struct report_totals *t)
 		printf("\n");	/* end the line of progress characters */
 	if (cfg->mode == MODE_REPLY) {
 		report_replier(t);
-		fflush(stdout);
+		out_end(stdout);
 		return;
 	}
 	printf("Received %llu replies\n", (unsigned long long)t->replies);
@@ -156,21 +209,27 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	print_tcp(t);
 	print_errors(t);
 	printf("Seed: %llu\n", (unsigned long long)cfg->seed);
-	fflush(stdout);
+	out_end(stdout);
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped. */
+/*
+ * A JSON string: quotes and backslashes escaped, and every byte outside
+ * printable ASCII as \u00XX, so that the document is plain ASCII and
+ * valid whatever the bytes were (a byte above 0x7f reads as Latin-1).
+ */
 static void
 json_str(const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+
 	putchar('"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned)(unsigned char)*s);
+	for (; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			printf("\\u%04x", (unsigned)*p);
 		else
-			putchar(*s);
+			putchar(*p);
 	}
 	putchar('"');
 }
@@ -348,7 +407,7 @@ report_json(const struct config *cfg, const struct report_totals *t,
 	printf("\"errors\": ");
 	json_errors(t->errors);
 	printf(", \"exit_status\": %d}\n", status);
-	fflush(stdout);
+	out_end(stdout);
 }
 
 /*
@@ -383,7 +442,7 @@ report_interval(const struct config *cfg, uint64_t start_ns,
 		    (unsigned long long)b->tcp_retrans,
 		    (unsigned long long)b->rtt_us);
 	fprintf(fp, ", errors %llu\n", (unsigned long long)b->errors);
-	fflush(fp);
+	out_end(fp);
 }
 
 /* -r -j: one document per connection, as it ends (JSON Lines). */
@@ -395,5 +454,15 @@ report_json_conn(const struct flow_summary *f)
 	printf("{\"mode\": \"reply\", \"connection\": ");
 	json_flow(f, "");
 	printf(", \"exit_status\": %d}\n", bad);
-	fflush(stdout);
+	out_end(stdout);
+}
+
+/* A command-line error as a JSON document (-j). */
+void
+report_json_error(const char *err, int status)
+{
+	printf("{\"error\": ");
+	json_str(err);
+	printf(", \"exit_status\": %d}\n", status);
+	out_end(stdout);
 }

@@ -5,6 +5,7 @@
 #ifndef SEQTEST_REPORT_H
 #define SEQTEST_REPORT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,15 @@ struct report_snapshot {
 	uint64_t	 rtt_us;	/* their median smoothed rtt */
 };
 
+/*
+ * Every write of the report is checked.  The first that fails sets the
+ * flag given to report_on_failure (the run then stops) and makes
+ * report_close, at exit, say so and return 1.
+ */
+void	 report_on_failure(volatile sig_atomic_t *);
+int	 report_failed(void);
+int	 report_close(int);
+
 void	 report_listening(const char *);
 void	 report_addresses(const struct config *);
 void	 report_flow_error(const struct config *, const struct flow_summary *);
@@ -73,5 +83,6 @@ void	 report_interval(const struct config *, uint64_t,
 void	 report_json_conn(const struct flow_summary *);
 void	 report_json(const struct config *, const struct report_totals *,
 	    const struct flow_summary *, size_t, int);
+void	 report_json_error(const char *, int);
 
 #endif

@@ -3,6 +3,8 @@
  * load, and measure its round-trip latency.  This file only reads the
  * command line and hands the configuration to the supervisor.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 
 #include "errors.h"
 #include "options.h"
+#include "report.h"
 #include "supervisor.h"
 
 #define EXIT_USAGE	2
@@ -61,16 +64,8 @@ usage(FILE *fp)
 static int
 usage_error(const struct config *cfg, const char *err)
 {
-	const char *p;
-
-	if (!cfg->json) {
-		log_warnx("%s", err);
-		return EXIT_USAGE;
-	}
-	printf("{\"error\": \"");
-	for (p = err; *p != '\0'; p++)
-		printf(*p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-	printf("\", \"exit_status\": %d}\n", EXIT_USAGE);
+	if (cfg->json)
+		report_json_error(err, EXIT_USAGE);
 	log_warnx("%s", err);
 	return EXIT_USAGE;
 }
@@ -87,44 +82,97 @@ set_mode(struct config *cfg, enum mode m, char *err)
 	return 0;
 }
 
-/* Flags and -o lists; returns 1 when -h or -V has answered, -1 on error. */
+/* One flag; returns 1 when -h or -V has answered, -1 on error. */
 static int
-parse_flags(int argc, char **argv, struct config *cfg, char *err)
+take_flag(int c, struct config *cfg, char *err)
 {
-	int	 c;
+	switch (c) {
+	case 'd':
+		cfg->debug++;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return 1;
+	case 'j':
+		cfg->json = 1;
+		return 0;
+	case 'o':
+		return opt_parse_list(cfg, optarg, err);
+	case 'r':
+	case 's':
+	case 'S':
+		return set_mode(cfg, c == 'r' ? MODE_REPLY : c == 's' ?
+		    MODE_SEND : MODE_SYNC, err);
+	case 'V':
+		printf("seqtest %s\n", SEQTEST_VERSION);
+		return 1;
+	case ':':
+		snprintf(err, OPT_ERRLEN, "flag -%c needs a value", optopt);
+		return -1;
+	default:
+		snprintf(err, OPT_ERRLEN, "unknown flag -%c", optopt);
+		return -1;
+	}
+}
+
+/*
+ * Flags and addresses in any order, the same with every libc: getopt is
+ * only ever shown a flag (GNU's permutation is not relied upon); any
+ * other argument is an address, and so is all after "--".  The
+ * addresses go to addr, which has room for argc.  Returns 1 when -h or
+ * -V has answered, -1 on error.
+ */
+static int
+parse_args(int argc, char **argv, struct config *cfg, char **addr,
+    int *naddr, char *err)
+{
+	const char	*arg;
+	int		 c, rv;
 
 	opterr = 0;
-	while ((c = getopt(argc, argv, ":dhjo:rsSV")) != -1) {
-		switch (c) {
-		case 'd':
-			cfg->debug++;
+	while (optind < argc) {
+		arg = argv[optind];
+		if (strcmp(arg, "--") == 0) {
+			while (++optind < argc)
+				addr[(*naddr)++] = argv[optind];
 			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case 'j':
-			cfg->json = 1;
-			break;
-		case 'o':
-			if (opt_parse_list(cfg, optarg, err) == -1)
-				return -1;
-			break;
-		case 'r':
-		case 's':
-		case 'S':
-			if (set_mode(cfg, c == 'r' ? MODE_REPLY : c == 's' ?
-			    MODE_SEND : MODE_SYNC, err) == -1)
-				return -1;
-			break;
-		case 'V':
-			printf("seqtest %s\n", SEQTEST_VERSION);
-			return 1;
-		case ':':
-			snprintf(err, OPT_ERRLEN, "flag -%c needs a value",
-			    optopt);
+		}
+		if (arg[0] != '-' || arg[1] == '\0' ||
+		    (c = getopt(argc, argv, ":dhjo:rsSV")) == -1) {
+			addr[(*naddr)++] = argv[optind++];
+			continue;
+		}
+		if ((rv = take_flag(c, cfg, err)) != 0)
+			return rv;
+	}
+	return 0;
+}
+
+/*
+ * A descriptor of 0-2 closed at start would be taken by the first socket
+ * or file, and our own output (-d progress, diagnostics) would go into
+ * it.  Each closed one gets /dev/null, opened so that using it fails as
+ * on a closed descriptor (EBADF): write-only for input, read-only for
+ * output.  A report to a closed stdout is then one that cannot be
+ * written, and report_close says so.
+ */
+static int
+guard_std_fds(void)
+{
+	int	 fd, nfd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		do
+			nfd = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		while (nfd == -1 && errno == EINTR);
+		if (nfd == -1)
 			return -1;
-		default:
-			snprintf(err, OPT_ERRLEN, "unknown flag -%c", optopt);
+		/* open takes the lowest free descriptor: this one. */
+		if (nfd != fd) {
+			(void)close(nfd);
+			errno = EBADF;
 			return -1;
 		}
 	}
@@ -148,19 +196,28 @@ int
 main(int argc, char *argv[])
 {
 	struct config	 cfg;
-	char		 err[OPT_ERRLEN];
-	int		 rv;
+	char		 err[OPT_ERRLEN], **addr;
+	int		 naddr = 0, rv;
 
+	if (guard_std_fds() == -1) {
+		log_warn("/dev/null for a closed standard descriptor");
+		return 1;
+	}
+	if ((addr = calloc((size_t)argc, sizeof(*addr))) == NULL) {
+		log_warn("arguments");
+		return 1;
+	}
 	opt_defaults(&cfg);
-	rv = parse_flags(argc, argv, &cfg, err);
+	rv = parse_args(argc, argv, &cfg, addr, &naddr, err);
 	if (rv == 0 && opt_finish(&cfg, err) == 0 &&
-	    opt_resolve(&cfg, argv + optind, argc - optind, err) == 0) {
+	    opt_resolve(&cfg, addr, naddr, err) == 0) {
 		default_seed(&cfg);
 		rv = sup_run(&cfg);
 	} else if (rv != 1)
 		rv = usage_error(&cfg, err);
 	else
 		rv = 0;
+	free(addr);
 	opt_free(&cfg);
-	return rv;
+	return report_close(rv);
 }

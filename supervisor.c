@@ -1040,7 +1040,8 @@ report_stop(const struct sup *s)
 {
 	uint64_t	 at = s->stop_ns ? s->stop_ns : clock_now();
 
-	if (!got_stop || s->cfg->mode == MODE_REPLY)
+	/* A report that failed stopped the run: it has said so. */
+	if (!got_stop || s->cfg->mode == MODE_REPLY || report_failed())
 		return;
 	/* start_ns is 0 until the flows start. */
 	log_warnx("interrupted by SIG%s after %.1f s; %zu flow%s ended early",
@@ -1084,6 +1085,8 @@ set_up(struct sup *s)
 	if (install_signals() == -1 || make_segment(s) == -1 ||
 	    alloc_slots(s) == -1)
 		return 1;
+	/* A report that cannot be written stops the run, as SIGTERM does. */
+	report_on_failure(&got_stop);
 	if (open_dump(s) == -1)
 		return got_stop ? 1 : 2;	/* a path the user gave: bad input */
 	if (cfg->mode == MODE_REPLY && open_listeners(s) == -1)
@@ -1119,7 +1122,7 @@ sup_run(const struct config *cfg)
 		event_loop(&s);
 		s.tot.secs = (double)(clock_now() - s.start_ns) / NS_PER_SEC;
 		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
-		    (got_stop && cfg->mode != MODE_REPLY);
+		    (got_stop && cfg->mode != MODE_REPLY) || report_failed();
 	}
 	report_stop(&s);
 	/* -j: one document at every ending, a run not set up included. */

@@ -835,8 +835,8 @@ take_peer_error(struct worker *w, const unsigned char *msg)
 	struct flow_error	 e;
 
 	proto_decode_error(msg, &pe);
-	e = make_error(w, pe.kind < ERR_KINDS ? (enum err_kind)pe.kind :
-	    ERR_HEADER, pe.seqno, err_detail_parse(pe.what));
+	e = make_error(w, err_kind_of_peer(pe.kind), pe.seqno,
+	    err_detail_parse(pe.what));
 	e.dir = DIR_REQ;
 	e.by_peer = 1;
 	e.expected = pe.expected;

@@ -20,7 +20,7 @@ kill_and_check() {
 	grep -q '^Flows: 4, failed 1$' "$SENDER_OUT"
 	grep -q '^Errors: 1 (crashed 1)$' "$SENDER_OUT"
 	for pid in $(worker_pids); do
-		! kill -0 "$pid" 2>/dev/null
+		not kill -0 "$pid" 2>/dev/null
 	done
 }
 
@@ -74,11 +74,11 @@ kill_and_check() {
 	[ "$rc" -eq 1 ]
 	grep -q '^Received [0-9]* replies$' "$SENDER_OUT"
 	grep -q '^Flows: 3, failed 0$' "$SENDER_OUT"
-	! grep -q crashed "$SENDER_ERR"
+	not grep -q crashed "$SENDER_ERR"
 	# one line says why the run exits 1
 	grep -qE '^seqtest: interrupted by SIGINT after [0-9]+\.[0-9] s; 3 flows ended early$' "$SENDER_ERR"
 	for pid in $(worker_pids); do
-		! kill -0 "$pid" 2>/dev/null
+		not kill -0 "$pid" 2>/dev/null
 	done
 }
 
@@ -160,7 +160,7 @@ kill_and_check() {
 	stop_replier
 	grep -q '^Connections: 2, failed 0$' "$REPLIER_OUT"
 	for pid in $pids; do
-		! kill -0 "$pid" 2>/dev/null
+		not kill -0 "$pid" 2>/dev/null
 	done
 	rc=0
 	wait "$SENDER_PID" || rc=$?

@@ -84,6 +84,12 @@ stop_replier() {
 	wait "$REPLIER_PID" || REPLIER_RC=$?
 }
 
+# not CMD...: fails when CMD succeeds.  Use it for "must not" checks:
+# bats does not fail a test on a "! CMD" that is not its last command.
+not() {
+	! "$@"
+}
+
 # children_of PID: the PIDs whose parent is PID (from /proc).
 children_of() {
 	awk -v pp="$1" '$4 == pp { print $1 }' /proc/[0-9]*/stat 2>/dev/null
@@ -502,4 +508,38 @@ sys.exit(0 if eval(sys.argv[1]) else 1)' "$1" <<<"$output"
 need_tcp_info() {
 	json_check 'd["tcp"]["rtt_us_p50"] is not None' ||
 	    skip "TCP_INFO is not available on this system"
+
+# run_with REDIRS ARGS...: runs seqtest ARGS with REDIRS (such as '2>&-'
+# or '>/dev/full') applied by the shell, as a user's shell would; stdout
+# in $output, stderr in $stderr.
+run_with() {
+	local redirs=$1
+	shift
+	run --separate-stderr bash -c "exec \"\$0\" \"\$@\" $redirs" \
+	    "$SEQTEST" "$@"
+	echo "[$redirs] status $status; stderr: $stderr" >&3
+}
+
+# conn_errors FILE: a replier's error lines for its connections (the -d
+# "closed" lines are not errors).
+conn_errors() {
+	grep -E '^seqtest: connection [0-9]+ from .* port [0-9]+: ' "$1" || true
+}
+
+# one_clean_line TEXT: one line of printable ASCII, "seqtest: " first.
+one_clean_line() {
+	[ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ]
+	[[ $1 == "seqtest: "* ]]
+	[ -z "$(printf '%s' "$1" | LC_ALL=C tr -d ' -~')" ]
+}
+
+# wait_gone PID: bounded wait (5 s) for a process to end by itself.
+wait_gone() {
+	local tries=50
+	while ((tries-- > 0)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	echo "pid $1 still running" >&2
+	return 1
 }

@@ -2,9 +2,10 @@
  * hostile: a misbehaving seqtest client, for the replier's tests.  It
  * connects, sends one kind of bad input, then reads until the replier
  * closes, and prints how the connection ended.  alarm() bounds it.
- * The reply_ modes make it a misbehaving replier instead, for the
- * senders' tests: it listens on host:port (port 0: any), says so as
- * seqtest does, and answers the first request of one connection.
+ * The reply_ modes and evil_report make it a misbehaving replier
+ * instead, for the senders' tests: it listens on host:port (port 0:
+ * any), says so as seqtest does, and answers the first request of one
+ * connection.
  *
  * usage: hostile host port mode [n]
  * modes: garbage ssz_small ssz_big rsz_big rdly_big partial idle many
@@ -17,6 +18,10 @@
  * replier modes: reply_ssz_small reply_rsz_small (a reply header with
  *        that size 12), reply_unasked (a reply to a request that asked
  *        none)
+ *        evil_report (listens on host:port, "Listening on" on stderr;
+ *        answers the first request with an error report of kind n,
+ *        default 4, bad header, whose detail holds terminal escapes, a
+ *        newline and a byte 0xff)
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -280,6 +285,35 @@ accept_one(const char *host, int port)
 }
 
 /*
+ * A replier that answers the first request with an error report whose
+ * detail text is hostile: a peer's words must never reach a terminal.
+ */
+static void
+evil_report(const char *host, int port, int kind)
+{
+	static const char evil[] = "\033[2J\033]0;pwned\007\nline two\377";
+	unsigned char	 buf[PROTO_MSG_MAX];
+	struct proto_error pe;
+	struct msg_hdr	 h;
+	int		 fd = accept_one(host, port);
+
+	read_exact(fd, buf, PROTO_HDR_LEN);
+	proto_decode(buf, &h);
+	if (h.ssz > PROTO_HDR_LEN)
+		read_full(fd, h.ssz - PROTO_HDR_LEN);
+	memset(&pe, 0, sizeof(pe));
+	pe.seqno = h.seqno;
+	pe.expected = 1;
+	pe.got = 2;
+	pe.kind = (uint16_t)kind;
+	memcpy(pe.what, evil, sizeof(evil));
+	proto_encode_error(buf, &pe);
+	send_all(fd, buf, PROTO_ERR_LEN);
+	(void)shutdown(fd, SHUT_WR);
+	await_close(fd);
+}
+
+/*
  * A replier whose first reply is bad: a size of 12 (reply_ssz_small,
  * reply_rsz_small), or an answer to a request that asked none
  * (reply_unasked).  Then it reads until the sender closes.
@@ -322,6 +356,10 @@ main(int argc, char *argv[])
 	memset(junk, 0, sizeof(junk));
 	mode = argv[3];
 	n = argc > 4 ? atoi(argv[4]) : 1;
+	if (strcmp(mode, "evil_report") == 0) {
+		evil_report(argv[1], atoi(argv[2]), argc > 4 ? n : 4);
+		return 0;
+	}
 	if (strcmp(mode, "many") == 0) {
 		many(argv[1], atoi(argv[2]), n);
 		return 0;

@@ -118,3 +118,42 @@ bad() {
 	[ "$REPLIER_RC" -eq 0 ]
 	grep -q '^Received: 10 messages, 1000 bytes$' "$REPLIER_OUT"
 }
+
+@test "seconds: more than 9 decimals are refused, not truncated" {
+	bad "option duration: '31536000.0000000001' has more than 9 decimals (1 ns is the unit)" -s -o duration=31536000.0000000001 127.0.0.1:9
+	bad "option duration: '0.0000000001' has more than 9 decimals (1 ns is the unit)" -s -o duration=0.0000000001 127.0.0.1:9
+	bad "option interval: '0.5000000000' has more than 9 decimals (1 ns is the unit)" -s -o interval=0.5000000000 127.0.0.1:9
+	bad "option duration: '1.00000000001x' is not a number of seconds" -s -o duration=1.00000000001x 127.0.0.1:9
+}
+
+@test "seconds: limits are checked against the value as given" {
+	bad "option duration: 31536000.000000001 is out of range (0 to 31536000 seconds)" -s -o duration=31536000.000000001 127.0.0.1:9
+	bad "option duration: 999999999 is out of range (0 to 31536000 seconds)" -s -o duration=999999999 127.0.0.1:9
+	bad "option duration: 99999999999999999999999 is out of range (0 to 31536000 seconds)" -s -o duration=99999999999999999999999 127.0.0.1:9
+	bad "option interval: 86400.000000001 is out of range (0 to 86400 seconds)" -s -o interval=86400.000000001 127.0.0.1:9
+	start_replier
+	# nine decimals are exact: 1 ns is a duration, and 0.0 is none
+	run "$SEQTEST" -j -S -o duration=0.000000001,interval=0.000000001 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	[[ $output == *'"count": 0,'* ]]
+	run "$SEQTEST" -S -o duration=0.0 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Sent: 1000 messages"* ]]
+}
+
+@test "flags and options after the address, or between addresses" {
+	start_replier
+	run "$SEQTEST" "127.0.0.1:$PORT" -S -o count=10
+	[ "$status" -eq 0 ]
+	[[ $output == *"Sent: 10 messages"* ]]
+	run "$SEQTEST" -S "127.0.0.1:$PORT" -o count=10,threads=2 "127.0.0.1:$PORT" -j
+	[ "$status" -eq 0 ]
+	python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["sent_msgs"] == 20' "$output"
+	run "$SEQTEST" -S -o count=10 -- "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	# after "--" every argument is an address, even one that looks a flag
+	bad "one of -s, -S or -r is required" -o count=10 -- 127.0.0.1:9 -S
+	bad "address '-o': missing port" -S 127.0.0.1:9 -- -o count=1
+	bad "unknown option 'foo'" -S 127.0.0.1:9 -o foo=1
+	bad "flag -o needs a value" -S 127.0.0.1:9 -o
+}
