@@ -508,6 +508,7 @@ sys.exit(0 if eval(sys.argv[1]) else 1)' "$1" <<<"$output"
 need_tcp_info() {
 	json_check 'd["tcp"]["rtt_us_p50"] is not None' ||
 	    skip "TCP_INFO is not available on this system"
+}
 
 # run_with REDIRS ARGS...: runs seqtest ARGS with REDIRS (such as '2>&-'
 # or '>/dev/full') applied by the shell, as a user's shell would; stdout
