@@ -85,8 +85,11 @@ STATIC_CFLAGS =	-Os -flto -fno-pie -ffunction-sections -fdata-sections \
 STATIC_LDFLAGS = -static -no-pie -s -Wl,--gc-sections \
 		-Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=16
 
+# The toolchains' version strings (.comment) are all that -s leaves.
+STATIC_STRIP ?=	strip
 $(PROG)-static: $(SRCS) $(HDRS)
 	$(MUSL_CC) $(XDEFS) $(STATIC_CFLAGS) $(STATIC_LDFLAGS) -o $@ $(SRCS) -lm
+	$(STATIC_STRIP) -R .comment $@
 
 static: $(PROG)-static
 	@n=$$(wc -c <$(PROG)-static); \
