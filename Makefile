@@ -2,11 +2,11 @@
 VERSION =	1.0.0
 
 PROG =		seqtest
-SRCS =		seqtest.c options.c supervisor.c report.c worker.c net.c \
-		errors.c proto.c stats.c
+SRCS =		seqtest.c options.c supervisor.c report.c worker.c budget.c \
+		net.c errors.c proto.c stats.c
 OBJS =		$(SRCS:.c=.o)
-HDRS =		config.h options.h supervisor.h report.h worker.h flow.h \
-		net.h errors.h clock.h proto.h stats.h rng.h
+HDRS =		config.h options.h supervisor.h report.h worker.h budget.h \
+		flow.h net.h errors.h clock.h proto.h stats.h rng.h
 MAN =		man/seqtest.1
 
 PREFIX ?=	/usr/local

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "clock.h"
 #include "flow.h"
 #include "net.h"
@@ -26,6 +27,8 @@
 #include "worker.h"
 
 #define KILL_GRACE_NS	(2 * NS_PER_SEC)	/* SIGTERM, then SIGKILL */
+#define REC_MAX		(sizeof(struct lat_record) > sizeof(struct result) ? \
+			    sizeof(struct lat_record) : sizeof(struct result))
 #define TICK_MS		100		/* the loop's longest sleep */
 
 static volatile sig_atomic_t got_stop;
@@ -37,13 +40,16 @@ struct sup_flow {
 	pid_t			 pid[2];	/* by process index; 0 = ended */
 	int			 got_done[2];	/* REC_DONE read */
 	struct result		 res[2];
-	unsigned char		 rbuf[2 * sizeof(struct result)];
+	unsigned char		 rbuf[2 * REC_MAX];
 	size_t			 rlen;		/* bytes of a partial record */
+	uint64_t		 lat_tables;	/* latency tables read whole */
+	int			 lat_partial;	/* one is coming in */
 	int			 stopping;	/* we asked it to end */
 	uint64_t		 progress;	/* counters' sum at last change */
 	uint64_t		 progress_ns;	/* when they last changed */
 	uint64_t		 stop_ns;	/* when we asked it to end */
 	struct flow_shm		*shm;
+	struct flow_area	*area;		/* sender modes */
 	struct flow_summary	*sum;		/* its final word, for the report */
 };
 
@@ -57,8 +63,8 @@ struct sup {
 	size_t			 nlfd;
 	void			*seg;
 	size_t			 seglen;
-	struct ring_entry	*rings;
-	struct hist		*hists;
+	struct budget		 plan;		/* buffer, ring and area sizes */
+	char			*areas;		/* sender modes: one per flow */
 	int			 dump_fd;
 	uint64_t		 start_ns;
 	uint64_t		 accepted;
@@ -68,6 +74,7 @@ struct sup {
 	size_t			*pfd_slot;
 	struct report_snapshot	 snap[2];	/* interval: last, now */
 	struct hist		*ival;		/* interval's own latencies */
+	struct hist_table	*live;		/* a flow's table, as read */
 	uint64_t		 next_ival_ns;
 };
 
@@ -111,24 +118,31 @@ install_signals(void)
 }
 
 /*
- * Maps one shared anonymous segment: a slot per flow, and for senders a
- * reply ring and a histogram per flow.  Zero-filled, which is each
- * part's empty state.  Pages are touched only as flows use them.
+ * Maps one shared anonymous segment: a slot per flow, and for senders an
+ * area per flow with its latency table and reply ring.  Zero-filled,
+ * which is each part's empty state.  Pages are taken only as flows use
+ * them and, where the system can tell, are not reserved up front: most
+ * are never used.
  */
+#ifndef MAP_NORESERVE
+#define MAP_NORESERVE	0
+#endif
+
 static void *
 map_shared(size_t len)
 {
 	void	*p;
 #ifdef MAP_ANONYMOUS
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS |
+	    MAP_NORESERVE, -1, 0);
 #else
 	int	 fd, saved;
 
 	/* POSIX before 2024 has no MAP_ANONYMOUS; /dev/zero is the same. */
 	if ((fd = open("/dev/zero", O_RDWR)) == -1)
 		return NULL;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+	    fd, 0);
 	saved = errno;
 	(void)close(fd);
 	errno = saved;
@@ -136,25 +150,24 @@ map_shared(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* The slots, then, page-aligned, the areas (plan.area each, or none). */
 static int
 make_segment(struct sup *s)
 {
-	size_t	 n = s->nslots, shm, ring = 0, hist = 0;
+	size_t	 n = s->nslots, shm, pg = 4096;
+	long	 psz = sysconf(_SC_PAGESIZE);
 	char	*base;
 
-	shm = n * sizeof(struct flow_shm);
-	if (s->cfg->mode != MODE_REPLY) {
-		ring = n * RING_SIZE * sizeof(struct ring_entry);
-		hist = n * sizeof(struct hist);
-	}
-	s->seglen = shm + ring + hist;
+	if (psz > 0)
+		pg = (size_t)psz;
+	shm = (n * sizeof(struct flow_shm) + pg - 1) / pg * pg;
+	s->seglen = shm + n * s->plan.area;
 	if ((base = map_shared(s->seglen)) == NULL) {
 		log_warn("shared segment of %zu bytes", s->seglen);
 		return -1;
 	}
 	s->seg = base;
-	s->rings = ring ? (struct ring_entry *)(void *)(base + shm) : NULL;
-	s->hists = hist ? (struct hist *)(void *)(base + shm + ring) : NULL;
+	s->areas = s->plan.area != 0 ? base + shm : NULL;
 	return 0;
 }
 
@@ -176,6 +189,9 @@ alloc_slots(struct sup *s)
 	for (i = 0; i < s->nslots; i++) {
 		s->flows[i].result_fd = -1;
 		s->flows[i].shm = (struct flow_shm *)s->seg + i;
+		if (s->areas != NULL)
+			s->flows[i].area = (struct flow_area *)(void *)
+			    (s->areas + i * s->plan.area);
 		s->flows[i].sum = &s->sums[i];
 	}
 	return 0;
@@ -232,8 +248,11 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.dump_fd = s->dump_fd;
 	f.cfg = s->cfg;
 	f.shm = sf->shm;
-	f.ring = s->rings ? s->rings + slot * RING_SIZE : NULL;
-	f.lat = s->hists ? s->hists + slot : NULL;
+	f.area = sf->area;
+	f.rbuf_size = s->plan.rbuf;
+	f.sbuf_size = s->plan.sbuf;
+	f.ring_max = s->plan.ring_max;
+	f.ring_first = s->plan.ring_first;
 	f.start_ns = s->start_ns;
 	f.seed = flow_seed(s->cfg->seed, sf->sum->id);
 	_exit(worker_run(&f, role));
@@ -304,21 +323,58 @@ stop_flow(struct sup_flow *sf, uint64_t now)
 	signal_flow(sf, SIGTERM);
 }
 
+/*
+ * The length of the record at p, from its type and length fields; 0
+ * for one no worker writes, which cannot be framed.
+ */
+static size_t
+record_len(const unsigned char *p)
+{
+	uint16_t type, len;
+
+	memcpy(&type, p, sizeof(type));
+	memcpy(&len, p + sizeof(type), sizeof(len));
+	if ((type == REC_ERROR || type == REC_DONE) &&
+	    len == sizeof(struct result))
+		return len;
+	if (type == REC_LAT && len == sizeof(struct lat_record))
+		return len;
+	return 0;
+}
+
 /* A record that is not what a worker writes means the child is broken. */
 static int
-valid_record(const struct result *r)
+valid_result(const struct result *r)
 {
-	return r->len == sizeof(*r) && r->role < ROLES &&
-	    (r->type == REC_ERROR || r->type == REC_DONE) &&
-	    r->first.kind < ERR_KINDS;
+	return r->role < ROLES && r->first.kind < ERR_KINDS;
+}
+
+/*
+ * Part of a flow's latency table: into the run's histogram, walking
+ * only the cells it has.  The first record of a table brings the
+ * moments, the last one completes it.
+ */
+static void
+take_latencies(struct sup *s, struct sup_flow *sf, const struct lat_record *r)
+{
+	if (r->ncells > LAT_CELLS)
+		return;
+	if (r->first)
+		hist_add_moments(s->tot.lat, &r->m);
+	hist_add_cells(s->tot.lat, r->cell, r->ncells);
+	sf->lat_partial = !r->last;
+	if (r->last)
+		sf->lat_tables++;
 }
 
 static void
-take_record(struct sup *s, struct sup_flow *sf, const struct result *r)
+take_result(struct sup *s, struct sup_flow *sf, const struct result *r)
 {
 	int	 idx = flow_proc_index((enum role)r->role);
 	size_t	 k;
 
+	if (!valid_result(r))
+		return;
 	if (r->type == REC_ERROR) {
 		note_error(s, sf, &r->first);
 		return;
@@ -334,11 +390,51 @@ take_record(struct sup *s, struct sup_flow *sf, const struct result *r)
 	}
 }
 
+/* One whole record, framed by record_len(): copied out to be aligned. */
+static void
+take_record(struct sup *s, struct sup_flow *sf, const unsigned char *p)
+{
+	struct lat_record lr;
+	struct result	 r;
+	uint16_t	 type;
+
+	memcpy(&type, p, sizeof(type));
+	if (type == REC_LAT) {
+		memcpy(&lr, p, sizeof(lr));
+		take_latencies(s, sf, &lr);
+	} else {
+		memcpy(&r, p, sizeof(r));
+		take_result(s, sf, &r);
+	}
+}
+
+/*
+ * Takes every whole record in the flow's buffer.  One that cannot be
+ * framed means the child is broken: what is buffered is dropped.
+ */
+static void
+take_records(struct sup *s, struct sup_flow *sf)
+{
+	size_t	 len, pos = 0;
+
+	while (sf->rlen - pos >= 2 * sizeof(uint16_t)) {
+		if ((len = record_len(sf->rbuf + pos)) == 0) {
+			pos = sf->rlen;
+			break;
+		}
+		if (sf->rlen - pos < len)
+			break;
+		take_record(s, sf, sf->rbuf + pos);
+		pos += len;
+	}
+	sf->rlen -= pos;
+	memmove(sf->rbuf, sf->rbuf + pos, sf->rlen);
+}
+
 /* Reads what the flow's pipe holds; closes it at EOF. */
 static void
 read_results(struct sup *s, struct sup_flow *sf)
 {
-	struct result	 r;
 	ssize_t		 n;
 
 	while (sf->result_fd != -1) {
@@ -354,13 +450,7 @@ read_results(struct sup *s, struct sup_flow *sf)
 			return;
 		}
 		sf->rlen += (size_t)n;
-		while (sf->rlen >= sizeof(r)) {
-			memcpy(&r, sf->rbuf, sizeof(r));
-			sf->rlen -= sizeof(r);
-			memmove(sf->rbuf, sf->rbuf + sizeof(r), sf->rlen);
-			if (valid_record(&r))
-				take_record(s, sf, &r);
-		}
+		take_records(s, sf);
 	}
 }
 
@@ -409,7 +499,7 @@ final_counts(const struct sup *s, const struct sup_flow *sf)
 
 /* Adds an ended flow to the totals and frees its slot. */
 static void
-finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
+finish_flow(struct sup *s, struct sup_flow *sf)
 {
 	struct report_totals	*t = &s->tot;
 	struct flow_summary	*c = sf->sum;
@@ -431,8 +521,9 @@ finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
 		c->failed |= c->errors[k] != 0;
 	}
 	t->failed += c->failed != 0;
-	if (s->hists != NULL)
-		hist_merge(t->lat, &s->hists[slot]);
+	if (sf->area != NULL && sf->area->lat_sent == sf->lat_tables &&
+	    !sf->lat_partial)
+		hist_add_table(t->lat, &sf->area->lat);	/* a worker that died */
 	if (s->cfg->json && s->cfg->mode == MODE_REPLY)
 		report_json_conn(c);
 	if (s->cfg->debug && s->cfg->mode == MODE_REPLY)
@@ -472,7 +563,7 @@ reap_children(struct sup *s)
 		if (!sf->got_done[idx])
 			child_lost(s, sf, idx, pid, st);
 		if (sf->pid[0] == 0 && sf->pid[1] == 0)
-			finish_flow(s, sf, i);
+			finish_flow(s, sf);
 	}
 }
 
@@ -590,13 +681,17 @@ claim_slot(struct sup *s, size_t slot, uint32_t id, const char *peer)
 {
 	struct sup_flow		*sf = &s->flows[slot];
 	struct flow_shm		*shm = sf->shm;
+	struct flow_area	*area = sf->area;
 	struct flow_summary	*sum = sf->sum;
 
 	memset(sf, 0, sizeof(*sf));
 	memset(shm, 0, sizeof(*shm));
 	memset(sum, 0, sizeof(*sum));
 	sf->shm = shm;
+	sf->area = area;
 	sf->sum = sum;
+	if (area != NULL)
+		flow_area_init(area);
 	sf->result_fd = -1;
 	sf->in_use = 1;
 	sf->progress_ns = clock_now();
@@ -618,13 +713,13 @@ start_flow(struct sup *s, size_t i)
 	if (fd == -1) {
 		err = errno;
 		fail_call(s, sf, ERR_CONNECT, call, err);
-		finish_flow(s, sf, i);
+		finish_flow(s, sf);
 		return err == EMFILE || err == ENFILE ? -1 : 0;
 	}
 	fork_flow(s, i, fd);
 	(void)close(fd);
 	if (sf->pid[0] == 0 && sf->pid[1] == 0)
-		finish_flow(s, sf, i);
+		finish_flow(s, sf);
 	return sf->sum->failed ? -1 : 0;
 }
 
@@ -687,10 +782,33 @@ accept_conn(struct sup *s, int lfd)
 	fork_flow(s, slot, fd);
 	(void)close(fd);
 	if (s->flows[slot].pid[0] == 0)
-		finish_flow(s, &s->flows[slot], slot);
+		finish_flow(s, &s->flows[slot]);
 }
 
-/* The run so far: ended flows' totals plus the live flows' counters. */
+/*
+ * Adds what a live flow's latency table holds and has not sent.  A
+ * table on its way (records read but lat_sent not yet bumped, or the
+ * other way round, or bumped while we copied) is left out: its records
+ * bring it into the next snapshot, and interval lines are differences
+ * of snapshots, so nothing is counted twice.
+ */
+static void
+add_live_table(const struct sup *s, const struct sup_flow *sf,
+    struct hist *into)
+{
+	uint64_t sent = sf->area->lat_sent;
+
+	if (sent != sf->lat_tables || sf->lat_partial)
+		return;
+	memcpy(s->live, &sf->area->lat, sizeof(*s->live));
+	if (sf->area->lat_sent == sent)
+		hist_add_table(into, s->live);
+}
+
+/*
+ * The run so far: the totals (with every latency table read from the
+ * pipes) plus the live flows' counters and unsent latencies.
+ */
 static void
 take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
 {
@@ -720,8 +838,8 @@ take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
 		/* Workers count theirs live; the supervisor's own kinds here. */
 		sn->errors += shm->errors + shm->send_errors +
 		    errors[ERR_STALL] + errors[ERR_CRASH];
-		if (s->hists != NULL)
-			hist_merge(sn->lat, &s->hists[i]);
+		if (s->flows[i].area != NULL)
+			add_live_table(s, &s->flows[i], sn->lat);
 	}
 }
 
@@ -750,8 +868,9 @@ start_intervals(struct sup *s)
 	s->snap[0].lat = calloc(1, sizeof(struct hist));
 	s->snap[1].lat = calloc(1, sizeof(struct hist));
 	s->ival = calloc(1, sizeof(struct hist));
+	s->live = calloc(1, sizeof(struct hist_table));
 	if (s->snap[0].lat == NULL || s->snap[1].lat == NULL ||
-	    s->ival == NULL) {
+	    s->ival == NULL || s->live == NULL) {
 		log_warnx("out of memory");
 		return -1;
 	}
@@ -877,6 +996,7 @@ release(struct sup *s)
 	free(s->snap[0].lat);
 	free(s->snap[1].lat);
 	free(s->ival);
+	free(s->live);
 }
 
 /*
@@ -895,6 +1015,7 @@ sup_run(const struct config *cfg)
 	s.dump_fd = -1;
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
 	    cfg->threads ? cfg->threads : cfg->nep;
+	budget_plan(cfg, &s.plan);
 	if (install_signals() == -1 || make_segment(&s) == -1 ||
 	    alloc_slots(&s) == -1)
 		goto out;

@@ -1,9 +1,12 @@
 /*
  * One flow's loop, in one process.  A worker owns its connection: it
  * writes numbered, patterned messages, or reads and checks them, and
- * answers as each message asks.  Buffers are allocated once at start;
- * per message there is no malloc, no stdio and no system call besides
- * the send and the receive (and the delays the user asked for).
+ * answers as each message asks.  Buffers are allocated once at start,
+ * sized by the supervisor for the flow's messages; per message there is
+ * no malloc, no stdio and no system call besides the send and the
+ * receive (and the delays the user asked for).  Latencies go into a
+ * small table that is written to the supervisor's pipe when it fills,
+ * every few hundred distinct latencies at most.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -25,11 +28,7 @@
 #define MSG_NOSIGNAL	0	/* the worker ignores SIGPIPE anyway */
 #endif
 
-#define RBUF_SIZE	((size_t)256 * 1024)	/* holds several whole messages */
-#define SBUF_SIZE	((size_t)128 * 1024)
-#define BATCH_BYTES	((size_t)64 * 1024)	/* back-to-back messages per send */
-#define BATCH_MSGS	64
-#define DUMP_SIZE	8192
+#define SEQNO_NEAR	16384		/* further off: the stream is misframed */
 #define SPIN_LIMIT	1000000		/* ns: longer delays sleep */
 #define LINGER_NS	2000000000u	/* reading after an error report */
 
@@ -37,11 +36,17 @@ struct worker {
 	struct flow		*f;
 	const struct config	*cfg;
 	enum role		 role;
+	unsigned char		*bufs;		/* rbuf, sbuf and dump */
 	unsigned char		*rbuf;		/* bytes received, not yet used */
 	size_t			 rhave;
+	size_t			 rcap;
+	size_t			 biggest;	/* largest message read so far */
 	unsigned char		*sbuf;		/* bytes composed, not yet sent */
 	size_t			 slen;
+	size_t			 scap;
 	size_t			 sbatch;	/* messages in sbuf */
+	uint32_t		 ring_gen;	/* sender: the ring's generation */
+	int			 ring_full;	/* sender: found full since */
 	uint64_t		 rng;
 	uint64_t		 nsent;		/* messages composed */
 	uint64_t		 expect;	/* replier: next request seqno */
@@ -126,6 +131,49 @@ send_record(struct worker *w, enum rec_type type)
 	w->res.flow = w->f->id;
 	/* Nothing to do if the supervisor is gone: it reports us as lost. */
 	(void)write_full(w->f->result_fd, &w->res, sizeof(w->res), 0);
+}
+
+/*
+ * Sends the latency table to the supervisor, LAT_CELLS cells a record,
+ * and empties it.  lat_sent is bumped last, after the records are in
+ * the pipe: a table read while it is unchanged is not yet in them.
+ */
+static void
+send_latencies(struct worker *w)
+{
+	struct flow_area	*a = w->f->area;
+	struct lat_record	 r;
+	size_t			 i = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.type = REC_LAT;
+	r.len = (uint16_t)sizeof(r);
+	r.role = (uint16_t)w->role;
+	r.flow = w->f->id;
+	r.first = 1;
+	r.m = a->lat.m;
+	while (i < HTAB_CELLS) {
+		for (r.ncells = 0; i < HTAB_CELLS && r.ncells < LAT_CELLS; i++)
+			if (a->lat.cell[i].bucket != 0)
+				r.cell[r.ncells++] = a->lat.cell[i];
+		r.last = i == HTAB_CELLS;
+		/* Nothing to do if the supervisor is gone: it reports us. */
+		(void)write_full(w->f->result_fd, &r, sizeof(r), 0);
+		r.first = 0;
+	}
+	htab_clear(&a->lat);
+	a->lat_sent++;
+}
+
+/* Hot path: a reply's latency, into the table; out with it when full. */
+static void
+record_latency(struct worker *w, uint64_t ns)
+{
+	if (htab_record(&w->f->area->lat, ns) == 0)
+		return;
+	send_latencies(w);
+	/* An empty table takes any value. */
+	(void)htab_record(&w->f->area->lat, ns);
 }
 
 /*
@@ -345,16 +393,71 @@ pace(struct worker *w, const struct plan *p)
 		delay_ns(target - now);
 }
 
+/* The generation of the ring that holds ask n (see flow.h). */
+static uint32_t
+ring_gen_of(const struct flow *f, uint64_t n)
+{
+	const struct ring_hdr *r = &f->area->ring;
+	uint32_t g = r->gen;
+
+	while (g > 0 && n < r->start[g])
+		g--;
+	return g;
+}
+
+static struct ring_entry *
+ring_entry_of(const struct flow *f, uint64_t n)
+{
+	uint64_t size = (uint64_t)f->ring_first << ring_gen_of(f, n);
+
+	return &f->area->entry[n & (size - 1)];
+}
+
+/* Does ask n's entry still hold it, not yet taken by a later ask? */
+static int
+ring_holds(const struct flow *f, uint64_t n, uint64_t asked)
+{
+	uint64_t size = (uint64_t)f->ring_first << ring_gen_of(f, n);
+
+	return n < asked && asked - n <= size;
+}
+
 /*
- * Waits until the ring has room for one more outstanding reply.  Only an
- * async sender far ahead of its receiver ever waits here.
+ * A ring found full doubles, up to ring_max, once the next ask is an
+ * odd multiple of its size: the doubled ring's entries for the asks
+ * from there are then free (see flow.h).
+ */
+static uint64_t
+grow_ring(struct worker *w, uint64_t size)
+{
+	struct ring_hdr	*r = &w->f->area->ring;
+	uint64_t	 asked = w->f->shm->asked;
+
+	if (!w->ring_full || size >= w->f->ring_max ||
+	    (asked & (2 * size - 1)) != size)
+		return size;
+	w->ring_full = 0;
+	r->start[++w->ring_gen] = asked;
+	r->gen = w->ring_gen;		/* after start: see struct ring_hdr */
+	return 2 * size;
+}
+
+/*
+ * Waits until the ring has room for one more outstanding reply: half of
+ * it at most, so that the replies just taken are still there to check a
+ * repeated or late one against.  Only an async sender far ahead of its
+ * receiver ever waits here.
  */
 static int
 wait_ring(struct worker *w)
 {
 	struct timespec ts = { 0, 20000 };
+	uint64_t	size = (uint64_t)w->f->ring_first << w->ring_gen;
 
-	while (w->f->shm->asked - w->f->shm->replies >= RING_SIZE) {
+	if (w->f->shm->asked - w->f->shm->replies >= size / 2)
+		w->ring_full = 1;
+	size = grow_ring(w, size);
+	while (w->f->shm->asked - w->f->shm->replies >= size / 2) {
 		if (stop_asked)
 			return -1;
 		if (flush_send(w) == -1)
@@ -383,10 +486,10 @@ compose_message(struct worker *w, const struct plan *p)
 	h.rsz = p->asks ? p->rsz : 0;
 	if (h.rsz != 0) {
 		/* Published before the send; the send orders the stores. */
-		e = &w->f->ring[shm->asked % RING_SIZE];
-		e->seqno = h.seqno;
-		e->ts1 = h.ts1;
-		e->rdly = h.rdly;
+		e = &w->f->area->entry[shm->asked &
+		    (((uint64_t)w->f->ring_first << w->ring_gen) - 1)];
+		e->ts1_lo = (uint32_t)h.ts1;
+		e->ts1_hi = (uint32_t)(h.ts1 >> 32);
 		e->ssz = h.ssz;
 		e->rsz = h.rsz;
 		shm->asked++;
@@ -421,7 +524,7 @@ next_message(struct worker *w)
 		w->last_sent = p.asks = 1;
 	if (p.asks && wait_ring(w) == -1)
 		return -1;
-	if (w->slen + p.ssz > SBUF_SIZE && flush_send(w) == -1)
+	if (w->slen + p.ssz > w->scap && flush_send(w) == -1)
 		return -1;
 	compose_message(w, &p);
 	return w->fatal ? -1 : 0;
@@ -498,6 +601,28 @@ reset_is_end(const struct worker *w)
 	return w->f->shm->fin_sent != 0;
 }
 
+/*
+ * How much to read at once: RECV_MSGS of the largest messages so far,
+ * as much as a large stream needs, while a flow of small ones touches
+ * only the start of its buffer.
+ */
+static size_t
+recv_len(const struct worker *w)
+{
+	size_t	 n = RECV_MSGS * w->biggest;
+
+	if (n < RECV_MIN)
+		n = RECV_MIN;
+	return n < w->rcap - w->rhave ? n : w->rcap - w->rhave;
+}
+
+static void
+note_size(struct worker *w, size_t size)
+{
+	if (size > w->biggest)
+		w->biggest = size;
+}
+
 /* Reads what the socket has; sets eof, or reports a failure. */
 static void
 recv_some(struct worker *w)
@@ -505,7 +630,7 @@ recv_some(struct worker *w)
 	ssize_t	 n;
 
 	for (;;) {
-		n = recv(w->f->fd, w->rbuf + w->rhave, RBUF_SIZE - w->rhave, 0);
+		n = recv(w->f->fd, w->rbuf + w->rhave, recv_len(w), 0);
 		if (n > 0) {
 			w->rhave += (size_t)n;
 			return;
@@ -533,8 +658,8 @@ static enum err_kind
 seqno_error(uint64_t got, uint64_t expected)
 {
 	if (got > expected)
-		return got - expected > RING_SIZE ? ERR_HEADER : ERR_LOST;
-	if (expected - got > RING_SIZE)
+		return got - expected > SEQNO_NEAR ? ERR_HEADER : ERR_LOST;
+	if (expected - got > SEQNO_NEAR)
 		return ERR_HEADER;
 	return got + 1 == expected ? ERR_DUP : ERR_ORDER;
 }
@@ -607,7 +732,7 @@ next_frame(struct worker *w)
 static int
 echoes(const struct msg_hdr *h, const struct ring_entry *e)
 {
-	return h->ts1 == e->ts1 && h->ssz == e->ssz && h->rsz == e->rsz;
+	return h->ts1 == ring_ts1(e) && h->ssz == e->ssz && h->rsz == e->rsz;
 }
 
 /* Compares a reply's echoed fields with what was asked of it. */
@@ -615,8 +740,8 @@ static void
 check_echo(struct worker *w, const struct msg_hdr *h,
     const struct ring_entry *e)
 {
-	if (h->ts1 != e->ts1)
-		report(w, ERR_HEADER, h->seqno, DET_TS1, e->ts1, h->ts1, 0);
+	if (h->ts1 != ring_ts1(e))
+		report(w, ERR_HEADER, h->seqno, DET_TS1, ring_ts1(e), h->ts1, 0);
 	if (h->ssz != e->ssz)
 		report(w, ERR_HEADER, h->seqno, DET_SSZ, e->ssz, h->ssz, 0);
 	if (h->ts3 < h->ts2)
@@ -644,7 +769,7 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 		PROTO_MSG_MAX, PROTO_MSG_MAX, UINT32_MAX
 	};
 	struct flow_shm		*shm = w->f->shm;
-	const struct ring_entry	*e = &w->f->ring[h->seqno % RING_SIZE];
+	const struct ring_entry	*e = ring_entry_of(w->f, h->seqno);
 	uint64_t		 idx = shm->replies;
 	enum proto_verdict	 v;
 	enum err_kind		 kind;
@@ -656,8 +781,8 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 	}
 	if (h->seqno != idx) {
 		kind = seqno_error(h->seqno, idx);
-		if (kind == ERR_HEADER || h->seqno >= shm->asked ||
-		    shm->asked - h->seqno > RING_SIZE || !echoes(h, e)) {
+		if (kind == ERR_HEADER || !ring_holds(w->f, h->seqno,
+		    shm->asked) || !echoes(h, e)) {
 			report(w, ERR_HEADER, idx, DET_REPLY_SEQNO, idx, h->seqno,
 			    1);
 			return HEAD_STOP;
@@ -687,15 +812,15 @@ take_reply(struct worker *w, const struct msg_hdr *h,
     const unsigned char *msg, uint64_t now)
 {
 	struct flow_shm		*shm = w->f->shm;
-	const struct ring_entry	*e = &w->f->ring[h->seqno % RING_SIZE];
-	uint64_t		 lat, held;
+	const struct ring_entry	*e = ring_entry_of(w->f, h->seqno);
+	uint64_t		 lat, held, ts1 = ring_ts1(e);
 
 	check_pattern(w, msg, h->rsz, h->seqno);
 	held = h->ts3 >= h->ts2 ? h->ts3 - h->ts2 : 0;
-	lat = now - e->ts1 > held ? now - e->ts1 - held : 0;
+	lat = now - ts1 > held ? now - ts1 - held : 0;
 	if (h->seqno >= w->cfg->warmup)
-		hist_record(w->f->lat, lat);
-	dump_sample(w, e->ts1, lat, h->rsz, e->ssz);
+		record_latency(w, lat);
+	dump_sample(w, ts1, lat, h->rsz, e->ssz);
 	shm->recv_msgs++;
 	shm->recv_bytes += h->rsz;
 	shm->replies = h->seqno + 1;
@@ -760,6 +885,7 @@ take_replies(struct worker *w, uint64_t now)
 
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
+		note_size(w, h.rsz);
 		if (is_peer_error(&h)) {
 			if (w->rhave - pos < PROTO_ERR_LEN)
 				break;
@@ -874,7 +1000,7 @@ compose_reply(struct worker *w, const struct msg_hdr *req, uint64_t now)
 			return -1;
 		delay_ns(req->rdly);
 	}
-	if (w->slen + req->rsz > SBUF_SIZE && flush_send(w) == -1)
+	if (w->slen + req->rsz > w->scap && flush_send(w) == -1)
 		return -1;
 	msg = w->sbuf + w->slen;
 	h.seqno = w->reply_seq++;
@@ -975,6 +1101,7 @@ take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
+		note_size(w, h.ssz);
 		if (!(pos == 0 && w->head_checked) &&
 		    check_request_head(w, &h, w->rbuf + pos, w->rhave - pos,
 		    lim) == -1)
@@ -1026,7 +1153,7 @@ send_error_report(struct worker *w)
 	p.events = POLLIN;
 	while (!stop_asked && clock_now() < end &&
 	    poll(&p, 1, (int)((end - clock_now()) / 1000000) + 1) >= 0)
-		if (recv(w->f->fd, w->rbuf, RBUF_SIZE, 0) == 0)
+		if (recv(w->f->fd, w->rbuf, w->rcap, 0) == 0)
 			break;
 }
 
@@ -1055,6 +1182,25 @@ run_replier(struct worker *w)
 		    w->f->shm->wait.need, w->rhave, 1);
 	if (w->fatal && !stop_asked && w->res.first.sys_errno == 0)
 		send_error_report(w);
+}
+
+/*
+ * One allocation for the buffers this role uses, sized for the flow's
+ * messages; their pages are taken only as they fill.
+ */
+static int
+alloc_buffers(struct worker *w)
+{
+	size_t	 dump = w->f->dump_fd != -1 ? DUMP_SIZE : 0;
+
+	w->rcap = w->role != ROLE_SENDER ? w->f->rbuf_size : 0;
+	w->scap = w->role != ROLE_RECEIVER ? w->f->sbuf_size : 0;
+	if ((w->bufs = malloc(w->scap + w->rcap + dump)) == NULL)
+		return -1;
+	w->sbuf = w->bufs;
+	w->rbuf = w->bufs + w->scap;
+	w->dump = (char *)w->rbuf + w->rcap;
+	return 0;
 }
 
 static void
@@ -1089,13 +1235,10 @@ worker_run(struct flow *f, enum role role)
 	w.cfg = f->cfg;
 	w.role = role;
 	w.rng = f->seed;
-	w.rbuf = malloc(RBUF_SIZE);
-	w.sbuf = malloc(SBUF_SIZE);
-	w.dump = malloc(DUMP_SIZE);
 	w.start_ns = clock_now();
 	if (w.cfg->duration > 0)
 		w.end_ns = w.start_ns + w.cfg->duration;
-	if (w.rbuf == NULL || w.sbuf == NULL || w.dump == NULL)
+	if (alloc_buffers(&w) == -1)
 		report_errno(&w, "malloc", ENOMEM, DIR_REQ);
 	else if (role == ROLE_SENDER)
 		run_sender(&w);
@@ -1106,12 +1249,14 @@ worker_run(struct flow *f, enum role role)
 	else
 		run_replier(&w);
 	flush_dump(&w);
+	/* The -s sender's table is its receiver's: not ours to send. */
+	if ((role == ROLE_RECEIVER || role == ROLE_SYNC) &&
+	    w.f->area->lat.count != 0)
+		send_latencies(&w);
 	copy_counters(&w);
 	send_record(&w, REC_DONE);
 	for (k = 0; k < ERR_KINDS; k++)
 		bad |= w.res.errors[k] != 0;
-	free(w.rbuf);
-	free(w.sbuf);
-	free(w.dump);
+	free(w.bufs);
 	return bad ? 1 : 0;
 }
