@@ -64,6 +64,8 @@ struct sup {
 	void			*seg;
 	size_t			 seglen;
 	struct budget		 plan;		/* buffer, ring and area sizes */
+	void			*tables;	/* flows .. live: see alloc_tables */
+	size_t			 tableslen;
 	char			*areas;		/* sender modes: one per flow */
 	int			 dump_fd;
 	uint64_t		 start_ns;
@@ -118,11 +120,35 @@ install_signals(void)
 }
 
 /*
- * Maps one shared anonymous segment: a slot per flow, and for senders an
- * area per flow with its latency table and reply ring.  Zero-filled,
- * which is each part's empty state.  Pages are taken only as flows use
- * them and, where the system can tell, are not reserved up front: most
- * are never used.
+ * Maps len zero-filled bytes, MAP_SHARED or MAP_PRIVATE as flags says;
+ * pages are taken only as they are written.
+ */
+static void *
+map_zeroed(size_t len, int flags)
+{
+	void	*p;
+#ifdef MAP_ANONYMOUS
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1,
+	    0);
+#else
+	int	 fd, saved;
+
+	/* POSIX before 2024 has no MAP_ANONYMOUS; /dev/zero is the same. */
+	if ((fd = open("/dev/zero", O_RDWR)) == -1)
+		return NULL;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+#endif
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Maps the one shared segment: a slot per flow, and for senders an area
+ * per flow with its latency table and reply ring.  Zero-filled, which
+ * is each part's empty state.  Where the system can tell, its pages are
+ * not reserved up front: most are never used.
  */
 #ifndef MAP_NORESERVE
 #define MAP_NORESERVE	0
@@ -131,23 +157,7 @@ install_signals(void)
 static void *
 map_shared(size_t len)
 {
-	void	*p;
-#ifdef MAP_ANONYMOUS
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS |
-	    MAP_NORESERVE, -1, 0);
-#else
-	int	 fd, saved;
-
-	/* POSIX before 2024 has no MAP_ANONYMOUS; /dev/zero is the same. */
-	if ((fd = open("/dev/zero", O_RDWR)) == -1)
-		return NULL;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-	    fd, 0);
-	saved = errno;
-	(void)close(fd);
-	errno = saved;
-#endif
-	return p == MAP_FAILED ? NULL : p;
+	return map_zeroed(len, MAP_SHARED | MAP_NORESERVE);
 }
 
 /* The slots, then, page-aligned, the areas (plan.area each, or none). */
@@ -171,21 +181,66 @@ make_segment(struct sup *s)
 	return 0;
 }
 
+/* Bytes for n things of size bytes, so that the next part stays aligned. */
+static size_t
+part_len(size_t n, size_t size)
+{
+	return (n * size + CACHELINE - 1) / CACHELINE * CACHELINE;
+}
+
+/* Takes the next part of n things of size bytes from *p. */
+static void *
+take_part(char **p, size_t n, size_t size)
+{
+	void	*part = *p;
+
+	*p += part_len(n, size);
+	return part;
+}
+
+/*
+ * The supervisor's own tables (flows, summaries, poll sets, the run's
+ * histograms) in one private mapping, which each child unmaps right
+ * after the fork: the pages the supervisor writes later would otherwise
+ * be kept, as they were, by every child that still maps them.
+ */
+static int
+alloc_tables(struct sup *s)
+{
+	size_t	 n = s->nslots, np = s->nslots + s->cfg->nep;
+	size_t	 nh = s->cfg->interval != 0 ? 4 : 1;
+	char	*p;
+
+	s->tableslen = part_len(n, sizeof(*s->flows)) +
+	    part_len(n, sizeof(*s->sums)) + part_len(np, sizeof(*s->pfd)) +
+	    part_len(np, sizeof(*s->pfd_slot)) +
+	    part_len(nh, sizeof(struct hist)) +
+	    part_len(1, sizeof(struct hist_table));
+	if ((p = s->tables = map_zeroed(s->tableslen, MAP_PRIVATE)) == NULL) {
+		log_warn("memory for %zu flows", n);
+		return -1;
+	}
+	s->flows = take_part(&p, n, sizeof(*s->flows));
+	s->sums = take_part(&p, n, sizeof(*s->sums));
+	s->pfd = take_part(&p, np, sizeof(*s->pfd));
+	s->pfd_slot = take_part(&p, np, sizeof(*s->pfd_slot));
+	s->live = take_part(&p, 1, sizeof(*s->live));
+	s->tot.lat = take_part(&p, 1, sizeof(struct hist));
+	if (nh > 1) {
+		s->snap[0].lat = take_part(&p, 1, sizeof(struct hist));
+		s->snap[1].lat = take_part(&p, 1, sizeof(struct hist));
+		s->ival = take_part(&p, 1, sizeof(struct hist));
+	}
+	return 0;
+}
+
 static int
 alloc_slots(struct sup *s)
 {
 	size_t	 i;
 
-	s->flows = calloc(s->nslots, sizeof(*s->flows));
-	s->sums = calloc(s->nslots, sizeof(*s->sums));
-	s->pfd = calloc(s->nslots + s->cfg->nep, sizeof(*s->pfd));
-	s->pfd_slot = calloc(s->nslots + s->cfg->nep, sizeof(*s->pfd_slot));
-	s->tot.lat = calloc(1, sizeof(*s->tot.lat));
-	if (s->flows == NULL || s->sums == NULL || s->pfd == NULL ||
-	    s->pfd_slot == NULL || s->tot.lat == NULL) {
-		log_warnx("out of memory for %zu flows", s->nslots);
+	if (alloc_tables(s) == -1)
 		return -1;
-	}
 	for (i = 0; i < s->nslots; i++) {
 		s->flows[i].result_fd = -1;
 		s->flows[i].shm = (struct flow_shm *)s->seg + i;
@@ -255,6 +310,7 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.ring_first = s->plan.ring_first;
 	f.start_ns = s->start_ns;
 	f.seed = flow_seed(s->cfg->seed, sf->sum->id);
+	(void)munmap(s->tables, s->tableslen);	/* see alloc_tables */
 	_exit(worker_run(&f, role));
 }
 
@@ -860,23 +916,13 @@ tick_interval(struct sup *s, uint64_t now)
 	s->next_ival_ns += s->cfg->interval;
 }
 
-static int
+static void
 start_intervals(struct sup *s)
 {
 	if (s->cfg->interval == 0)
-		return 0;
-	s->snap[0].lat = calloc(1, sizeof(struct hist));
-	s->snap[1].lat = calloc(1, sizeof(struct hist));
-	s->ival = calloc(1, sizeof(struct hist));
-	s->live = calloc(1, sizeof(struct hist_table));
-	if (s->snap[0].lat == NULL || s->snap[1].lat == NULL ||
-	    s->ival == NULL || s->live == NULL) {
-		log_warnx("out of memory");
-		return -1;
-	}
+		return;
 	s->snap[0].ns = s->start_ns;
 	s->next_ival_ns = s->start_ns + s->cfg->interval;
-	return 0;
 }
 
 /* The descriptors to wait on: result pipes, and listeners with room. */
@@ -987,16 +1033,9 @@ release(struct sup *s)
 		(void)close(s->dump_fd);
 	if (s->seg != NULL)
 		(void)munmap(s->seg, s->seglen);
+	if (s->tables != NULL)
+		(void)munmap(s->tables, s->tableslen);
 	free(s->lfd);
-	free(s->flows);
-	free(s->sums);
-	free(s->pfd);
-	free(s->pfd_slot);
-	free(s->tot.lat);
-	free(s->snap[0].lat);
-	free(s->snap[1].lat);
-	free(s->ival);
-	free(s->live);
 }
 
 /*
@@ -1028,8 +1067,7 @@ sup_run(const struct config *cfg)
 	if (cfg->mode != MODE_REPLY && !cfg->json)
 		report_addresses(cfg);
 	s.start_ns = clock_now();
-	if (start_intervals(&s) == -1)
-		goto out;
+	start_intervals(&s);
 	if (cfg->mode != MODE_REPLY)
 		start_flows(&s);
 	event_loop(&s);
