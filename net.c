@@ -4,12 +4,13 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -59,17 +60,46 @@ net_buffer_sizes(int af, int *snd, int *rcv)
 	return rv;
 }
 
-/* "HOST port N", numerically, of a socket address. */
+/* An IPv6 scope: "%IFNAME" for a link-local address, else "%ID". */
+static void
+scope_name(char *buf, size_t len, const struct sockaddr_in6 *sin6)
+{
+	buf[0] = '%';
+	if ((!IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) &&
+	    !IN6_IS_ADDR_MC_LINKLOCAL(&sin6->sin6_addr)) ||
+	    if_indextoname(sin6->sin6_scope_id, buf + 1) == NULL)
+		snprintf(buf + 1, len - 1, "%u", (unsigned)sin6->sin6_scope_id);
+}
+
+/*
+ * "HOST port N", numerically, of an IPv4 or IPv6 socket address, as
+ * getnameinfo() with NI_NUMERICHOST writes it, scope included.  With
+ * inet_ntop() alone a static binary is some 3 KB smaller than with
+ * getnameinfo() and what it pulls in.
+ */
 void
 net_name(char *buf, size_t len, const struct sockaddr *sa, socklen_t salen)
 {
-	char	 host[64], serv[16];	/* numeric: INET6_ADDRSTRLEN fits */
+	const struct sockaddr_in	*sin = (const void *)sa;
+	const struct sockaddr_in6	*sin6 = (const void *)sa;
+	char				 host[INET6_ADDRSTRLEN];
+	char				 scope[IF_NAMESIZE + 12] = "";
+	const char			*ok = NULL;
+	unsigned			 port = 0;
 
-	if (getnameinfo(sa, salen, host, sizeof(host), serv, sizeof(serv),
-	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	if (sa->sa_family == AF_INET && salen >= sizeof(*sin)) {
+		ok = inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = ntohs(sin->sin_port);
+	} else if (sa->sa_family == AF_INET6 && salen >= sizeof(*sin6)) {
+		ok = inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		port = ntohs(sin6->sin6_port);
+		if (sin6->sin6_scope_id != 0)
+			scope_name(scope, sizeof(scope), sin6);
+	}
+	if (ok == NULL)
 		snprintf(buf, len, "(unprintable address)");
 	else
-		snprintf(buf, len, "%s port %s", host, serv);
+		snprintf(buf, len, "%s%s port %u", host, scope, port);
 }
 
 /*
