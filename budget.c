@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 
 #include <string.h>
-#include <unistd.h>
 
 #include "budget.h"
 #include "flow.h"
@@ -22,22 +21,6 @@
  * less.
  */
 #define PROC_BYTES	((uint64_t)112 * 1024)
-
-static size_t
-page_size(void)
-{
-	long	 n = sysconf(_SC_PAGESIZE);
-
-	return n > 0 ? (size_t)n : 4096;
-}
-
-static size_t
-round_page(size_t n)
-{
-	size_t	 pg = page_size();
-
-	return (n + pg - 1) / pg * pg;
-}
 
 static size_t
 min_size(size_t a, size_t b)
@@ -57,67 +40,14 @@ max_size(size_t a, size_t b)
  * (the run will say why when it connects).
  */
 static void
-socket_sizes(const struct config *c, size_t *snd, size_t *rcv)
+socket_sizes(const struct config *c, int *snd, int *rcv)
 {
 	int	 af = c->nep > 0 ? c->ep[0].addr.ss_family : AF_INET;
-	int	 s, r;
 
-	if (net_buffer_sizes(af, &s, &r) == -1 || s <= 0 || r <= 0) {
-		s = 16384;
-		r = 131072;
+	if (net_buffer_sizes(af, snd, rcv) == -1 || *snd <= 0 || *rcv <= 0) {
+		*snd = 16384;
+		*rcv = 131072;
 	}
-	*snd = (size_t)s;
-	*rcv = (size_t)r;
-}
-
-/* The largest message a worker reads: a reply, or the replier's limit. */
-static size_t
-in_max(const struct config *c)
-{
-	if (c->mode == MODE_REPLY)
-		return (size_t)c->ssize.max;
-	/* A replier's error report may come in a reply's place. */
-	return max_size((size_t)c->rsize.max, PROTO_ERR_LEN);
-}
-
-static size_t
-out_max(const struct config *c)
-{
-	if (c->mode == MODE_REPLY)
-		return max_size((size_t)c->rsize.max, PROTO_ERR_LEN);
-	return (size_t)c->ssize.max;
-}
-
-/*
- * A reading worker's buffer: a batch of its largest messages, but no
- * more than a new socket's receive buffer nor RBUF_MAX, and at least
- * one whole message.
- */
-static size_t
-rbuf_size(const struct config *c, size_t rcv)
-{
-	size_t	 m = in_max(c), n;
-
-	n = min_size(RBUF_MAX, min_size(rcv, RECV_MSGS * m));
-	return round_page(max_size(m, max_size(n, RECV_MIN)));
-}
-
-static size_t
-sbuf_size(const struct config *c)
-{
-	size_t	 m = out_max(c);
-
-	return round_page(max_size(m, min_size(SBUF_MAX, BATCH_MSGS * m)));
-}
-
-static uint32_t
-pow2_at_least(uint64_t n)
-{
-	uint32_t p = 1;
-
-	while (p < n && p < RING_LIMIT)
-		p <<= 1;
-	return p;
 }
 
 /*
@@ -125,52 +55,58 @@ pow2_at_least(uint64_t n)
  * keeps half of it for the replies just taken (see wait_ring).  -S
  * waits for each reply, and -s with rinterval=0 asks only the closing
  * one.  Otherwise: the asking requests that fit in flight one way and
- * the replies that fit the other way, in the buffers of our socket and,
- * taken as alike, the peer's; Linux keeps about half of a buffer for
- * data.  The sender waits when they are all out, so the ring bounds
- * what is in flight, not the other way round.
+ * the replies that fit the other way, fly bytes each, in the buffers of
+ * our socket and, taken as alike, the peer's.  The sender waits when
+ * they are all out, so the ring bounds what is in flight, not the other
+ * way round.
  */
 static uint32_t
-ring_size(const struct config *c, size_t snd, size_t rcv)
+ring_size(const struct config *c, uint64_t fly)
 {
-	uint64_t fly = (snd + rcv) / 2, n;
+	uint64_t n;
+	uint32_t p = 2;
 
 	if (c->mode != MODE_SEND || c->rinterval == 0)
-		return 2;
+		return p;
 	n = fly / (c->rinterval * c->ssize.min) + fly / c->rsize.min +
 	    BATCH_MSGS / c->rinterval + 2;
-	return pow2_at_least(2 * n);
+	while (p < 2 * n && p < RING_LIMIT)
+		p <<= 1;
+	return p;
 }
 
-/* Bytes of its buffers a flow's workers can fill: see RECV_MSGS. */
-static uint64_t
-buffers_used(const struct config *c, const struct budget *b)
-{
-	size_t	 rd, m = in_max(c);
-
-	rd = min_size(b->rbuf, round_page(m + max_size(RECV_MIN,
-	    RECV_MSGS * m)));
-	return (uint64_t)rd + b->sbuf + (c->dump != NULL ? DUMP_SIZE : 0);
-}
-
-/* Fills b for the run c; an estimate for one flow (-r: connection). */
+/*
+ * Fills b for the run c; an estimate for one flow (-r: connection).  A
+ * reading worker's buffer holds a batch of the largest messages it
+ * reads, but no more than a new socket's receive buffer nor RBUF_MAX,
+ * and at least one whole message; a writing worker's, its batch.  A
+ * reply's place may hold a replier's error report.
+ */
 void
 budget_plan(const struct config *c, struct budget *b)
 {
-	size_t	 snd, rcv;
-	int	 nprocs = c->mode == MODE_SEND ? 2 : 1;
+	size_t	 in = max_size(c->rsize.max, PROTO_ERR_LEN), out = c->ssize.max;
+	int	 snd, rcv;
 
+	if (c->mode == MODE_REPLY) {
+		in = c->ssize.max;
+		out = max_size(c->rsize.max, PROTO_ERR_LEN);
+	}
 	memset(b, 0, sizeof(*b));
 	socket_sizes(c, &snd, &rcv);
-	b->rbuf = rbuf_size(c, rcv);
-	b->sbuf = sbuf_size(c);
+	b->rbuf = round_page(max_size(in, min_size(min_size(RBUF_MAX,
+	    (size_t)rcv), RECV_MSGS * in)));
+	b->sbuf = round_page(max_size(out, min_size(SBUF_MAX,
+	    BATCH_MSGS * out)));
 	if (c->mode != MODE_REPLY) {
-		b->ring_max = ring_size(c, snd, rcv);
+		/* Linux keeps about half of a buffer for data. */
+		b->ring_max = ring_size(c, ((uint64_t)snd + (uint64_t)rcv) / 2);
 		b->ring_first = b->ring_max < RING_FIRST ? b->ring_max :
 		    RING_FIRST;
-		b->area = flow_area_size(b->ring_max, page_size());
+		b->area = flow_area_size(b->ring_max);
 	}
-	b->buffers = buffers_used(c, b);
-	b->procs = (uint64_t)nprocs * PROC_BYTES;
-	b->flow = b->buffers + b->procs + b->area;
+	/* Of the read buffer, what RECV_MSGS reads at a time can fill. */
+	b->flow = min_size(b->rbuf, round_page(in + RECV_MIN + RECV_MSGS *
+	    in)) + b->sbuf + (c->dump != NULL ? DUMP_SIZE : 0) + b->area +
+	    (c->mode == MODE_SEND ? 2 : 1) * PROC_BYTES;
 }

@@ -18,9 +18,7 @@ struct budget {
 	uint32_t	ring_max;	/* outstanding replies at most */
 	uint32_t	ring_first;	/* the ring's first size */
 	size_t		area;		/* a flow's area of the segment; 0: -r */
-	uint64_t	buffers;	/* estimate: buffer bytes a flow uses */
-	uint64_t	procs;		/* estimate: its processes' own */
-	uint64_t	flow;		/* estimate: all a flow takes */
+	uint64_t	flow;		/* estimate: all a flow takes here */
 };
 
 void	 budget_plan(const struct config *, struct budget *);

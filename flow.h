@@ -61,10 +61,10 @@ ring_ts1(const struct ring_entry *e)
 struct ring_hdr {
 	volatile uint32_t	gen;		/* the newest asks' generation */
 	uint32_t		pad;
-	/* The ask that began each generation; UINT64_MAX until it has
-	 * begun, so that a reader that sees gen before start[gen] falls
-	 * back on the generation before, which is right for any ask it
-	 * can have a reply to. */
+	/* The ask that began each generation, never 0 but for the first;
+	 * 0 until it has begun, so that a reader that sees gen before
+	 * start[gen] falls back on the generation before, which is right
+	 * for any ask it can have a reply to. */
 	volatile uint64_t	start[RING_GENS];
 };
 
@@ -110,24 +110,24 @@ struct flow_area {
 	struct ring_entry	entry[];	/* ring_max of them */
 };
 
-/* A fresh (zero-filled) area, made ready: no generation begun but 0. */
-static inline void
-flow_area_init(struct flow_area *a)
-{
-	int	 g;
+/*
+ * The unit in which the segment and the buffers are laid out: a page on
+ * most systems.  Where pages are larger, only some rounding is lost.
+ */
+#define PAGE_BYTES	((size_t)4096)
 
-	for (g = 1; g < RING_GENS; g++)
-		a->ring.start[g] = UINT64_MAX;
+static inline size_t
+round_page(size_t n)
+{
+	return (n + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
 }
 
-/* The bytes of an area whose ring holds ring_max entries, whole pages. */
+/* The bytes of an area whose ring holds ring_max entries. */
 static inline size_t
-flow_area_size(uint32_t ring_max, size_t page)
+flow_area_size(uint32_t ring_max)
 {
-	size_t	 n = offsetof(struct flow_area, entry) +
-		    (size_t)ring_max * sizeof(struct ring_entry);
-
-	return (n + page - 1) / page * page;
+	return round_page(offsetof(struct flow_area, entry) +
+	    (size_t)ring_max * sizeof(struct ring_entry));
 }
 
 /*
@@ -191,6 +191,10 @@ struct lat_record {
 typedef char result_fits_pipe_buf[sizeof(struct result) <= 512 ? 1 : -1];
 typedef char lat_record_fits_pipe_buf[sizeof(struct lat_record) < 512 ?
     1 : -1];
+/* And records are whole multiples of 8 bytes, so that, one after the
+ * other in an aligned buffer, each is aligned. */
+typedef char records_are_aligned[sizeof(struct result) % 8 == 0 &&
+    sizeof(struct lat_record) % 8 == 0 ? 1 : -1];
 typedef char slot_is_two_lines[sizeof(struct flow_shm) == 2 * CACHELINE ?
     1 : -1];
 

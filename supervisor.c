@@ -40,7 +40,10 @@ struct sup_flow {
 	pid_t			 pid[2];	/* by process index; 0 = ended */
 	int			 got_done[2];	/* REC_DONE read */
 	struct result		 res[2];
-	unsigned char		 rbuf[2 * REC_MAX];
+	union {
+		uint64_t	 align;
+		unsigned char	 b[2 * REC_MAX];
+	}			 rbuf;
 	size_t			 rlen;		/* bytes of a partial record */
 	uint64_t		 lat_tables;	/* latency tables read whole */
 	int			 lat_partial;	/* one is coming in */
@@ -164,13 +167,10 @@ map_shared(size_t len)
 static int
 make_segment(struct sup *s)
 {
-	size_t	 n = s->nslots, shm, pg = 4096;
-	long	 psz = sysconf(_SC_PAGESIZE);
+	size_t	 n = s->nslots, shm;
 	char	*base;
 
-	if (psz > 0)
-		pg = (size_t)psz;
-	shm = (n * sizeof(struct flow_shm) + pg - 1) / pg * pg;
+	shm = round_page(n * sizeof(struct flow_shm));
 	s->seglen = shm + n * s->plan.area;
 	if ((base = map_shared(s->seglen)) == NULL) {
 		log_warn("shared segment of %zu bytes", s->seglen);
@@ -380,21 +380,18 @@ stop_flow(struct sup_flow *sf, uint64_t now)
 }
 
 /*
- * The length of the record at p, from its type and length fields; 0
- * for one no worker writes, which cannot be framed.
+ * The length of a record, from its type and length fields; 0 for one
+ * no worker writes, which cannot be framed.  Every record's fields
+ * start as a struct result's.
  */
 static size_t
-record_len(const unsigned char *p)
+record_len(const struct result *r)
 {
-	uint16_t type, len;
-
-	memcpy(&type, p, sizeof(type));
-	memcpy(&len, p + sizeof(type), sizeof(len));
-	if ((type == REC_ERROR || type == REC_DONE) &&
-	    len == sizeof(struct result))
-		return len;
-	if (type == REC_LAT && len == sizeof(struct lat_record))
-		return len;
+	if ((r->type == REC_ERROR || r->type == REC_DONE) &&
+	    r->len == sizeof(struct result))
+		return r->len;
+	if (r->type == REC_LAT && r->len == sizeof(struct lat_record))
+		return r->len;
 	return 0;
 }
 
@@ -446,24 +443,6 @@ take_result(struct sup *s, struct sup_flow *sf, const struct result *r)
 	}
 }
 
-/* One whole record, framed by record_len(): copied out to be aligned. */
-static void
-take_record(struct sup *s, struct sup_flow *sf, const unsigned char *p)
-{
-	struct lat_record lr;
-	struct result	 r;
-	uint16_t	 type;
-
-	memcpy(&type, p, sizeof(type));
-	if (type == REC_LAT) {
-		memcpy(&lr, p, sizeof(lr));
-		take_latencies(s, sf, &lr);
-	} else {
-		memcpy(&r, p, sizeof(r));
-		take_result(s, sf, &r);
-	}
-}
-
 /*
  * Takes every whole record in the flow's buffer.  One that cannot be
  * framed means the child is broken: what is buffered is dropped.
@@ -471,20 +450,26 @@ take_record(struct sup *s, struct sup_flow *sf, const unsigned char *p)
 static void
 take_records(struct sup *s, struct sup_flow *sf)
 {
+	const struct result *r;
 	size_t	 len, pos = 0;
 
+	/* Records are whole multiples of 8 bytes: each stays aligned. */
 	while (sf->rlen - pos >= 2 * sizeof(uint16_t)) {
-		if ((len = record_len(sf->rbuf + pos)) == 0) {
+		r = (const struct result *)(const void *)(sf->rbuf.b + pos);
+		if ((len = record_len(r)) == 0) {
 			pos = sf->rlen;
 			break;
 		}
 		if (sf->rlen - pos < len)
 			break;
-		take_record(s, sf, sf->rbuf + pos);
+		if (r->type == REC_LAT)
+			take_latencies(s, sf, (const void *)r);
+		else
+			take_result(s, sf, r);
 		pos += len;
 	}
 	sf->rlen -= pos;
-	memmove(sf->rbuf, sf->rbuf + pos, sf->rlen);
+	memmove(sf->rbuf.b, sf->rbuf.b + pos, sf->rlen);
 }
 
 /* Reads what the flow's pipe holds; closes it at EOF. */
@@ -494,7 +479,7 @@ read_results(struct sup *s, struct sup_flow *sf)
 	ssize_t		 n;
 
 	while (sf->result_fd != -1) {
-		n = read(sf->result_fd, sf->rbuf + sf->rlen,
+		n = read(sf->result_fd, sf->rbuf.b + sf->rlen,
 		    sizeof(sf->rbuf) - sf->rlen);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -746,8 +731,7 @@ claim_slot(struct sup *s, size_t slot, uint32_t id, const char *peer)
 	sf->shm = shm;
 	sf->area = area;
 	sf->sum = sum;
-	if (area != NULL)
-		flow_area_init(area);
+
 	sf->result_fd = -1;
 	sf->in_use = 1;
 	sf->progress_ns = clock_now();

@@ -45,6 +45,7 @@ struct worker {
 	size_t			 slen;
 	size_t			 scap;
 	size_t			 sbatch;	/* messages in sbuf */
+	const struct ring_entry	*entry;		/* the reply's, once its head held */
 	uint32_t		 ring_gen;	/* sender: the ring's generation */
 	int			 ring_full;	/* sender: found full since */
 	uint64_t		 rng;
@@ -393,33 +394,23 @@ pace(struct worker *w, const struct plan *p)
 		delay_ns(target - now);
 }
 
-/* The generation of the ring that holds ask n (see flow.h). */
-static uint32_t
-ring_gen_of(const struct flow *f, uint64_t n)
+/*
+ * The entry of ask n, in the generation that holds it (see flow.h);
+ * NULL when n was not asked, or a later ask has taken its entry.
+ */
+static const struct ring_entry *
+ring_entry_of(const struct flow *f, uint64_t n, uint64_t asked)
 {
 	const struct ring_hdr *r = &f->area->ring;
 	uint32_t g = r->gen;
+	uint64_t size;
 
-	while (g > 0 && n < r->start[g])
+	while (g > 0 && (r->start[g] == 0 || n < r->start[g]))
 		g--;
-	return g;
-}
-
-static struct ring_entry *
-ring_entry_of(const struct flow *f, uint64_t n)
-{
-	uint64_t size = (uint64_t)f->ring_first << ring_gen_of(f, n);
-
+	size = (uint64_t)f->ring_first << g;
+	if (n >= asked || asked - n > size)
+		return NULL;
 	return &f->area->entry[n & (size - 1)];
-}
-
-/* Does ask n's entry still hold it, not yet taken by a later ask? */
-static int
-ring_holds(const struct flow *f, uint64_t n, uint64_t asked)
-{
-	uint64_t size = (uint64_t)f->ring_first << ring_gen_of(f, n);
-
-	return n < asked && asked - n <= size;
 }
 
 /*
@@ -769,7 +760,8 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 		PROTO_MSG_MAX, PROTO_MSG_MAX, UINT32_MAX
 	};
 	struct flow_shm		*shm = w->f->shm;
-	const struct ring_entry	*e = ring_entry_of(w->f, h->seqno);
+	const struct ring_entry	*e = ring_entry_of(w->f, h->seqno,
+				    shm->asked);
 	uint64_t		 idx = shm->replies;
 	enum proto_verdict	 v;
 	enum err_kind		 kind;
@@ -781,8 +773,7 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 	}
 	if (h->seqno != idx) {
 		kind = seqno_error(h->seqno, idx);
-		if (kind == ERR_HEADER || !ring_holds(w->f, h->seqno,
-		    shm->asked) || !echoes(h, e)) {
+		if (kind == ERR_HEADER || e == NULL || !echoes(h, e)) {
 			report(w, ERR_HEADER, idx, DET_REPLY_SEQNO, idx, h->seqno,
 			    1);
 			return HEAD_STOP;
@@ -793,26 +784,27 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 		if (h->seqno < idx)
 			return HEAD_SKIP;
 	}
-	if (h->seqno >= shm->asked || h->rsz != e->rsz) {
-		report(w, ERR_HEADER, h->seqno, DET_RSZ,
-		    h->seqno >= shm->asked ? 0 : e->rsz, h->rsz, 1);
+	if (e == NULL || h->rsz != e->rsz) {
+		report(w, ERR_HEADER, h->seqno, DET_RSZ, e == NULL ? 0 : e->rsz,
+		    h->rsz, 1);
 		return HEAD_STOP;
 	}
 	check_echo(w, h, e);
+	w->entry = e;
 	return HEAD_TAKE;
 }
 
 /*
- * Takes one whole reply whose header held: checks its payload and
- * records its latency, the time since the request was sent less the
- * replier's own time.
+ * Takes one whole reply whose header held (and found its entry): checks
+ * its payload and records its latency, the time since the request was
+ * sent less the replier's own time.
  */
 static void
 take_reply(struct worker *w, const struct msg_hdr *h,
     const unsigned char *msg, uint64_t now)
 {
 	struct flow_shm		*shm = w->f->shm;
-	const struct ring_entry	*e = ring_entry_of(w->f, h->seqno);
+	const struct ring_entry	*e = w->entry;
 	uint64_t		 lat, held, ts1 = ring_ts1(e);
 
 	check_pattern(w, msg, h->rsz, h->seqno);
