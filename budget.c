@@ -51,26 +51,24 @@ socket_sizes(const struct config *c, int *snd, int *rcv)
 }
 
 /*
- * The ring: twice the replies that can be outstanding, as the sender
- * keeps half of it for the replies just taken (see wait_ring).  -S
- * waits for each reply, and -s with rinterval=0 asks only the closing
- * one.  Otherwise: the asking requests that fit in flight one way and
- * the replies that fit the other way, fly bytes each, in the buffers of
- * our socket and, taken as alike, the peer's.  The sender waits when
- * they are all out, so the ring bounds what is in flight, not the other
- * way round.
+ * The ring: room for the replies that can be outstanding, besides the
+ * ones it keeps (see ring_room).  -S waits for each reply, and -s with
+ * rinterval=0 asks only the closing one.  Otherwise: the asking requests
+ * that fit in flight one way and the replies that fit the other way,
+ * fly bytes each, in the buffers of our socket and, taken as alike, the
+ * peer's.  The sender waits when they are all out, so the ring bounds
+ * what is in flight, not the other way round.
  */
 static uint32_t
 ring_size(const struct config *c, uint64_t fly)
 {
-	uint64_t n;
+	uint64_t n = 1;
 	uint32_t p = 2;
 
-	if (c->mode != MODE_SEND || c->rinterval == 0)
-		return p;
-	n = fly / (c->rinterval * c->ssize.min) + fly / c->rsize.min +
-	    BATCH_MSGS / c->rinterval + 2;
-	while (p < 2 * n && p < RING_LIMIT)
+	if (c->mode == MODE_SEND && c->rinterval != 0)
+		n = fly / (c->rinterval * c->ssize.min) + fly / c->rsize.min +
+		    BATCH_MSGS / c->rinterval + 2;
+	while (ring_room(p) < n && p < RING_LIMIT)
 		p <<= 1;
 	return p;
 }

@@ -41,22 +41,30 @@ ring_ts1(const struct ring_entry *e)
 }
 
 /*
- * The reply ring holds the replies outstanding, up to half of it, and
- * the last ones taken, to check a repeated or late reply against.  Its
- * largest size is a power of two the supervisor works out (struct
- * flow's ring_max).  It starts with ring_first entries and doubles, one
+ * The reply ring holds the replies outstanding and, behind them, the
+ * last RING_KEEP taken (half the ring, if smaller), to check a repeated
+ * or late reply against.  Its largest size is a power of two the
+ * supervisor works out (struct flow's ring_max).  It starts with ring_first entries and doubles, one
  * generation after the other, only when the sender finds it full, so
  * that its pages follow what the flow needs.  Generation g's entries are ring_first << g, at
  * the start of the same array; ask n of generation g is entry n modulo
  * its size.  A generation begins at an ask that is an odd multiple of
  * the size before: the new asks then never land on an entry still
- * outstanding, and an entry is intact while its ask is no further back
- * than its generation's size.
+ * outstanding, and an answered ask's entry is intact at least while
+ * the ask is no further back than its generation's size.
  */
 #define CACHELINE	64
 #define RING_FIRST	64
 #define RING_LIMIT	16384
 #define RING_GENS	9		/* RING_FIRST << 8 == RING_LIMIT */
+#define RING_KEEP	64
+
+/* The replies a ring of size entries can have outstanding. */
+static inline uint64_t
+ring_room(uint64_t size)
+{
+	return size - (size / 2 < RING_KEEP ? size / 2 : RING_KEEP);
+}
 
 struct ring_hdr {
 	volatile uint32_t	gen;		/* the newest asks' generation */

@@ -396,19 +396,20 @@ pace(struct worker *w, const struct plan *p)
 
 /*
  * The entry of ask n, in the generation that holds it (see flow.h);
- * NULL when n was not asked, or a later ask has taken its entry.
+ * NULL when n was not asked, or was answered and a later ask may have
+ * taken its entry.  An outstanding ask's entry is never taken.
  */
 static const struct ring_entry *
-ring_entry_of(const struct flow *f, uint64_t n, uint64_t asked)
+ring_entry_of(const struct flow *f, uint64_t n)
 {
 	const struct ring_hdr *r = &f->area->ring;
+	uint64_t size, asked = f->shm->asked;
 	uint32_t g = r->gen;
-	uint64_t size;
 
 	while (g > 0 && (r->start[g] == 0 || n < r->start[g]))
 		g--;
 	size = (uint64_t)f->ring_first << g;
-	if (n >= asked || asked - n > size)
+	if (n >= asked || (n < f->shm->replies && asked - n > size))
 		return NULL;
 	return &f->area->entry[n & (size - 1)];
 }
@@ -434,10 +435,10 @@ grow_ring(struct worker *w, uint64_t size)
 }
 
 /*
- * Waits until the ring has room for one more outstanding reply: half of
- * it at most, so that the replies just taken are still there to check a
- * repeated or late one against.  Only an async sender far ahead of its
- * receiver ever waits here.
+ * Waits until the ring has room for one more outstanding reply, keeping
+ * the replies just taken to check a repeated or late one against (see
+ * ring_room).  Only an async sender far ahead of its receiver ever
+ * waits here.
  */
 static int
 wait_ring(struct worker *w)
@@ -445,10 +446,10 @@ wait_ring(struct worker *w)
 	struct timespec ts = { 0, 20000 };
 	uint64_t	size = (uint64_t)w->f->ring_first << w->ring_gen;
 
-	if (w->f->shm->asked - w->f->shm->replies >= size / 2)
+	if (w->f->shm->asked - w->f->shm->replies >= ring_room(size))
 		w->ring_full = 1;
 	size = grow_ring(w, size);
-	while (w->f->shm->asked - w->f->shm->replies >= size / 2) {
+	while (w->f->shm->asked - w->f->shm->replies >= ring_room(size)) {
 		if (stop_asked)
 			return -1;
 		if (flush_send(w) == -1)
@@ -760,8 +761,7 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 		PROTO_MSG_MAX, PROTO_MSG_MAX, UINT32_MAX
 	};
 	struct flow_shm		*shm = w->f->shm;
-	const struct ring_entry	*e = ring_entry_of(w->f, h->seqno,
-				    shm->asked);
+	const struct ring_entry	*e = ring_entry_of(w->f, h->seqno);
 	uint64_t		 idx = shm->replies;
 	enum proto_verdict	 v;
 	enum err_kind		 kind;
