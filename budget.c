@@ -56,18 +56,22 @@ socket_sizes(const struct config *c, int *snd, int *rcv)
  * rinterval=0 asks only the closing one.  Otherwise: the asking requests
  * that fit in flight one way and the replies that fit the other way,
  * fly bytes each, in the buffers of our socket and, taken as alike, the
- * peer's.  The sender waits when they are all out, so the ring bounds
- * what is in flight, not the other way round.
+ * peer's, and the asking ones in a batch, messages being of their mean
+ * size.  The sender waits when they are all out, so the ring bounds
+ * what is in flight, and so what the socket buffers hold, not the other
+ * way round.
  */
 static uint32_t
 ring_size(const struct config *c, uint64_t fly)
 {
-	uint64_t n = 1;
+	uint64_t n = 1, req = (c->ssize.min + c->ssize.max) / 2, batch;
 	uint32_t p = 2;
 
+	batch = BATCH_BYTES / req + 1 < BATCH_MSGS ? BATCH_BYTES / req + 1 :
+	    BATCH_MSGS;
 	if (c->mode == MODE_SEND && c->rinterval != 0)
-		n = fly / (c->rinterval * c->ssize.min) + fly / c->rsize.min +
-		    BATCH_MSGS / c->rinterval + 2;
+		n = (fly / req + batch) / c->rinterval +
+		    fly * 2 / (c->rsize.min + c->rsize.max) + 2;
 	while (ring_room(p) < n && p < RING_LIMIT)
 		p <<= 1;
 	return p;
