@@ -2,7 +2,8 @@
  * What a flow needs, worked out before the first fork from the options
  * and from what a new socket holds: each worker's buffers, the largest
  * reply ring, the flow's area of the shared segment, and an estimate of
- * the memory the flow takes on this host.
+ * the memory the flow takes on this host; and whether the whole run
+ * fits in the memory the system has.
  */
 #ifndef SEQTEST_BUDGET_H
 #define SEQTEST_BUDGET_H
@@ -22,5 +23,6 @@ struct budget {
 };
 
 void	 budget_plan(const struct config *, struct budget *);
+int	 budget_check(const struct config *, char *, size_t);
 
 #endif

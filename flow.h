@@ -1,9 +1,9 @@
 /*
  * The contract between the supervisor and its workers: what a worker is
- * given (struct flow), the per-flow slot of the shared segment that both
- * see (live counters, the reply ring), and the result records a worker
- * writes on its pipe.  Both sides include this; neither includes the
- * other's header.
+ * given (struct flow), the per-flow slot and area of the shared segment
+ * that both see (live counters; latency table, reply ring), and the
+ * records a worker writes on its pipe.  Both sides include this;
+ * neither includes the other's header.
  */
 #ifndef SEQTEST_FLOW_H
 #define SEQTEST_FLOW_H

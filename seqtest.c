@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "errors.h"
 #include "options.h"
 #include "supervisor.h"
@@ -130,7 +131,8 @@ main(int argc, char *argv[])
 	opt_defaults(&cfg);
 	rv = parse_flags(argc, argv, &cfg, err);
 	if (rv == 0 && opt_finish(&cfg, err) == 0 &&
-	    opt_resolve(&cfg, argv + optind, argc - optind, err) == 0) {
+	    opt_resolve(&cfg, argv + optind, argc - optind, err) == 0 &&
+	    budget_check(&cfg, err, OPT_ERRLEN) == 0) {
 		default_seed(&cfg);
 		rv = sup_run(&cfg);
 	} else if (rv != 1)

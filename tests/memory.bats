@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# What a flow takes: -d says it, and a run that would need more memory
+# than the system has is refused before it starts.
+
+load helper
+
+# avail_mib: MemAvailable from /proc/meminfo, in MiB.
+avail_mib() {
+	awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo
+}
+
+# per_flow TEXT: the "N KiB a flow" figure of a memory line.
+per_flow() {
+	sed -n 's/.* (\([0-9]*\) KiB a flow).*/\1/p' <<<"$1"
+}
+
+@test "-d: says what a flow takes and what the system has" {
+	[ -r /proc/meminfo ] || skip "no /proc/meminfo"
+	start_replier
+	run --separate-stderr "$SEQTEST" -d -s -o count=100,threads=4 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	line=$(grep '^seqtest: memory: ' <<<"$stderr")
+	[[ $line =~ ^seqtest:\ memory:\ 4\ flows\ need\ about\ [0-9]+\ MiB\ here\ \([0-9]+\ KiB\ a\ flow\),\ of\ ([0-9]+)\ MiB\ available$ ]]
+	# the real figure, read a moment apart
+	have=${BASH_REMATCH[1]}
+	now=$(avail_mib)
+	(( have * 10 > now * 9 && have * 9 < now * 10 ))
+}
+
+@test "-d: one flow, and larger messages take more" {
+	start_replier
+	run --separate-stderr "$SEQTEST" -d -S -o count=10 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"seqtest: memory: 1 flow needs about "* ]]
+	small=$(per_flow "$stderr")
+	run --separate-stderr "$SEQTEST" -d -S -o count=10,ssize=8000,rsize=8000 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	large=$(per_flow "$stderr")
+	echo "a flow: 40 B $small KiB, 8000 B $large KiB" >&3
+	(( small > 0 && large > small ))
+}
+
+@test "more flows than the memory holds: one line, exit 2, nothing sent" {
+	start_replier
+	SEQTEST_MEM_AVAILABLE=65536 run --separate-stderr "$SEQTEST" -s -o threads=1000,count=10 "127.0.0.1:$PORT"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[[ $stderr =~ ^seqtest:\ 1000\ flows\ need\ about\ [0-9]+\ MiB\ here\ \([0-9]+\ KiB\ a\ flow\),\ more\ than\ the\ 64\ MiB\ available:\ run\ fewer\ flows$ ]]
+	stop_replier
+	grep -q '^Connections: 0, failed 0$' "$REPLIER_OUT"
+}
+
+@test "the same run fits when the memory does" {
+	start_replier -o maxconn=200
+	SEQTEST_MEM_AVAILABLE=1048576 run "$SEQTEST" -s -o threads=100,count=10 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Flows: 100, failed 0"* ]]
+}
+
+@test "more flows than the memory holds, -j: a JSON document, exit 2" {
+	SEQTEST_MEM_AVAILABLE=65536 run --separate-stderr "$SEQTEST" -j -s -o threads=1000 127.0.0.1:9
+	[ "$status" -eq 2 ]
+	[[ $(json_value error) == "1000 flows need about "*"more than the 64 MiB available: run fewer flows" ]]
+	[ "$(json_value exit_status)" = 2 ]
+}
+
+@test "SEQTEST_MEM_AVAILABLE that is not a number: exit 2, naming it" {
+	SEQTEST_MEM_AVAILABLE=64M run --separate-stderr "$SEQTEST" -S 127.0.0.1:9
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "seqtest: SEQTEST_MEM_AVAILABLE=64M: not a number of KiB" ]
+}
+
+@test "the replier is not checked: its connections come and go" {
+	SEQTEST_MEM_AVAILABLE=1 start_replier -o conns=1
+	run "$SEQTEST" -S -o count=10 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+}
