@@ -76,3 +76,23 @@ per_flow() {
 	run "$SEQTEST" -S -o count=10 "127.0.0.1:$PORT"
 	[ "$status" -eq 0 ]
 }
+
+# A worker's latencies reach the supervisor as tables of non-empty
+# buckets, many of them over a long flow: none may be lost on the way.
+@test "latency tables: every reply's latency is in the report, -s and -S" {
+	start_replier
+	for mode in -s -S; do
+		run --separate-stderr "$SEQTEST" -j "$mode" -o threads=4,count=40000,ssize_min=40,ssize_max=400,rsize_min=40,rsize_max=400,rdelay_max=20000 "127.0.0.1:$PORT"
+		[ "$status" -eq 0 ]
+		[ "$(json_value replies)" = 160000 ]
+		[ "$(json_value latency_us.count)" = 160000 ]
+	done
+}
+
+@test "interval lines with -s: each interval's own percentiles, from live tables" {
+	start_replier
+	run "$SEQTEST" -s -o threads=4,duration=1.1,interval=0.25,rate=4000 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	n=$(grep -cE '^\[ *[0-9.]+- *[0-9.]+ s\] sent [0-9]+ msgs [0-9.]+ msg/s [0-9.]+ Mbit/s, received [0-9]+ msgs, [1-9][0-9]* replies, p50 [0-9.]+ us, p99 [0-9.]+ us, errors 0$' <<<"$output")
+	(( n >= 3 && n <= 5 ))
+}
