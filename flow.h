@@ -8,6 +8,7 @@
 #ifndef SEQTEST_FLOW_H
 #define SEQTEST_FLOW_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -178,9 +179,18 @@ struct result {
 /*
  * A latency table travels as records of up to LAT_CELLS cells each, the
  * first with the table's moments, the last marked as such.  A -s flow's
- * two processes share the pipe: records, not tables, are atomic.
+ * two processes share the pipe, and a write of up to PIPE_BUF bytes is
+ * atomic: a worker writes whole records, up to LAT_WRITE bytes of them
+ * at once, and the other process's never come in between.
  */
 #define LAT_CELLS	56
+#if defined(PIPE_BUF) && PIPE_BUF < 4096
+#define LAT_WRITE	PIPE_BUF
+#elif defined(PIPE_BUF)
+#define LAT_WRITE	4096
+#else
+#define LAT_WRITE	512		/* POSIX's smallest PIPE_BUF */
+#endif
 
 struct lat_record {
 	uint16_t		type;		/* REC_LAT */

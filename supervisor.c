@@ -29,6 +29,7 @@
 #define KILL_GRACE_NS	(2 * NS_PER_SEC)	/* SIGTERM, then SIGKILL */
 #define REC_MAX		(sizeof(struct lat_record) > sizeof(struct result) ? \
 			    sizeof(struct lat_record) : sizeof(struct result))
+#define READ_SIZE	16384		/* a pipe read: several tables' worth */
 #define TICK_MS		100		/* the loop's longest sleep */
 
 static volatile sig_atomic_t got_stop;
@@ -40,10 +41,7 @@ struct sup_flow {
 	pid_t			 pid[2];	/* by process index; 0 = ended */
 	int			 got_done[2];	/* REC_DONE read */
 	struct result		 res[2];
-	union {
-		uint64_t	 align;
-		unsigned char	 b[2 * REC_MAX];
-	}			 rbuf;
+	unsigned char		 part[REC_MAX];	/* a record read in part */
 	size_t			 rlen;		/* bytes of a partial record */
 	uint64_t		 lat_tables;	/* latency tables read whole */
 	int			 lat_partial;	/* one is coming in */
@@ -80,6 +78,7 @@ struct sup {
 	struct report_snapshot	 snap[2];	/* interval: last, now */
 	struct hist		*ival;		/* interval's own latencies */
 	struct hist_table	*live;		/* a flow's table, as read */
+	unsigned char		*rbuf;		/* READ_SIZE: what a read brings */
 	uint64_t		 next_ival_ns;
 };
 
@@ -200,9 +199,10 @@ take_part(char **p, size_t n, size_t size)
 
 /*
  * The supervisor's own tables (flows, summaries, poll sets, the run's
- * histograms) in one private mapping, which each child unmaps right
- * after the fork: the pages the supervisor writes later would otherwise
- * be kept, as they were, by every child that still maps them.
+ * histograms, its read buffer) in one private mapping, which each child
+ * unmaps right after the fork: the pages the supervisor writes later
+ * would otherwise be kept, as they were, by every child that still maps
+ * them.
  */
 static int
 alloc_tables(struct sup *s)
@@ -215,7 +215,7 @@ alloc_tables(struct sup *s)
 	    part_len(n, sizeof(*s->sums)) + part_len(np, sizeof(*s->pfd)) +
 	    part_len(np, sizeof(*s->pfd_slot)) +
 	    part_len(nh, sizeof(struct hist)) +
-	    part_len(1, sizeof(struct hist_table));
+	    part_len(1, sizeof(struct hist_table)) + part_len(1, READ_SIZE);
 	if ((p = s->tables = map_zeroed(s->tableslen, MAP_PRIVATE)) == NULL) {
 		log_warn("memory for %zu flows", n);
 		return -1;
@@ -225,6 +225,7 @@ alloc_tables(struct sup *s)
 	s->pfd = take_part(&p, np, sizeof(*s->pfd));
 	s->pfd_slot = take_part(&p, np, sizeof(*s->pfd_slot));
 	s->live = take_part(&p, 1, sizeof(*s->live));
+	s->rbuf = take_part(&p, 1, READ_SIZE);
 	s->tot.lat = take_part(&p, 1, sizeof(struct hist));
 	if (nh > 1) {
 		s->snap[0].lat = take_part(&p, 1, sizeof(struct hist));
@@ -444,23 +445,23 @@ take_result(struct sup *s, struct sup_flow *sf, const struct result *r)
 }
 
 /*
- * Takes every whole record in the flow's buffer.  One that cannot be
- * framed means the child is broken: what is buffered is dropped.
+ * Takes every whole record of the have bytes at buf, which is aligned;
+ * returns the bytes taken.  One that cannot be framed means the child
+ * is broken: all is taken, and dropped.
  */
-static void
-take_records(struct sup *s, struct sup_flow *sf)
+static size_t
+take_records(struct sup *s, struct sup_flow *sf, const unsigned char *buf,
+    size_t have)
 {
 	const struct result *r;
 	size_t	 len, pos = 0;
 
 	/* Records are whole multiples of 8 bytes: each stays aligned. */
-	while (sf->rlen - pos >= 2 * sizeof(uint16_t)) {
-		r = (const struct result *)(const void *)(sf->rbuf.b + pos);
-		if ((len = record_len(r)) == 0) {
-			pos = sf->rlen;
-			break;
-		}
-		if (sf->rlen - pos < len)
+	while (have - pos >= 2 * sizeof(uint16_t)) {
+		r = (const struct result *)(const void *)(buf + pos);
+		if ((len = record_len(r)) == 0)
+			return have;
+		if (have - pos < len)
 			break;
 		if (r->type == REC_LAT)
 			take_latencies(s, sf, (const void *)r);
@@ -468,19 +469,24 @@ take_records(struct sup *s, struct sup_flow *sf)
 			take_result(s, sf, r);
 		pos += len;
 	}
-	sf->rlen -= pos;
-	memmove(sf->rbuf.b, sf->rbuf.b + pos, sf->rlen);
+	return pos;
 }
 
-/* Reads what the flow's pipe holds; closes it at EOF. */
+/*
+ * Reads what the flow's pipe holds, READ_SIZE bytes at a time into the
+ * supervisor's buffer, after the part of a record the last read left;
+ * closes the pipe at EOF.
+ */
 static void
 read_results(struct sup *s, struct sup_flow *sf)
 {
+	unsigned char	*buf = s->rbuf;
+	size_t		 have, took;
 	ssize_t		 n;
 
 	while (sf->result_fd != -1) {
-		n = read(sf->result_fd, sf->rbuf.b + sf->rlen,
-		    sizeof(sf->rbuf) - sf->rlen);
+		memcpy(buf, sf->part, sf->rlen);
+		n = read(sf->result_fd, buf + sf->rlen, READ_SIZE - sf->rlen);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
@@ -490,8 +496,13 @@ read_results(struct sup *s, struct sup_flow *sf)
 			sf->result_fd = -1;
 			return;
 		}
-		sf->rlen += (size_t)n;
-		take_records(s, sf);
+		have = sf->rlen + (size_t)n;
+		took = take_records(s, sf, buf, have);
+		sf->rlen = have - took;
+		memcpy(sf->part, buf + took, sf->rlen);
+		/* Short of what was asked: the pipe is empty for now. */
+		if (have < READ_SIZE)
+			return;
 	}
 }
 

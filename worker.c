@@ -136,15 +136,17 @@ send_record(struct worker *w, enum rec_type type)
 
 /*
  * Sends the latency table to the supervisor, LAT_CELLS cells a record,
- * and empties it.  lat_sent is bumped last, after the records are in
- * the pipe: a table read while it is unchanged is not yet in them.
+ * as many records a write as LAT_WRITE holds, and empties it.  lat_sent
+ * is bumped last, after the records are in the pipe: a table read while
+ * it is unchanged is not yet in them.
  */
 static void
 send_latencies(struct worker *w)
 {
 	struct flow_area	*a = w->f->area;
 	struct lat_record	 r;
-	size_t			 i = 0;
+	unsigned char		 buf[LAT_WRITE / sizeof(r) * sizeof(r)];
+	size_t			 i = 0, n = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.type = REC_LAT;
@@ -158,8 +160,13 @@ send_latencies(struct worker *w)
 			if (a->lat.cell[i].bucket != 0)
 				r.cell[r.ncells++] = a->lat.cell[i];
 		r.last = i == HTAB_CELLS;
-		/* Nothing to do if the supervisor is gone: it reports us. */
-		(void)write_full(w->f->result_fd, &r, sizeof(r), 0);
+		memcpy(buf + n, &r, sizeof(r));
+		n += sizeof(r);
+		if (r.last || n + sizeof(r) > sizeof(buf)) {
+			/* Nothing to do if the supervisor is gone. */
+			(void)write_full(w->f->result_fd, buf, n, 0);
+			n = 0;
+		}
 		r.first = 0;
 	}
 	htab_clear(&a->lat);
