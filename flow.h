@@ -1,13 +1,15 @@
 /*
  * The contract between the supervisor and its workers: what a worker is
- * given (struct flow), the per-flow slot of the shared segment that both
- * see (live counters, the reply ring), and the result records a worker
- * writes on its pipe.  Both sides include this; neither includes the
- * other's header.
+ * given (struct flow), the per-flow slot and area of the shared segment
+ * that both see (live counters; latency table, reply ring), and the
+ * records a worker writes on its pipe.  Both sides include this;
+ * neither includes the other's header.
  */
 #ifndef SEQTEST_FLOW_H
 #define SEQTEST_FLOW_H
 
+#include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -23,18 +25,57 @@ struct wait_state {
 
 /*
  * One outstanding reply: what the sender asked for, kept until the
- * receiver has checked the reply against it.
+ * receiver has checked the reply against it.  ts1 is kept in halves so
+ * that an entry takes 12 bytes.
  */
 struct ring_entry {
-	uint64_t	seqno;		/* the request's seqno */
-	uint64_t	ts1;
-	uint32_t	rdly;
+	uint32_t	ts1_lo;
+	uint32_t	ts1_hi;
 	uint16_t	ssz;
 	uint16_t	rsz;
 };
 
-#define RING_SIZE	16384		/* power of two */
+static inline uint64_t
+ring_ts1(const struct ring_entry *e)
+{
+	return (uint64_t)e->ts1_hi << 32 | e->ts1_lo;
+}
+
+/*
+ * The reply ring holds the replies outstanding and, behind them, the
+ * last RING_KEEP taken (half the ring, if smaller), to check a repeated
+ * or late reply against.  Its largest size is a power of two the
+ * supervisor works out (struct flow's ring_max).  It starts with ring_first entries and doubles, one
+ * generation after the other, only when the sender finds it full, so
+ * that its pages follow what the flow needs.  Generation g's entries are ring_first << g, at
+ * the start of the same array; ask n of generation g is entry n modulo
+ * its size.  A generation begins at an ask that is an odd multiple of
+ * the size before: the new asks then never land on an entry still
+ * outstanding, and an answered ask's entry is intact at least while
+ * the ask is no further back than its generation's size.
+ */
 #define CACHELINE	64
+#define RING_FIRST	64
+#define RING_LIMIT	16384
+#define RING_GENS	9		/* RING_FIRST << 8 == RING_LIMIT */
+#define RING_KEEP	64
+
+/* The replies a ring of size entries can have outstanding. */
+static inline uint64_t
+ring_room(uint64_t size)
+{
+	return size - (size / 2 < RING_KEEP ? size / 2 : RING_KEEP);
+}
+
+struct ring_hdr {
+	volatile uint32_t	gen;		/* the newest asks' generation */
+	uint32_t		pad;
+	/* The ask that began each generation, never 0 but for the first;
+	 * 0 until it has begun, so that a reader that sees gen before
+	 * start[gen] falls back on the generation before, which is right
+	 * for any ask it can have a reply to. */
+	volatile uint64_t	start[RING_GENS];
+};
 
 /*
  * A flow's slot in the shared segment.  The sending and the receiving
@@ -59,10 +100,65 @@ struct flow_shm {
 	char			pad2[CACHELINE - 48];
 };
 
-/* Result records on the pipe: one framed record, atomically written. */
+/*
+ * A sender flow's area of the segment, after every flow's slot: its
+ * latencies not yet sent on the pipe, written by the receiving side
+ * (cells first, a page of their own), then its reply ring, written by
+ * the sending side.  The supervisor reads the table live for interval
+ * lines; lat_sent, bumped after each table that went on the pipe,
+ * tells it whether what it read is already in the records.
+ */
+struct flow_area {
+	struct hist_table	lat;
+	volatile uint64_t	lat_sent;	/* tables sent so far */
+	char			pad[CACHELINE - (sizeof(struct hist_table) +
+				    8) % CACHELINE];
+	struct ring_hdr		ring;
+	char			pad2[CACHELINE - sizeof(struct ring_hdr) %
+				    CACHELINE];
+	struct ring_entry	entry[];	/* ring_max of them */
+};
+
+/*
+ * The unit in which the segment and the buffers are laid out: a page on
+ * most systems.  Where pages are larger, only some rounding is lost.
+ */
+#define PAGE_BYTES	((size_t)4096)
+
+static inline size_t
+round_page(size_t n)
+{
+	return (n + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
+}
+
+/* The bytes of an area whose ring holds ring_max entries. */
+static inline size_t
+flow_area_size(uint32_t ring_max)
+{
+	return round_page(offsetof(struct flow_area, entry) +
+	    (size_t)ring_max * sizeof(struct ring_entry));
+}
+
+/*
+ * What a worker's buffers hold.  A worker that reads takes in at most
+ * RECV_MSGS of the largest messages it has seen, and at least RECV_MIN
+ * bytes, at a time: small messages keep the buffer's used part small.
+ * A sender writes up to BATCH_MSGS messages or BATCH_BYTES at a time.
+ * The supervisor sizes the buffers (struct flow) from these.
+ */
+#define RECV_MIN	((size_t)4096)
+#define RECV_MSGS	32
+#define RBUF_MAX	((size_t)256 * 1024)	/* a large stream's reads */
+#define SBUF_MAX	((size_t)128 * 1024)
+#define BATCH_MSGS	64
+#define BATCH_BYTES	((size_t)64 * 1024)
+#define DUMP_SIZE	8192
+
+/* Result records on the pipe: each framed, each written atomically. */
 enum rec_type {
 	REC_ERROR = 1,		/* the first error, sent as it happens */
-	REC_DONE		/* the final result */
+	REC_DONE,		/* the final result */
+	REC_LAT			/* latencies: part of a table */
 };
 
 struct result {
@@ -81,9 +177,43 @@ struct result {
 	struct flow_error first;
 };
 
+/*
+ * A latency table travels as records of up to LAT_CELLS cells each, the
+ * first with the table's moments, the last marked as such.  A -s flow's
+ * two processes share the pipe, and a write of up to PIPE_BUF bytes is
+ * atomic: a worker writes whole records, up to LAT_WRITE bytes of them
+ * at once, and the other process's never come in between.
+ */
+#define LAT_CELLS	56
+#if defined(PIPE_BUF) && PIPE_BUF < 4096
+#define LAT_WRITE	PIPE_BUF
+#elif defined(PIPE_BUF)
+#define LAT_WRITE	4096
+#else
+#define LAT_WRITE	512		/* POSIX's smallest PIPE_BUF */
+#endif
+
+struct lat_record {
+	uint16_t		type;		/* REC_LAT */
+	uint16_t		len;		/* sizeof(struct lat_record) */
+	uint16_t		role;
+	uint16_t		ncells;		/* cells used */
+	uint32_t		flow;
+	uint16_t		first;		/* the table's first: m is valid */
+	uint16_t		last;		/* the table's last */
+	struct hist_moments	m;
+	struct hist_cell	cell[LAT_CELLS];
+};
+
 /* A record must fit POSIX's smallest PIPE_BUF to be written atomically;
  * each half of a slot fills one cache line.  Checked at compile time. */
 typedef char result_fits_pipe_buf[sizeof(struct result) <= 512 ? 1 : -1];
+typedef char lat_record_fits_pipe_buf[sizeof(struct lat_record) < 512 ?
+    1 : -1];
+/* And records are whole multiples of 8 bytes, so that, one after the
+ * other in an aligned buffer, each is aligned. */
+typedef char records_are_aligned[sizeof(struct result) % 8 == 0 &&
+    sizeof(struct lat_record) % 8 == 0 ? 1 : -1];
 typedef char slot_is_two_lines[sizeof(struct flow_shm) == 2 * CACHELINE ?
     1 : -1];
 
@@ -95,8 +225,11 @@ struct flow {
 	int			 dump_fd;	/* -1 without dump= */
 	const struct config	*cfg;
 	struct flow_shm		*shm;		/* in the shared segment */
-	struct ring_entry	*ring;		/* RING_SIZE entries; senders only */
-	struct hist		*lat;		/* senders only */
+	struct flow_area	*area;		/* senders only */
+	size_t			 rbuf_size;	/* a reading worker's buffer */
+	size_t			 sbuf_size;	/* a writing worker's buffer */
+	uint32_t		 ring_max;	/* outstanding replies, at most */
+	uint32_t		 ring_first;	/* the ring's first size */
 	uint64_t		 start_ns;	/* the run's start, for dump */
 	uint64_t		 seed;		/* this flow's random stream */
 	pid_t			 supervisor;	/* a worker must not outlive it */

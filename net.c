@@ -4,9 +4,9 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <net/if.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -36,6 +36,28 @@ net_set_blocking(int fd, int blocking)
 		return -1;
 	fl = blocking ? fl & ~O_NONBLOCK : fl | O_NONBLOCK;
 	return fcntl(fd, F_SETFL, fl);
+}
+
+/*
+ * The buffer sizes a new TCP socket of family af gets (on Linux, the
+ * middle values of net.ipv4.tcp_wmem and tcp_rmem).  Returns 0, or -1
+ * with errno.
+ */
+int
+net_buffer_sizes(int af, int *snd, int *rcv)
+{
+	socklen_t len = sizeof(int);
+	int	 fd, rv = -1;
+
+	if ((fd = socket(af, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, snd, &len) == 0) {
+		len = sizeof(int);
+		if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcv, &len) == 0)
+			rv = 0;
+	}
+	net_close(fd);
+	return rv;
 }
 
 /* An IPv6 scope: "%IFNAME" for a link-local address, else "%ID". */

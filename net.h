@@ -20,6 +20,7 @@ int	 net_connect(const struct endpoint *, uint64_t,
 int	 net_listen(const struct endpoint *, char *, size_t, const char **);
 int	 net_accept(int, char *, size_t);
 int	 net_set_blocking(int, int);
+int	 net_buffer_sizes(int, int *, int *);
 void	 net_name(char *, size_t, const struct sockaddr *, socklen_t);
 void	 net_close(int);
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "errors.h"
 #include "options.h"
 #include "report.h"
@@ -82,9 +83,12 @@ set_mode(struct config *cfg, enum mode m, char *err)
 	return 0;
 }
 
-/* One flag; returns 1 when -h or -V has answered, -1 on error. */
+/*
+ * One flag, with its value if it takes one; returns 1 when -h or -V
+ * has answered, -1 on error.
+ */
 static int
-take_flag(int c, struct config *cfg, char *err)
+take_flag(int c, const char *value, struct config *cfg, char *err)
 {
 	switch (c) {
 	case 'd':
@@ -97,7 +101,7 @@ take_flag(int c, struct config *cfg, char *err)
 		cfg->json = 1;
 		return 0;
 	case 'o':
-		return opt_parse_list(cfg, optarg, err);
+		return opt_parse_list(cfg, value, err);
 	case 'r':
 	case 's':
 	case 'S':
@@ -106,19 +110,49 @@ take_flag(int c, struct config *cfg, char *err)
 	case 'V':
 		printf("seqtest %s\n", SEQTEST_VERSION);
 		return 1;
-	case ':':
-		snprintf(err, OPT_ERRLEN, "flag -%c needs a value", optopt);
-		return -1;
 	default:
-		snprintf(err, OPT_ERRLEN, "unknown flag -%c", optopt);
+		snprintf(err, OPT_ERRLEN, "unknown flag -%c", c);
 		return -1;
 	}
 }
 
+/* The flags; a letter before ':' takes a value. */
+#define FLAGS	"dhjo:rsSV"
+
 /*
- * Flags and addresses in any order, the same with every libc: getopt is
- * only ever shown a flag (GNU's permutation is not relied upon); any
- * other argument is an address, and so is all after "--".  The
+ * One argument of flags, as getopt takes them: "-dS", "-o LIST" or
+ * "-oLIST".  Our own, as getopt would make a static build 2 KiB larger
+ * (its messages, and multibyte letters).  *i moves past what it took.
+ * Returns as take_flag does.
+ */
+static int
+take_flags(int argc, char **argv, int *i, struct config *cfg, char *err)
+{
+	const char	*p = argv[(*i)++] + 1, *spec;
+	int		 rv;
+
+	for (; *p != '\0'; p++) {
+		spec = *p != ':' ? strchr(FLAGS, *p) : NULL;
+		if (spec == NULL || spec[1] != ':') {
+			if ((rv = take_flag(*p, NULL, cfg, err)) != 0)
+				return rv;
+			continue;
+		}
+		if (p[1] != '\0')
+			return take_flag(*p, p + 1, cfg, err);
+		if (*i == argc) {
+			snprintf(err, OPT_ERRLEN, "flag -%c needs a value", *p);
+			return -1;
+		}
+		return take_flag(*p, argv[(*i)++], cfg, err);
+	}
+	return 0;
+}
+
+/*
+ * Flags and addresses in any order, the same with every libc: an
+ * argument that starts with '-' holds flags; any other is an address,
+ * and so is all after "--".  The
  * addresses go to addr, which has room for argc.  Returns 1 when -h or
  * -V has answered, -1 on error.
  */
@@ -127,22 +161,20 @@ parse_args(int argc, char **argv, struct config *cfg, char **addr,
     int *naddr, char *err)
 {
 	const char	*arg;
-	int		 c, rv;
+	int		 i = 1, rv;
 
-	opterr = 0;
-	while (optind < argc) {
-		arg = argv[optind];
+	while (i < argc) {
+		arg = argv[i];
 		if (strcmp(arg, "--") == 0) {
-			while (++optind < argc)
-				addr[(*naddr)++] = argv[optind];
+			while (++i < argc)
+				addr[(*naddr)++] = argv[i];
 			break;
 		}
-		if (arg[0] != '-' || arg[1] == '\0' ||
-		    (c = getopt(argc, argv, ":dhjo:rsSV")) == -1) {
-			addr[(*naddr)++] = argv[optind++];
+		if (arg[0] != '-' || arg[1] == '\0') {
+			addr[(*naddr)++] = argv[i++];
 			continue;
 		}
-		if ((rv = take_flag(c, cfg, err)) != 0)
+		if ((rv = take_flags(argc, argv, &i, cfg, err)) != 0)
 			return rv;
 	}
 	return 0;
@@ -210,7 +242,8 @@ main(int argc, char *argv[])
 	opt_defaults(&cfg);
 	rv = parse_args(argc, argv, &cfg, addr, &naddr, err);
 	if (rv == 0 && opt_finish(&cfg, err) == 0 &&
-	    opt_resolve(&cfg, addr, naddr, err) == 0) {
+	    opt_resolve(&cfg, addr, naddr, err) == 0 &&
+	    budget_check(&cfg, err, OPT_ERRLEN) == 0) {
 		default_seed(&cfg);
 		rv = sup_run(&cfg);
 	} else if (rv != 1)

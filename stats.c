@@ -276,3 +276,103 @@ hist_stddev(const struct hist *h)
 	var = h->sumsq / (double)h->count - mean * mean;
 	return var > 0 ? sqrt(var) : 0;
 }
+
+/* The cell where a bucket's search starts: Fibonacci hashing. */
+static size_t
+cell_home(uint32_t key)
+{
+	return (size_t)((key * UINT32_C(2654435761)) >> 23) &
+	    (HTAB_CELLS - 1);
+}
+
+/* The cell of bucket key (index + 1), or NULL when the table is full. */
+static struct hist_cell *
+find_cell(struct hist_table *t, uint32_t key)
+{
+	struct hist_cell *c;
+	size_t		  i = cell_home(key);
+
+	while ((c = &t->cell[i])->bucket != key) {
+		if (c->bucket == 0) {
+			if (t->used >= HTAB_FULL)
+				return NULL;
+			c->bucket = key;
+			t->used++;
+			break;
+		}
+		i = (i + 1) & (HTAB_CELLS - 1);
+	}
+	return c;
+}
+
+/*
+ * Hot path: records ns, as hist_record() would.  Returns 0, or -1 with
+ * nothing recorded when the table has no room for it: a new bucket once
+ * HTAB_FULL are taken, or a count at its top.
+ */
+int
+htab_record(struct hist_table *t, uint64_t ns)
+{
+	struct hist_cell *c;
+	uint64_t	  v = ns > HIST_MAX ? HIST_MAX : ns;
+
+	c = find_cell(t, (uint32_t)bucket_index(v) + 1);
+	if (c == NULL || c->count == UINT32_MAX)
+		return -1;
+	c->count++;
+	if (ns < t->m.min || t->count == 0)
+		t->m.min = ns;
+	if (ns > t->m.max)
+		t->m.max = ns;
+	t->count++;
+	t->m.overflow += ns > HIST_MAX;
+	t->m.sum += ns;
+	t->m.sumsq += (double)ns * (double)ns;
+	return 0;
+}
+
+void
+htab_clear(struct hist_table *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+/* Adds n cells to h's buckets and count; cells out of range are ignored. */
+void
+hist_add_cells(struct hist *h, const struct hist_cell *c, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].bucket == 0 || c[i].bucket > HIST_BUCKETS)
+			continue;
+		h->bucket[c[i].bucket - 1] += c[i].count;
+		h->count += c[i].count;
+	}
+}
+
+/*
+ * Adds what the values of some cells had besides their buckets; before
+ * the cells themselves, as h's count still tells whether h was empty.
+ */
+void
+hist_add_moments(struct hist *h, const struct hist_moments *m)
+{
+	if (m->max > h->max)
+		h->max = m->max;
+	if (h->count == 0 || m->min < h->min)
+		h->min = m->min;
+	h->overflow += m->overflow;
+	h->sum += m->sum;
+	h->sumsq += m->sumsq;
+}
+
+/* Adds a table into h, walking only its cells. */
+void
+hist_add_table(struct hist *h, const struct hist_table *t)
+{
+	if (t->count == 0)
+		return;
+	hist_add_moments(h, &t->m);
+	hist_add_cells(h, t->cell, HTAB_CELLS);
+}

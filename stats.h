@@ -1,7 +1,8 @@
 /*
  * Latency histogram in the style of HdrHistogram: constant memory, three
- * significant digits, no pointers, so it can live in a shared segment
- * written by a worker and read or merged by the supervisor.
+ * significant digits, no pointers.  The supervisor keeps the whole layout
+ * (struct hist, 229 KiB) for the run; a worker keeps only its non-empty
+ * buckets (struct hist_table, 4 KiB) and hands them on as cells.
  *
  * Layout: values 0..2047 each have their own bucket; above that every
  * power of two [2^k, 2^(k+1)) is cut into 1024 equal sub-buckets, so a
@@ -11,6 +12,7 @@
 #ifndef SEQTEST_STATS_H
 #define SEQTEST_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define HIST_SUB_BITS	10	/* 1024 sub-buckets per power of two */
@@ -34,6 +36,39 @@ struct hist {
 	uint64_t	bucket[HIST_BUCKETS];
 };
 
+/*
+ * A worker's compact form: the non-empty buckets only, in a table of
+ * HTAB_CELLS cells (one page of cells), open addressing on the bucket
+ * index.  It takes at most HTAB_FULL buckets, so that probes stay short;
+ * then, or when a count would overflow, htab_record() refuses and the
+ * owner moves the table out (into a struct hist, or through a pipe as
+ * cells and moments) and clears it.  An all-zero table is empty.
+ */
+#define HTAB_CELLS	512		/* power of two */
+#define HTAB_FULL	384		/* 3/4 of the cells */
+
+struct hist_cell {
+	uint32_t	bucket;		/* bucket index + 1; 0 = empty cell */
+	uint32_t	count;
+};
+
+/* What a set of values adds besides its buckets (count: their sum). */
+struct hist_moments {
+	uint64_t	overflow;
+	uint64_t	min;		/* exact; meaningless when empty */
+	uint64_t	max;
+	uint64_t	sum;
+	double		sumsq;
+};
+
+struct hist_table {
+	struct hist_cell	cell[HTAB_CELLS];
+	uint64_t		count;
+	uint32_t		used;		/* cells taken */
+	uint32_t		pad;
+	struct hist_moments	m;
+};
+
 void	 hist_init(struct hist *);
 void	 hist_record(struct hist *, uint64_t);	/* ns; hot path */
 void	 hist_merge(struct hist *, const struct hist *);	/* dst += src */
@@ -42,5 +77,11 @@ void	 hist_diff(struct hist *, const struct hist *,
 uint64_t hist_percentile(const struct hist *, double);	/* pct 0..100 */
 double	 hist_mean(const struct hist *);
 double	 hist_stddev(const struct hist *);
+
+int	 htab_record(struct hist_table *, uint64_t);	/* hot; -1: full */
+void	 htab_clear(struct hist_table *);
+void	 hist_add_cells(struct hist *, const struct hist_cell *, size_t);
+void	 hist_add_moments(struct hist *, const struct hist_moments *);
+void	 hist_add_table(struct hist *, const struct hist_table *);
 
 #endif

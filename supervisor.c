@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "clock.h"
 #include "flow.h"
 #include "net.h"
@@ -29,6 +30,9 @@
 #include "worker.h"
 
 #define KILL_GRACE_NS	(2 * NS_PER_SEC)	/* SIGTERM, then SIGKILL */
+#define REC_MAX		(sizeof(struct lat_record) > sizeof(struct result) ? \
+			    sizeof(struct lat_record) : sizeof(struct result))
+#define READ_SIZE	16384		/* a pipe read: several tables' worth */
 #define TICK_MS		100		/* the loop's longest sleep */
 #define DUMP_RETRY_NS	20000000	/* between tries to open a FIFO */
 
@@ -43,14 +47,17 @@ struct sup_flow {
 	pid_t			 pid[2];	/* by process index; 0 = ended */
 	int			 got_done[2];	/* REC_DONE read */
 	struct result		 res[2];
-	unsigned char		 rbuf[2 * sizeof(struct result)];
+	unsigned char		 part[REC_MAX];	/* a record read in part */
 	size_t			 rlen;		/* bytes of a partial record */
+	uint64_t		 lat_tables;	/* latency tables read whole */
+	int			 lat_partial;	/* one is coming in */
 	int			 stopping;	/* we asked it to end */
 	int			 unfinished;	/* a worker ended, its work not done */
 	uint64_t		 progress;	/* counters' sum at last change */
 	uint64_t		 progress_ns;	/* when they last changed */
 	uint64_t		 stop_ns;	/* when we asked it to end */
 	struct flow_shm		*shm;
+	struct flow_area	*area;		/* sender modes */
 	struct flow_summary	*sum;		/* its final word, for the report */
 };
 
@@ -65,8 +72,10 @@ struct sup {
 	size_t			 nlfd;
 	void			*seg;
 	size_t			 seglen;
-	struct ring_entry	*rings;
-	struct hist		*hists;
+	struct budget		 plan;		/* buffer, ring and area sizes */
+	void			*tables;	/* flows .. live: see alloc_tables */
+	size_t			 tableslen;
+	char			*areas;		/* sender modes: one per flow */
 	int			 dump_fd;
 	uint64_t		 start_ns;
 	uint64_t		 accepted;
@@ -78,6 +87,8 @@ struct sup {
 	size_t			*pfd_slot;
 	struct report_snapshot	 snap[2];	/* interval: last, now */
 	struct hist		*ival;		/* interval's own latencies */
+	struct hist_table	*live;		/* a flow's table, as read */
+	unsigned char		*rbuf;		/* READ_SIZE: what a read brings */
 	uint64_t		 next_ival_ns;
 };
 
@@ -120,24 +131,23 @@ install_signals(void)
 }
 
 /*
- * Maps one shared anonymous segment: a slot per flow, and for senders a
- * reply ring and a histogram per flow.  Zero-filled, which is each
- * part's empty state.  Pages are touched only as flows use them.
+ * Maps len zero-filled bytes, MAP_SHARED or MAP_PRIVATE as flags says;
+ * pages are taken only as they are written.
  */
 static void *
-map_shared(size_t len)
+map_zeroed(size_t len, int flags)
 {
 	void	*p;
 #ifdef MAP_ANONYMOUS
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1,
+	    0);
 #else
 	int	 fd, saved;
 
 	/* POSIX before 2024 has no MAP_ANONYMOUS; /dev/zero is the same. */
 	if ((fd = open("/dev/zero", O_RDWR)) == -1)
 		return NULL;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
 	saved = errno;
 	(void)close(fd);
 	errno = saved;
@@ -145,25 +155,93 @@ map_shared(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * Maps the one shared segment: a slot per flow, and for senders an area
+ * per flow with its latency table and reply ring.  Zero-filled, which
+ * is each part's empty state.  Where the system can tell, its pages are
+ * not reserved up front: most are never used.
+ */
+#ifndef MAP_NORESERVE
+#define MAP_NORESERVE	0
+#endif
+
+static void *
+map_shared(size_t len)
+{
+	return map_zeroed(len, MAP_SHARED | MAP_NORESERVE);
+}
+
+/* The slots, then, page-aligned, the areas (plan.area each, or none). */
 static int
 make_segment(struct sup *s)
 {
-	size_t	 n = s->nslots, shm, ring = 0, hist = 0;
+	size_t	 n = s->nslots, shm;
 	char	*base;
 
-	shm = n * sizeof(struct flow_shm);
-	if (s->cfg->mode != MODE_REPLY) {
-		ring = n * RING_SIZE * sizeof(struct ring_entry);
-		hist = n * sizeof(struct hist);
-	}
-	s->seglen = shm + ring + hist;
+	shm = round_page(n * sizeof(struct flow_shm));
+	s->seglen = shm + n * s->plan.area;
 	if ((base = map_shared(s->seglen)) == NULL) {
 		log_warn("shared segment of %zu bytes", s->seglen);
 		return -1;
 	}
 	s->seg = base;
-	s->rings = ring ? (struct ring_entry *)(void *)(base + shm) : NULL;
-	s->hists = hist ? (struct hist *)(void *)(base + shm + ring) : NULL;
+	s->areas = s->plan.area != 0 ? base + shm : NULL;
+	return 0;
+}
+
+/* Bytes for n things of size bytes, so that the next part stays aligned. */
+static size_t
+part_len(size_t n, size_t size)
+{
+	return (n * size + CACHELINE - 1) / CACHELINE * CACHELINE;
+}
+
+/* Takes the next part of n things of size bytes from *p. */
+static void *
+take_part(char **p, size_t n, size_t size)
+{
+	void	*part = *p;
+
+	*p += part_len(n, size);
+	return part;
+}
+
+/*
+ * The supervisor's own tables (flows, summaries, poll sets, the run's
+ * histograms, its read buffer) in one private mapping, which each child
+ * unmaps right after the fork: the pages the supervisor writes later
+ * would otherwise be kept, as they were, by every child that still maps
+ * them.
+ */
+static int
+alloc_tables(struct sup *s)
+{
+	size_t	 n = s->nslots, np = s->nslots + s->cfg->nep;
+	size_t	 nh = s->cfg->interval != 0 ? 4 : 1;
+	char	*p;
+
+	s->tableslen = part_len(n, sizeof(*s->flows)) +
+	    part_len(n, sizeof(*s->sums)) + part_len(np, sizeof(*s->pfd)) +
+	    part_len(np, sizeof(*s->pfd_slot)) +
+	    part_len(nh + 1, sizeof(struct hist)) +
+	    part_len(1, sizeof(struct hist_table)) + part_len(1, READ_SIZE);
+	if ((p = s->tables = map_zeroed(s->tableslen, MAP_PRIVATE)) == NULL) {
+		log_warn("memory for %zu flows", n);
+		return -1;
+	}
+	s->flows = take_part(&p, n, sizeof(*s->flows));
+	s->sums = take_part(&p, n, sizeof(*s->sums));
+	s->pfd = take_part(&p, np, sizeof(*s->pfd));
+	s->pfd_slot = take_part(&p, np, sizeof(*s->pfd_slot));
+	s->live = take_part(&p, 1, sizeof(*s->live));
+	s->rbuf = take_part(&p, 1, READ_SIZE);
+	s->tot.lat = take_part(&p, 1, sizeof(struct hist));
+	s->tot.rtt = take_part(&p, 1, sizeof(struct hist));
+	if (nh > 1) {
+		s->snap[0].lat = take_part(&p, 1, sizeof(struct hist));
+		s->snap[1].lat = take_part(&p, 1, sizeof(struct hist));
+		s->ival = take_part(&p, 1, sizeof(struct hist));
+	}
 	return 0;
 }
 
@@ -172,21 +250,15 @@ alloc_slots(struct sup *s)
 {
 	size_t	 i;
 
-	s->flows = calloc(s->nslots, sizeof(*s->flows));
-	s->sums = calloc(s->nslots, sizeof(*s->sums));
-	s->pfd = calloc(s->nslots + s->cfg->nep, sizeof(*s->pfd));
-	s->pfd_slot = calloc(s->nslots + s->cfg->nep, sizeof(*s->pfd_slot));
-	s->tot.lat = calloc(1, sizeof(*s->tot.lat));
-	s->tot.rtt = calloc(1, sizeof(*s->tot.rtt));
-	if (s->flows == NULL || s->sums == NULL || s->pfd == NULL ||
-	    s->pfd_slot == NULL || s->tot.lat == NULL || s->tot.rtt == NULL) {
-		log_warnx("out of memory for %zu flows", s->nslots);
+	if (alloc_tables(s) == -1)
 		return -1;
-	}
 	for (i = 0; i < s->nslots; i++) {
 		s->flows[i].result_fd = -1;
 		s->flows[i].sock_fd = -1;
 		s->flows[i].shm = (struct flow_shm *)s->seg + i;
+		if (s->areas != NULL)
+			s->flows[i].area = (struct flow_area *)(void *)
+			    (s->areas + i * s->plan.area);
 		s->flows[i].sum = &s->sums[i];
 	}
 	return 0;
@@ -266,11 +338,15 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.dump_fd = s->dump_fd;
 	f.cfg = s->cfg;
 	f.shm = sf->shm;
-	f.ring = s->rings ? s->rings + slot * RING_SIZE : NULL;
-	f.lat = s->hists ? s->hists + slot : NULL;
+	f.area = sf->area;
+	f.rbuf_size = s->plan.rbuf;
+	f.sbuf_size = s->plan.sbuf;
+	f.ring_max = s->plan.ring_max;
+	f.ring_first = s->plan.ring_first;
 	f.start_ns = s->start_ns;
 	f.seed = flow_seed(s->cfg->seed, sf->sum->id);
 	f.supervisor = s->pid;
+	(void)munmap(s->tables, s->tableslen);	/* see alloc_tables */
 	_exit(worker_run(&f, role));
 }
 
@@ -339,21 +415,55 @@ stop_flow(struct sup_flow *sf, uint64_t now)
 	signal_flow(sf, SIGTERM);
 }
 
+/*
+ * The length of a record, from its type and length fields; 0 for one
+ * no worker writes, which cannot be framed.  Every record's fields
+ * start as a struct result's.
+ */
+static size_t
+record_len(const struct result *r)
+{
+	if ((r->type == REC_ERROR || r->type == REC_DONE) &&
+	    r->len == sizeof(struct result))
+		return r->len;
+	if (r->type == REC_LAT && r->len == sizeof(struct lat_record))
+		return r->len;
+	return 0;
+}
+
 /* A record that is not what a worker writes means the child is broken. */
 static int
-valid_record(const struct result *r)
+valid_result(const struct result *r)
 {
-	return r->len == sizeof(*r) && r->role < ROLES &&
-	    (r->type == REC_ERROR || r->type == REC_DONE) &&
-	    r->first.kind < ERR_KINDS;
+	return r->role < ROLES && r->first.kind < ERR_KINDS;
+}
+
+/*
+ * Part of a flow's latency table: into the run's histogram, walking
+ * only the cells it has.  The first record of a table brings the
+ * moments, the last one completes it.
+ */
+static void
+take_latencies(struct sup *s, struct sup_flow *sf, const struct lat_record *r)
+{
+	if (r->ncells > LAT_CELLS)
+		return;
+	if (r->first)
+		hist_add_moments(s->tot.lat, &r->m);
+	hist_add_cells(s->tot.lat, r->cell, r->ncells);
+	sf->lat_partial = !r->last;
+	if (r->last)
+		sf->lat_tables++;
 }
 
 static void
-take_record(struct sup *s, struct sup_flow *sf, const struct result *r)
+take_result(struct sup *s, struct sup_flow *sf, const struct result *r)
 {
 	int	 idx = flow_proc_index((enum role)r->role);
 	size_t	 k;
 
+	if (!valid_result(r))
+		return;
 	if (r->type == REC_ERROR) {
 		note_error(s, sf, &r->first);
 		return;
@@ -369,16 +479,49 @@ take_record(struct sup *s, struct sup_flow *sf, const struct result *r)
 	}
 }
 
-/* Reads what the flow's pipe holds; closes it at EOF. */
+/*
+ * Takes every whole record of the have bytes at buf, which is aligned;
+ * returns the bytes taken.  One that cannot be framed means the child
+ * is broken: all is taken, and dropped.
+ */
+static size_t
+take_records(struct sup *s, struct sup_flow *sf, const unsigned char *buf,
+    size_t have)
+{
+	const struct result *r;
+	size_t	 len, pos = 0;
+
+	/* Records are whole multiples of 8 bytes: each stays aligned. */
+	while (have - pos >= 2 * sizeof(uint16_t)) {
+		r = (const struct result *)(const void *)(buf + pos);
+		if ((len = record_len(r)) == 0)
+			return have;
+		if (have - pos < len)
+			break;
+		if (r->type == REC_LAT)
+			take_latencies(s, sf, (const void *)r);
+		else
+			take_result(s, sf, r);
+		pos += len;
+	}
+	return pos;
+}
+
+/*
+ * Reads what the flow's pipe holds, READ_SIZE bytes at a time into the
+ * supervisor's buffer, after the part of a record the last read left;
+ * closes the pipe at EOF.
+ */
 static void
 read_results(struct sup *s, struct sup_flow *sf)
 {
-	struct result	 r;
+	unsigned char	*buf = s->rbuf;
+	size_t		 have, took;
 	ssize_t		 n;
 
 	while (sf->result_fd != -1) {
-		n = read(sf->result_fd, sf->rbuf + sf->rlen,
-		    sizeof(sf->rbuf) - sf->rlen);
+		memcpy(buf, sf->part, sf->rlen);
+		n = read(sf->result_fd, buf + sf->rlen, READ_SIZE - sf->rlen);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
@@ -388,14 +531,13 @@ read_results(struct sup *s, struct sup_flow *sf)
 			sf->result_fd = -1;
 			return;
 		}
-		sf->rlen += (size_t)n;
-		while (sf->rlen >= sizeof(r)) {
-			memcpy(&r, sf->rbuf, sizeof(r));
-			sf->rlen -= sizeof(r);
-			memmove(sf->rbuf, sf->rbuf + sizeof(r), sf->rlen);
-			if (valid_record(&r))
-				take_record(s, sf, &r);
-		}
+		have = sf->rlen + (size_t)n;
+		took = take_records(s, sf, buf, have);
+		sf->rlen = have - took;
+		memcpy(sf->part, buf + took, sf->rlen);
+		/* Short of what was asked: the pipe is empty for now. */
+		if (have < READ_SIZE)
+			return;
 	}
 }
 
@@ -497,7 +639,7 @@ end_connection(struct sup *s, struct sup_flow *sf)
 
 /* Adds an ended flow to the totals and frees its slot. */
 static void
-finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
+finish_flow(struct sup *s, struct sup_flow *sf)
 {
 	struct report_totals	*t = &s->tot;
 	struct flow_summary	*c = sf->sum;
@@ -524,8 +666,9 @@ finish_flow(struct sup *s, struct sup_flow *sf, size_t slot)
 		c->cut_short = 1;
 		s->cut_short++;
 	}
-	if (s->hists != NULL)
-		hist_merge(t->lat, &s->hists[slot]);
+	if (sf->area != NULL && sf->area->lat_sent == sf->lat_tables &&
+	    !sf->lat_partial)
+		hist_add_table(t->lat, &sf->area->lat);	/* a worker that died */
 	if (s->cfg->json && s->cfg->mode == MODE_REPLY)
 		report_json_conn(c);
 	if (s->cfg->debug && s->cfg->mode == MODE_REPLY)
@@ -567,7 +710,7 @@ reap_children(struct sup *s)
 		else if (!sf->res[idx].complete)
 			ended_early(s, sf, idx, pid);
 		if (sf->pid[0] == 0 && sf->pid[1] == 0)
-			finish_flow(s, sf, i);
+			finish_flow(s, sf);
 	}
 }
 
@@ -688,13 +831,16 @@ claim_slot(struct sup *s, size_t slot, uint32_t id, const char *peer)
 {
 	struct sup_flow		*sf = &s->flows[slot];
 	struct flow_shm		*shm = sf->shm;
+	struct flow_area	*area = sf->area;
 	struct flow_summary	*sum = sf->sum;
 
 	memset(sf, 0, sizeof(*sf));
 	memset(shm, 0, sizeof(*shm));
 	memset(sum, 0, sizeof(*sum));
 	sf->shm = shm;
+	sf->area = area;
 	sf->sum = sum;
+
 	sf->result_fd = -1;
 	sf->sock_fd = -1;
 	sf->in_use = 1;
@@ -717,19 +863,19 @@ start_flow(struct sup *s, size_t i)
 	if (fd == -1 && got_stop && errno == EINTR) {
 		/* Cut short by the run's stop, not failed. */
 		sf->unfinished = 1;
-		finish_flow(s, sf, i);
+		finish_flow(s, sf);
 		return 0;
 	}
 	if (fd == -1) {
 		err = errno;
 		fail_call(s, sf, ERR_CONNECT, call, err);
-		finish_flow(s, sf, i);
+		finish_flow(s, sf);
 		return err == EMFILE || err == ENFILE ? -1 : 0;
 	}
 	fork_flow(s, i, fd);
 	sf->sock_fd = fd;	/* kept for the kernel's view, until the end */
 	if (sf->pid[0] == 0 && sf->pid[1] == 0)
-		finish_flow(s, sf, i);
+		finish_flow(s, sf);
 	return sf->sum->failed ? -1 : 0;
 }
 
@@ -792,10 +938,33 @@ accept_conn(struct sup *s, int lfd)
 	fork_flow(s, slot, fd);
 	s->flows[slot].sock_fd = fd;
 	if (s->flows[slot].pid[0] == 0)
-		finish_flow(s, &s->flows[slot], slot);
+		finish_flow(s, &s->flows[slot]);
 }
 
-/* The run so far: ended flows' totals plus the live flows' counters. */
+/*
+ * Adds what a live flow's latency table holds and has not sent.  A
+ * table on its way (records read but lat_sent not yet bumped, or the
+ * other way round, or bumped while we copied) is left out: its records
+ * bring it into the next snapshot, and interval lines are differences
+ * of snapshots, so nothing is counted twice.
+ */
+static void
+add_live_table(const struct sup *s, const struct sup_flow *sf,
+    struct hist *into)
+{
+	uint64_t sent = sf->area->lat_sent;
+
+	if (sent != sf->lat_tables || sf->lat_partial)
+		return;
+	memcpy(s->live, &sf->area->lat, sizeof(*s->live));
+	if (sf->area->lat_sent == sent)
+		hist_add_table(into, s->live);
+}
+
+/*
+ * The run so far: the totals (with every latency table read from the
+ * pipes) plus the live flows' counters and unsent latencies.
+ */
 static void
 take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
 {
@@ -826,8 +995,8 @@ take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
 		sn->errors += shm->errors + shm->send_errors +
 		    errors[ERR_STALL] + errors[ERR_CRASH] +
 		    errors[ERR_INTERRUPTED];
-		if (s->hists != NULL)
-			hist_merge(sn->lat, &s->hists[i]);
+		if (s->flows[i].area != NULL)
+			add_live_table(s, &s->flows[i], sn->lat);
 	}
 }
 
@@ -878,22 +1047,13 @@ tick_interval(struct sup *s, uint64_t now)
 	s->next_ival_ns += ival * ((now - s->next_ival_ns) / ival + 1);
 }
 
-static int
+static void
 start_intervals(struct sup *s)
 {
 	if (s->cfg->interval == 0)
-		return 0;
-	s->snap[0].lat = calloc(1, sizeof(struct hist));
-	s->snap[1].lat = calloc(1, sizeof(struct hist));
-	s->ival = calloc(1, sizeof(struct hist));
-	if (s->snap[0].lat == NULL || s->snap[1].lat == NULL ||
-	    s->ival == NULL) {
-		log_warnx("out of memory");
-		return -1;
-	}
+		return;
 	s->snap[0].ns = s->start_ns;
 	s->next_ival_ns = s->start_ns + s->cfg->interval;
-	return 0;
 }
 
 /* The descriptors to wait on: result pipes, and listeners with room. */
@@ -1061,16 +1221,9 @@ release(struct sup *s)
 		(void)close(s->dump_fd);
 	if (s->seg != NULL)
 		(void)munmap(s->seg, s->seglen);
+	if (s->tables != NULL)
+		(void)munmap(s->tables, s->tableslen);
 	free(s->lfd);
-	free(s->flows);
-	free(s->sums);
-	free(s->pfd);
-	free(s->pfd_slot);
-	free(s->tot.lat);
-	free(s->tot.rtt);
-	free(s->snap[0].lat);
-	free(s->snap[1].lat);
-	free(s->ival);
 }
 
 /*
@@ -1094,7 +1247,8 @@ set_up(struct sup *s)
 	if (cfg->mode != MODE_REPLY && !cfg->json)
 		report_addresses(cfg);
 	s->start_ns = clock_now();
-	return start_intervals(s) == -1 ? 1 : 0;
+	start_intervals(s);
+	return 0;
 }
 
 /*
@@ -1114,6 +1268,7 @@ sup_run(const struct config *cfg)
 	s.dump_fd = -1;
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
 	    cfg->threads ? cfg->threads : cfg->nep;
+	budget_plan(cfg, &s.plan);
 	status = set_up(&s);
 	ran = status == 0;
 	if (ran) {

@@ -1,9 +1,12 @@
 /*
  * One flow's loop, in one process.  A worker owns its connection: it
  * writes numbered, patterned messages, or reads and checks them, and
- * answers as each message asks.  Buffers are allocated once at start;
- * per message there is no malloc, no stdio and no system call besides
- * the send and the receive (and the delays the user asked for).
+ * answers as each message asks.  Buffers are allocated once at start,
+ * sized by the supervisor for the flow's messages; per message there is
+ * no malloc, no stdio and no system call besides the send and the
+ * receive (and the delays the user asked for).  Latencies go into a
+ * small table that is written to the supervisor's pipe when it fills,
+ * every few hundred distinct latencies at most.
  *
  * A worker dies with its supervisor: on Linux the kernel sees to it
  * (supervisor.c); everywhere, a worker checks twice a second that the
@@ -35,11 +38,7 @@
 #define MSG_NOSIGNAL	0	/* the worker ignores SIGPIPE anyway */
 #endif
 
-#define RBUF_SIZE	((size_t)256 * 1024)	/* holds several whole messages */
-#define SBUF_SIZE	((size_t)128 * 1024)
-#define BATCH_BYTES	((size_t)64 * 1024)	/* back-to-back messages per send */
-#define BATCH_MSGS	64
-#define DUMP_SIZE	8192
+#define SEQNO_NEAR	16384		/* further off: the stream is misframed */
 #define SPIN_NS		50000		/* ns: the end of a delay is spun */
 #define SLACK_NS	10000		/* ns a sleep may overrun, Linux */
 #define LINGER_NS	2000000000u	/* reading after an error report */
@@ -51,11 +50,18 @@ struct worker {
 	struct flow		*f;
 	const struct config	*cfg;
 	enum role		 role;
+	unsigned char		*bufs;		/* rbuf, sbuf and dump */
 	unsigned char		*rbuf;		/* bytes received, not yet used */
 	size_t			 rhave;
+	size_t			 rcap;
+	size_t			 biggest;	/* largest message read so far */
 	unsigned char		*sbuf;		/* bytes composed, not yet sent */
 	size_t			 slen;
+	size_t			 scap;
 	size_t			 sbatch;	/* messages in sbuf */
+	const struct ring_entry	*entry;		/* the reply's, once its head held */
+	uint32_t		 ring_gen;	/* sender: the ring's generation */
+	int			 ring_full;	/* sender: found full since */
 	uint64_t		 rng;
 	uint64_t		 nsent;		/* messages composed */
 	uint64_t		 expect;	/* replier: next request seqno */
@@ -188,6 +194,56 @@ send_record(struct worker *w, enum rec_type type)
 	w->res.flow = w->f->id;
 	/* Nothing to do if the supervisor is gone: it reports us as lost. */
 	(void)write_full(w->f->result_fd, &w->res, sizeof(w->res), 0);
+}
+
+/*
+ * Sends the latency table to the supervisor, LAT_CELLS cells a record,
+ * as many records a write as LAT_WRITE holds, and empties it.  lat_sent
+ * is bumped last, after the records are in the pipe: a table read while
+ * it is unchanged is not yet in them.
+ */
+static void
+send_latencies(struct worker *w)
+{
+	struct flow_area	*a = w->f->area;
+	struct lat_record	 r;
+	unsigned char		 buf[LAT_WRITE / sizeof(r) * sizeof(r)];
+	size_t			 i = 0, n = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.type = REC_LAT;
+	r.len = (uint16_t)sizeof(r);
+	r.role = (uint16_t)w->role;
+	r.flow = w->f->id;
+	r.first = 1;
+	r.m = a->lat.m;
+	while (i < HTAB_CELLS) {
+		for (r.ncells = 0; i < HTAB_CELLS && r.ncells < LAT_CELLS; i++)
+			if (a->lat.cell[i].bucket != 0)
+				r.cell[r.ncells++] = a->lat.cell[i];
+		r.last = i == HTAB_CELLS;
+		memcpy(buf + n, &r, sizeof(r));
+		n += sizeof(r);
+		if (r.last || n + sizeof(r) > sizeof(buf)) {
+			/* Nothing to do if the supervisor is gone. */
+			(void)write_full(w->f->result_fd, buf, n, 0);
+			n = 0;
+		}
+		r.first = 0;
+	}
+	htab_clear(&a->lat);
+	a->lat_sent++;
+}
+
+/* Hot path: a reply's latency, into the table; out with it when full. */
+static void
+record_latency(struct worker *w, uint64_t ns)
+{
+	if (htab_record(&w->f->area->lat, ns) == 0)
+		return;
+	send_latencies(w);
+	/* An empty table takes any value. */
+	(void)htab_record(&w->f->area->lat, ns);
 }
 
 /*
@@ -420,15 +476,61 @@ pace(struct worker *w, const struct plan *p)
 }
 
 /*
- * Waits until the ring has room for one more outstanding reply.  Only an
- * async sender far ahead of its receiver ever waits here.
+ * The entry of ask n, in the generation that holds it (see flow.h);
+ * NULL when n was not asked, or was answered and a later ask may have
+ * taken its entry.  An outstanding ask's entry is never taken.
+ */
+static const struct ring_entry *
+ring_entry_of(const struct flow *f, uint64_t n)
+{
+	const struct ring_hdr *r = &f->area->ring;
+	uint64_t size, asked = f->shm->asked;
+	uint32_t g = r->gen;
+
+	while (g > 0 && (r->start[g] == 0 || n < r->start[g]))
+		g--;
+	size = (uint64_t)f->ring_first << g;
+	if (n >= asked || (n < f->shm->replies && asked - n > size))
+		return NULL;
+	return &f->area->entry[n & (size - 1)];
+}
+
+/*
+ * A ring found full doubles, up to ring_max, once the next ask is an
+ * odd multiple of its size: the doubled ring's entries for the asks
+ * from there are then free (see flow.h).
+ */
+static uint64_t
+grow_ring(struct worker *w, uint64_t size)
+{
+	struct ring_hdr	*r = &w->f->area->ring;
+	uint64_t	 asked = w->f->shm->asked;
+
+	if (!w->ring_full || size >= w->f->ring_max ||
+	    (asked & (2 * size - 1)) != size)
+		return size;
+	w->ring_full = 0;
+	r->start[++w->ring_gen] = asked;
+	r->gen = w->ring_gen;		/* after start: see struct ring_hdr */
+	return 2 * size;
+}
+
+/*
+ * Waits until the ring has room for one more outstanding reply, keeping
+ * the replies just taken to check a repeated or late one against (see
+ * ring_room).  Only an async sender far ahead of its receiver ever
+ * waits here.
  */
 static int
 wait_ring(struct worker *w)
 {
 	struct timespec ts = { 0, 20000 };
+	uint64_t	size = (uint64_t)w->f->ring_first << w->ring_gen;
 
-	while (w->f->shm->asked - w->f->shm->replies >= RING_SIZE) {
+	if (w->f->shm->asked - w->f->shm->replies >= ring_room(size))
+		w->ring_full = 1;
+	size = grow_ring(w, size);
+	while (w->f->shm->asked - w->f->shm->replies >= ring_room(size)) {
 		if (stop_asked)
 			return -1;
 		lifeline_tick(w, clock_now());
@@ -459,10 +561,10 @@ compose_message(struct worker *w, const struct plan *p)
 	h.rsz = p->asks ? p->rsz : 0;
 	if (h.rsz != 0) {
 		/* Published before the send; the send orders the stores. */
-		e = &w->f->ring[shm->asked % RING_SIZE];
-		e->seqno = h.seqno;
-		e->ts1 = h.ts1;
-		e->rdly = h.rdly;
+		e = &w->f->area->entry[shm->asked &
+		    (((uint64_t)w->f->ring_first << w->ring_gen) - 1)];
+		e->ts1_lo = (uint32_t)h.ts1;
+		e->ts1_hi = (uint32_t)(h.ts1 >> 32);
 		e->ssz = h.ssz;
 		e->rsz = h.rsz;
 		shm->asked++;
@@ -497,7 +599,7 @@ next_message(struct worker *w)
 		w->last_sent = p.asks = 1;
 	if (p.asks && wait_ring(w) == -1)
 		return -1;
-	if (w->slen + p.ssz > SBUF_SIZE && flush_send(w) == -1)
+	if (w->slen + p.ssz > w->scap && flush_send(w) == -1)
 		return -1;
 	compose_message(w, &p);
 	return w->fatal ? -1 : 0;
@@ -573,6 +675,28 @@ reset_is_end(const struct worker *w)
 	return w->f->shm->fin_sent != 0;
 }
 
+/*
+ * How much to read at once: RECV_MSGS of the largest messages so far,
+ * as much as a large stream needs, while a flow of small ones touches
+ * only the start of its buffer.
+ */
+static size_t
+recv_len(const struct worker *w)
+{
+	size_t	 n = RECV_MSGS * w->biggest;
+
+	if (n < RECV_MIN)
+		n = RECV_MIN;
+	return n < w->rcap - w->rhave ? n : w->rcap - w->rhave;
+}
+
+static void
+note_size(struct worker *w, size_t size)
+{
+	if (size > w->biggest)
+		w->biggest = size;
+}
+
 /* Reads what the socket has; sets eof, or reports a failure. */
 static void
 recv_some(struct worker *w)
@@ -585,7 +709,7 @@ recv_some(struct worker *w)
 			w->eof = 1;
 			return;
 		}
-		n = recv(w->f->fd, w->rbuf + w->rhave, RBUF_SIZE - w->rhave, 0);
+		n = recv(w->f->fd, w->rbuf + w->rhave, recv_len(w), 0);
 		if (n > 0) {
 			w->rhave += (size_t)n;
 			return;
@@ -613,8 +737,8 @@ static enum err_kind
 seqno_error(uint64_t got, uint64_t expected)
 {
 	if (got > expected)
-		return got - expected > RING_SIZE ? ERR_HEADER : ERR_LOST;
-	if (expected - got > RING_SIZE)
+		return got - expected > SEQNO_NEAR ? ERR_HEADER : ERR_LOST;
+	if (expected - got > SEQNO_NEAR)
 		return ERR_HEADER;
 	return got + 1 == expected ? ERR_DUP : ERR_ORDER;
 }
@@ -687,7 +811,7 @@ next_frame(struct worker *w)
 static int
 echoes(const struct msg_hdr *h, const struct ring_entry *e)
 {
-	return h->ts1 == e->ts1 && h->ssz == e->ssz && h->rsz == e->rsz;
+	return h->ts1 == ring_ts1(e) && h->ssz == e->ssz && h->rsz == e->rsz;
 }
 
 /* Compares a reply's echoed fields with what was asked of it. */
@@ -695,8 +819,8 @@ static void
 check_echo(struct worker *w, const struct msg_hdr *h,
     const struct ring_entry *e)
 {
-	if (h->ts1 != e->ts1)
-		report(w, ERR_HEADER, h->seqno, DET_TS1, e->ts1, h->ts1, 0);
+	if (h->ts1 != ring_ts1(e))
+		report(w, ERR_HEADER, h->seqno, DET_TS1, ring_ts1(e), h->ts1, 0);
 	if (h->ssz != e->ssz)
 		report(w, ERR_HEADER, h->seqno, DET_SSZ, e->ssz, h->ssz, 0);
 	if (h->ts3 < h->ts2)
@@ -753,11 +877,13 @@ check_asked(struct worker *w, const struct msg_hdr *h,
 		    h->seqno + 1, 1);
 		return HEAD_STOP;
 	}
-	if (h->rsz != e->rsz) {
-		report(w, ERR_HEADER, h->seqno, DET_RSZ, e->rsz, h->rsz, 1);
+	if (e == NULL || h->rsz != e->rsz) {
+		report(w, ERR_HEADER, h->seqno, DET_RSZ, e == NULL ? 0 : e->rsz,
+		    h->rsz, 1);
 		return HEAD_STOP;
 	}
 	check_echo(w, h, e);
+	w->entry = e;
 	return HEAD_TAKE;
 }
 
@@ -775,7 +901,7 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 		PROTO_MSG_MAX, PROTO_MSG_MAX, UINT32_MAX
 	};
 	struct flow_shm		*shm = w->f->shm;
-	const struct ring_entry	*e = &w->f->ring[h->seqno % RING_SIZE];
+	const struct ring_entry	*e = ring_entry_of(w->f, h->seqno);
 	uint64_t		 idx = shm->replies;
 	enum proto_verdict	 v;
 	enum err_kind		 kind;
@@ -787,8 +913,7 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 	}
 	if (h->seqno != idx) {
 		kind = seqno_error(h->seqno, idx);
-		if (kind == ERR_HEADER || h->seqno >= shm->asked ||
-		    shm->asked - h->seqno > RING_SIZE || !echoes(h, e)) {
+		if (kind == ERR_HEADER || e == NULL || !echoes(h, e)) {
 			report(w, ERR_HEADER, idx, DET_REPLY_SEQNO, idx, h->seqno,
 			    1);
 			return HEAD_STOP;
@@ -803,24 +928,24 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 }
 
 /*
- * Takes one whole reply whose header held: checks its payload and
- * records its latency, the time since the request was sent less the
- * replier's own time.
+ * Takes one whole reply whose header held (and found its entry): checks
+ * its payload and records its latency, the time since the request was
+ * sent less the replier's own time.
  */
 static void
 take_reply(struct worker *w, const struct msg_hdr *h,
     const unsigned char *msg, uint64_t now)
 {
 	struct flow_shm		*shm = w->f->shm;
-	const struct ring_entry	*e = &w->f->ring[h->seqno % RING_SIZE];
-	uint64_t		 lat, held;
+	const struct ring_entry	*e = w->entry;
+	uint64_t		 lat, held, ts1 = ring_ts1(e);
 
 	check_pattern(w, msg, h->rsz, h->seqno);
 	held = h->ts3 >= h->ts2 ? h->ts3 - h->ts2 : 0;
-	lat = now - e->ts1 > held ? now - e->ts1 - held : 0;
+	lat = now - ts1 > held ? now - ts1 - held : 0;
 	if (h->seqno >= w->cfg->warmup)
-		hist_record(w->f->lat, lat);
-	dump_sample(w, e->ts1, lat, h->rsz, e->ssz);
+		record_latency(w, lat);
+	dump_sample(w, ts1, lat, h->rsz, e->ssz);
 	shm->recv_msgs++;
 	shm->recv_bytes += h->rsz;
 	shm->replies = h->seqno + 1;
@@ -886,6 +1011,7 @@ take_replies(struct worker *w, uint64_t now)
 	lifeline_tick(w, now);
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
+		note_size(w, h.rsz);
 		if (is_peer_error(&h)) {
 			if (w->rhave - pos < PROTO_ERR_LEN)
 				break;
@@ -1000,7 +1126,7 @@ compose_reply(struct worker *w, const struct msg_hdr *req, uint64_t now)
 			return -1;
 		delay_ns(req->rdly);
 	}
-	if (w->slen + req->rsz > SBUF_SIZE && flush_send(w) == -1)
+	if (w->slen + req->rsz > w->scap && flush_send(w) == -1)
 		return -1;
 	msg = w->sbuf + w->slen;
 	h.seqno = w->reply_seq++;
@@ -1077,6 +1203,7 @@ take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 	lifeline_tick(w, now);
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
+		note_size(w, h.ssz);
 		if (!(pos == 0 && w->head_checked) &&
 		    check_request_head(w, &h, w->rbuf + pos, w->rhave - pos,
 		    lim) == -1)
@@ -1128,7 +1255,7 @@ send_error_report(struct worker *w)
 	p.events = POLLIN;
 	while (!stop_asked && clock_now() < end &&
 	    poll(&p, 1, (int)((end - clock_now()) / 1000000) + 1) >= 0)
-		if (recv(w->f->fd, w->rbuf, RBUF_SIZE, 0) == 0)
+		if (recv(w->f->fd, w->rbuf, w->rcap, 0) == 0)
 			break;
 }
 
@@ -1157,6 +1284,25 @@ run_replier(struct worker *w)
 		    w->f->shm->wait.need, w->rhave, 1);
 	if (w->fatal && !stop_asked && w->res.first.sys_errno == 0)
 		send_error_report(w);
+}
+
+/*
+ * One allocation for the buffers this role uses, sized for the flow's
+ * messages; their pages are taken only as they fill.
+ */
+static int
+alloc_buffers(struct worker *w)
+{
+	size_t	 dump = w->f->dump_fd != -1 ? DUMP_SIZE : 0;
+
+	w->rcap = w->role != ROLE_SENDER ? w->f->rbuf_size : 0;
+	w->scap = w->role != ROLE_RECEIVER ? w->f->sbuf_size : 0;
+	if ((w->bufs = malloc(w->scap + w->rcap + dump)) == NULL)
+		return -1;
+	w->sbuf = w->bufs;
+	w->rbuf = w->bufs + w->scap;
+	w->dump = (char *)w->rbuf + w->rcap;
+	return 0;
 }
 
 static void
@@ -1215,7 +1361,7 @@ limit_slack(void)
 static void
 run_role(struct worker *w)
 {
-	if (w->rbuf == NULL || w->sbuf == NULL || w->dump == NULL) {
+	if (alloc_buffers(w) == -1) {
 		report_errno(w, "malloc", ENOMEM, DIR_REQ);
 		return;
 	}
@@ -1267,9 +1413,6 @@ worker_run(struct flow *f, enum role role)
 	w.cfg = f->cfg;
 	w.role = role;
 	w.rng = f->seed;
-	w.rbuf = malloc(RBUF_SIZE);
-	w.sbuf = malloc(SBUF_SIZE);
-	w.dump = malloc(DUMP_SIZE);
 	w.start_ns = clock_now();
 	if (w.cfg->duration > 0)
 		w.end_ns = w.start_ns + w.cfg->duration;
@@ -1277,14 +1420,16 @@ worker_run(struct flow *f, enum role role)
 	w.lifeline_ns = w.start_ns + LIFELINE_NS;
 	run_role(&w);
 	flush_dump(&w);
+	/* The -s sender's table is its receiver's: not ours to send. */
+	if ((role == ROLE_RECEIVER || role == ROLE_SYNC) &&
+	    w.f->area->lat.count != 0)
+		send_latencies(&w);
 	copy_counters(&w);
 	w.res.complete = (uint16_t)job_done(&w);
 	w.res.stop_signo = (uint16_t)stop_asked;
 	send_record(&w, REC_DONE);
 	for (k = 0; k < ERR_KINDS; k++)
 		bad |= w.res.errors[k] != 0;
-	free(w.rbuf);
-	free(w.sbuf);
-	free(w.dump);
+	free(w.bufs);
 	return bad ? 1 : 0;
 }

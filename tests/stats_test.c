@@ -436,6 +436,114 @@ test_overflow(void)
 	free(h);
 }
 
+/*
+ * A worker's way: values into a table, the table moved into a struct
+ * hist whenever it refuses one, as cells and moments.  rec: in records
+ * of a few cells, moments first, as the pipe carries them.
+ */
+static void
+record_tabled(struct hist *h, struct hist_table *t, const uint64_t *v,
+    size_t n, int rec, size_t *moves)
+{
+	size_t	 i, k, c;
+
+	for (i = 0; i <= n; i++) {
+		if (i < n && htab_record(t, v[i]) == 0)
+			continue;
+		if (!rec)
+			hist_add_table(h, t);
+		else if (t->count > 0) {
+			hist_add_moments(h, &t->m);
+			for (k = 0; k < HTAB_CELLS; k += c) {
+				c = HTAB_CELLS - k < 56 ? HTAB_CELLS - k : 56;
+				hist_add_cells(h, t->cell + k, c);
+			}
+		}
+		htab_clear(t);
+		(*moves)++;
+		if (i < n && htab_record(t, v[i]) != 0)
+			check(0, "table: an empty table refused %llu",
+			    (unsigned long long)v[i]);
+	}
+}
+
+/* Through tables, the same histogram as recorded directly. */
+static void
+test_table(const uint64_t *v)
+{
+	struct hist	*h = new_hist(), *all = new_hist();
+	struct hist_table *t;
+	size_t		 i, moves = 0;
+	int		 rec;
+
+	if ((t = malloc(sizeof(*t))) == NULL) {
+		perror("malloc");
+		exit(2);
+	}
+	check(sizeof(t->cell) == 4096, "table: %d cells, %zu bytes of them",
+	    HTAB_CELLS, sizeof(t->cell));
+	for (i = 0; i < NVALS; i++)
+		hist_record(all, v[i]);
+	for (rec = 0; rec < 2; rec++) {
+		hist_init(h);
+		htab_clear(t);
+		moves = 0;
+		record_tabled(h, t, v, NVALS, rec, &moves);
+		check(same_counts(h, all, REL_MOMENT) && h->min == all->min &&
+		    h->max == all->max && h->overflow == all->overflow,
+		    "table%s: %d values in %zu tables equal recording all",
+		    rec ? " records" : "", NVALS, moves);
+		check(hist_percentile(h, 50) == hist_percentile(all, 50) &&
+		    hist_percentile(h, 99.9) == hist_percentile(all, 99.9) &&
+		    hist_mean(h) == hist_mean(all),
+		    "table%s: p50, p99.9 and mean as recorded directly",
+		    rec ? " records" : "");
+	}
+	free(h);
+	free(all);
+	free(t);
+}
+
+/* What a table refuses, and values it holds at the edges. */
+static void
+test_table_edges(void)
+{
+	struct hist	*h = new_hist();
+	struct hist_table *t;
+	uint64_t	 v;
+	size_t		 i;
+	int		 bad = 0;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		perror("calloc");
+		exit(2);
+	}
+	for (v = 0; v < HTAB_FULL; v++)
+		bad |= htab_record(t, v) != 0;
+	check(!bad && t->used == HTAB_FULL && htab_record(t, 5) == 0,
+	    "table: takes %d buckets, and more of a bucket it has",
+	    HTAB_FULL);
+	check(htab_record(t, HTAB_FULL) == -1 && t->count == HTAB_FULL + 1,
+	    "table: refuses a new bucket when full, records nothing");
+	for (i = 0; i < HTAB_CELLS && t->cell[i].bucket != 7 + 1; i++)
+		;
+	t->cell[i].count = UINT32_MAX;
+	check(htab_record(t, 7) == -1, "table: refuses a count at its top");
+	htab_clear(t);
+	check(htab_record(t, 0) == 0 && htab_record(t, HIST_MAX + 5) == 0,
+	    "table: takes 0 and a value above HIST_MAX");
+	hist_add_table(h, t);
+	check(h->count == 2 && h->min == 0 && h->max == HIST_MAX + 5 &&
+	    h->overflow == 1 && h->bucket[0] == 1 &&
+	    h->bucket[HIST_BUCKETS - 1] == 1,
+	    "table: min 0, max and overflow exact, top bucket");
+	htab_clear(t);
+	hist_add_table(h, t);
+	check(h->count == 2, "table: an empty one adds nothing");
+	free(h);
+	free(t);
+}
+
 int
 main(void)
 {
@@ -454,6 +562,8 @@ main(void)
 	test_random(v);
 	test_merge(v);
 	test_diff(v);
+	test_table(v);
+	test_table_edges();
 	free(v);
 	printf("%s: %d failed\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
