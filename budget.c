@@ -116,7 +116,7 @@ budget_plan(const struct config *c, struct budget *b)
 		b->ring_max = ring_size(c, ((uint64_t)snd + (uint64_t)rcv) / 2);
 		b->ring_first = b->ring_max < RING_FIRST ? b->ring_max :
 		    RING_FIRST;
-		b->area = flow_area_size(b->ring_max);
+		b->area = flow_area_size(b->ring_first, b->ring_max);
 	}
 	/* Of the read buffer, what RECV_MSGS reads at a time can fill. */
 	b->flow = min_size(b->rbuf, round_page(in + RECV_MIN + RECV_MSGS *

@@ -45,20 +45,30 @@ ring_ts1(const struct ring_entry *e)
  * The reply ring holds the replies outstanding and, behind them, the
  * last RING_KEEP taken (half the ring, if smaller), to check a repeated
  * or late reply against.  Its largest size is a power of two the
- * supervisor works out (struct flow's ring_max).  It starts with ring_first entries and doubles, one
- * generation after the other, only when the sender finds it full, so
- * that its pages follow what the flow needs.  Generation g's entries are ring_first << g, at
- * the start of the same array; ask n of generation g is entry n modulo
- * its size.  A generation begins at an ask that is an odd multiple of
- * the size before: the new asks then never land on an entry still
- * outstanding, and an answered ask's entry is intact at least while
- * the ask is no further back than its generation's size.
+ * supervisor works out (struct flow's ring_max).  It starts with
+ * ring_first entries and doubles, one generation after the other, when
+ * the sender finds it full, so that its pages follow what the flow
+ * needs.  Each generation has entries of its own, after the ones
+ * before: generation g, of ring_first << g entries, begins at entry
+ * ring_first * (2^g - 1), and its asks from start[g] on take them in
+ * turn (ring_slot).  So the ring can grow at any ask, even while its
+ * peer is stopped and every older ask is outstanding: the new asks
+ * never land on an older generation's entries.
  */
 #define CACHELINE	64
 #define RING_FIRST	64
 #define RING_LIMIT	16384
 #define RING_GENS	9		/* RING_FIRST << 8 == RING_LIMIT */
 #define RING_KEEP	64
+
+/* Where ask n of generation g, begun at ask start, has its entry. */
+static inline uint64_t
+ring_slot(uint32_t ring_first, uint32_t g, uint64_t start, uint64_t n)
+{
+	uint64_t size = (uint64_t)ring_first << g;
+
+	return (size - ring_first) + ((n - start) & (size - 1));
+}
 
 /* The replies a ring of size entries can have outstanding. */
 static inline uint64_t
@@ -87,10 +97,11 @@ struct flow_shm {
 	volatile uint64_t	sent_msgs;
 	volatile uint64_t	sent_bytes;
 	volatile uint64_t	asked;		/* replies asked so far = ring head */
+	volatile uint64_t	sched_ns;	/* rate=: when seqno 0 was due */
 	volatile uint32_t	send_done;	/* the last request is composed */
 	volatile uint32_t	send_errors;
 	volatile uint32_t	fin_sent;	/* close=half: our FIN is out */
-	char			pad1[CACHELINE - 36];
+	char			pad1[CACHELINE - 44];
 	/* written by the receiving side */
 	volatile uint64_t	recv_msgs;
 	volatile uint64_t	recv_bytes;
@@ -98,6 +109,19 @@ struct flow_shm {
 	volatile uint64_t	errors;
 	struct wait_state	wait;
 	char			pad2[CACHELINE - 48];
+};
+
+/*
+ * A round trip's latency, measured two ways (only with rate= do they
+ * differ).  The response time runs from when the message was due by
+ * the rate's schedule, so a stall that holds the sender back shows in
+ * full in every message it delayed (the coordinated omission that
+ * wrk2 corrects); the service time runs from the actual send.
+ */
+enum lat_kind {
+	LAT_RESPONSE,		/* the headline: latency_us */
+	LAT_SERVICE,		/* service_us, with rate= */
+	LAT_KINDS
 };
 
 /*
@@ -109,14 +133,15 @@ struct flow_shm {
  * tells it whether what it read is already in the records.
  */
 struct flow_area {
-	struct hist_table	lat;
-	volatile uint64_t	lat_sent;	/* tables sent so far */
-	char			pad[CACHELINE - (sizeof(struct hist_table) +
-				    8) % CACHELINE];
+	struct hist_table	lat[LAT_KINDS];
+	volatile uint64_t	lat_sent[LAT_KINDS];	/* tables sent so far */
+	char			pad[CACHELINE - (LAT_KINDS *
+				    (sizeof(struct hist_table) + 8)) %
+				    CACHELINE];
 	struct ring_hdr		ring;
 	char			pad2[CACHELINE - sizeof(struct ring_hdr) %
 				    CACHELINE];
-	struct ring_entry	entry[];	/* ring_max of them */
+	struct ring_entry	entry[];	/* see flow_area_size */
 };
 
 /*
@@ -131,12 +156,15 @@ round_page(size_t n)
 	return (n + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
 }
 
-/* The bytes of an area whose ring holds ring_max entries. */
+/*
+ * The bytes of an area whose ring grows from ring_first to ring_max
+ * entries: all its generations, 2 * ring_max - ring_first entries.
+ */
 static inline size_t
-flow_area_size(uint32_t ring_max)
+flow_area_size(uint32_t ring_first, uint32_t ring_max)
 {
 	return round_page(offsetof(struct flow_area, entry) +
-	    (size_t)ring_max * sizeof(struct ring_entry));
+	    (2 * (size_t)ring_max - ring_first) * sizeof(struct ring_entry));
 }
 
 /*
@@ -199,8 +227,9 @@ struct lat_record {
 	uint16_t		role;
 	uint16_t		ncells;		/* cells used */
 	uint32_t		flow;
-	uint16_t		first;		/* the table's first: m is valid */
-	uint16_t		last;		/* the table's last */
+	uint16_t		kind;		/* enum lat_kind */
+	uint8_t			first;		/* the table's first: m is valid */
+	uint8_t			last;		/* the table's last */
 	struct hist_moments	m;
 	struct hist_cell	cell[LAT_CELLS];
 };

@@ -124,10 +124,11 @@ per_sec(uint64_t n, double secs)
 	return secs > 0 ? (double)n / secs : 0;
 }
 
+/* One block of latencies, headed as the original's, with its measure. */
 static void
-print_latency(const struct hist *h)
+print_latency(const struct hist *h, const char *measure)
 {
-	printf("ROUND TRIP LATENCY:\n");
+	printf("ROUND TRIP LATENCY%s:\n", measure);
 	printf("Average:  %.1f us\n", hist_mean(h) / 1e3);
 	printf("Stddev:   %.1f us\n", hist_stddev(h) / 1e3);
 	printf("Median:   %.1f us\n", hist_percentile(h, 50.0) / 1e3);
@@ -193,8 +194,13 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	}
 	printf("Received %llu replies\n", (unsigned long long)t->replies);
 	printf("Time: %.1f us\n", t->secs * 1e6);
-	if (t->lat->count > 0)
-		print_latency(t->lat);
+	/* With rate=, the two measures (flow.h), the headline first. */
+	if (cfg->rate == 0 && t->lat->count > 0)
+		print_latency(t->lat, "");
+	else if (t->lat->count > 0) {
+		print_latency(t->lat, " (response time, from the schedule)");
+		print_latency(t->svc, " (service time, from the send)");
+	}
 	printf("Sent: %llu messages, %llu bytes\n",
 	    (unsigned long long)t->sent_msgs, (unsigned long long)t->sent_bytes);
 	printf("Received: %llu messages, %llu bytes\n",
@@ -352,16 +358,16 @@ json_flow(const struct flow_summary *f, const char *sep)
 }
 
 static void
-json_latency(const struct hist *h)
+json_latency(const char *key, const struct hist *h)
 {
 	if (h == NULL || h->count == 0) {
-		printf("\"latency_us\": null, ");
+		printf("\"%s\": null, ", key);
 		return;
 	}
-	printf("\"latency_us\": {\"count\": %llu, \"mean\": %.3f, "
+	printf("\"%s\": {\"count\": %llu, \"mean\": %.3f, "
 	    "\"stddev\": %.3f, \"min\": %.3f, \"p50\": %.3f, \"p90\": %.3f, "
 	    "\"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}, ",
-	    (unsigned long long)h->count, hist_mean(h) / 1e3,
+	    key, (unsigned long long)h->count, hist_mean(h) / 1e3,
 	    hist_stddev(h) / 1e3, h->min / 1e3,
 	    hist_percentile(h, 50.0) / 1e3, hist_percentile(h, 90.0) / 1e3,
 	    hist_percentile(h, 99.0) / 1e3, hist_percentile(h, 99.9) / 1e3,
@@ -402,7 +408,9 @@ report_json(const struct config *cfg, const struct report_totals *t,
 	json_u64("recv_msgs", t->recv_msgs, ", ");
 	json_u64("recv_bytes", t->recv_bytes, ", ");
 	printf("\"duration_s\": %.6f, ", t->secs);
-	json_latency(t->lat);
+	json_latency("latency_us", t->lat);
+	if (cfg->rate != 0)
+		json_latency("service_us", t->svc);
 	json_tcp_totals(t);
 	printf("\"errors\": ");
 	json_errors(t->errors);

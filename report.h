@@ -44,7 +44,8 @@ struct report_totals {
 	uint64_t	 errors[ERR_KINDS];
 	uint64_t	 nerrors;
 	double		 secs;
-	struct hist	*lat;		/* merged over the flows */
+	struct hist	*lat;		/* merged over the flows: the headline */
+	struct hist	*svc;		/* rate=: service times (see flow.h) */
 	uint64_t	 tcp_retrans;	/* the kernel's retransmits, all flows */
 	struct hist	*rtt;		/* each flow's smoothed rtt, us */
 };

@@ -49,8 +49,8 @@ struct sup_flow {
 	struct result		 res[2];
 	unsigned char		 part[REC_MAX];	/* a record read in part */
 	size_t			 rlen;		/* bytes of a partial record */
-	uint64_t		 lat_tables;	/* latency tables read whole */
-	int			 lat_partial;	/* one is coming in */
+	uint64_t		 lat_tables[LAT_KINDS];	/* tables read whole */
+	int			 lat_partial[LAT_KINDS]; /* one coming in */
 	int			 stopping;	/* we asked it to end */
 	int			 unfinished;	/* a worker ended, its work not done */
 	uint64_t		 progress;	/* counters' sum at last change */
@@ -223,7 +223,7 @@ alloc_tables(struct sup *s)
 	s->tableslen = part_len(n, sizeof(*s->flows)) +
 	    part_len(n, sizeof(*s->sums)) + part_len(np, sizeof(*s->pfd)) +
 	    part_len(np, sizeof(*s->pfd_slot)) +
-	    part_len(nh + 1, sizeof(struct hist)) +
+	    part_len(nh + 2, sizeof(struct hist)) +
 	    part_len(1, sizeof(struct hist_table)) + part_len(1, READ_SIZE);
 	if ((p = s->tables = map_zeroed(s->tableslen, MAP_PRIVATE)) == NULL) {
 		log_warn("memory for %zu flows", n);
@@ -237,6 +237,7 @@ alloc_tables(struct sup *s)
 	s->rbuf = take_part(&p, 1, READ_SIZE);
 	s->tot.lat = take_part(&p, 1, sizeof(struct hist));
 	s->tot.rtt = take_part(&p, 1, sizeof(struct hist));
+	s->tot.svc = take_part(&p, 1, sizeof(struct hist));
 	if (nh > 1) {
 		s->snap[0].lat = take_part(&p, 1, sizeof(struct hist));
 		s->snap[1].lat = take_part(&p, 1, sizeof(struct hist));
@@ -438,6 +439,13 @@ valid_result(const struct result *r)
 	return r->role < ROLES && r->first.kind < ERR_KINDS;
 }
 
+/* The run's histogram for latencies of a kind. */
+static struct hist *
+run_hist(struct sup *s, unsigned kind)
+{
+	return kind == LAT_SERVICE ? s->tot.svc : s->tot.lat;
+}
+
 /*
  * Part of a flow's latency table: into the run's histogram, walking
  * only the cells it has.  The first record of a table brings the
@@ -446,14 +454,17 @@ valid_result(const struct result *r)
 static void
 take_latencies(struct sup *s, struct sup_flow *sf, const struct lat_record *r)
 {
-	if (r->ncells > LAT_CELLS)
+	struct hist	*into;
+
+	if (r->ncells > LAT_CELLS || r->kind >= LAT_KINDS)
 		return;
+	into = run_hist(s, r->kind);
 	if (r->first)
-		hist_add_moments(s->tot.lat, &r->m);
-	hist_add_cells(s->tot.lat, r->cell, r->ncells);
-	sf->lat_partial = !r->last;
+		hist_add_moments(into, &r->m);
+	hist_add_cells(into, r->cell, r->ncells);
+	sf->lat_partial[r->kind] = !r->last;
 	if (r->last)
-		sf->lat_tables++;
+		sf->lat_tables[r->kind]++;
 }
 
 static void
@@ -666,9 +677,11 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 		c->cut_short = 1;
 		s->cut_short++;
 	}
-	if (sf->area != NULL && sf->area->lat_sent == sf->lat_tables &&
-	    !sf->lat_partial)
-		hist_add_table(t->lat, &sf->area->lat);	/* a worker that died */
+	/* What a worker that died had not sent. */
+	for (k = 0; sf->area != NULL && k < LAT_KINDS; k++)
+		if (sf->area->lat_sent[k] == sf->lat_tables[k] &&
+		    !sf->lat_partial[k])
+			hist_add_table(run_hist(s, k), &sf->area->lat[k]);
 	if (s->cfg->json && s->cfg->mode == MODE_REPLY)
 		report_json_conn(c);
 	if (s->cfg->debug && s->cfg->mode == MODE_REPLY)
@@ -952,12 +965,13 @@ static void
 add_live_table(const struct sup *s, const struct sup_flow *sf,
     struct hist *into)
 {
-	uint64_t sent = sf->area->lat_sent;
+	uint64_t sent = sf->area->lat_sent[LAT_RESPONSE];
 
-	if (sent != sf->lat_tables || sf->lat_partial)
+	if (sent != sf->lat_tables[LAT_RESPONSE] ||
+	    sf->lat_partial[LAT_RESPONSE])
 		return;
-	memcpy(s->live, &sf->area->lat, sizeof(*s->live));
-	if (sf->area->lat_sent == sent)
+	memcpy(s->live, &sf->area->lat[LAT_RESPONSE], sizeof(*s->live));
+	if (sf->area->lat_sent[LAT_RESPONSE] == sent)
 		hist_add_table(into, s->live);
 }
 

@@ -197,15 +197,16 @@ send_record(struct worker *w, enum rec_type type)
 }
 
 /*
- * Sends the latency table to the supervisor, LAT_CELLS cells a record,
+ * Sends a latency table to the supervisor, LAT_CELLS cells a record,
  * as many records a write as LAT_WRITE holds, and empties it.  lat_sent
  * is bumped last, after the records are in the pipe: a table read while
  * it is unchanged is not yet in them.
  */
 static void
-send_latencies(struct worker *w)
+send_latencies(struct worker *w, enum lat_kind kind)
 {
 	struct flow_area	*a = w->f->area;
+	struct hist_table	*t = &a->lat[kind];
 	struct lat_record	 r;
 	unsigned char		 buf[LAT_WRITE / sizeof(r) * sizeof(r)];
 	size_t			 i = 0, n = 0;
@@ -215,12 +216,13 @@ send_latencies(struct worker *w)
 	r.len = (uint16_t)sizeof(r);
 	r.role = (uint16_t)w->role;
 	r.flow = w->f->id;
+	r.kind = (uint16_t)kind;
 	r.first = 1;
-	r.m = a->lat.m;
+	r.m = t->m;
 	while (i < HTAB_CELLS) {
 		for (r.ncells = 0; i < HTAB_CELLS && r.ncells < LAT_CELLS; i++)
-			if (a->lat.cell[i].bucket != 0)
-				r.cell[r.ncells++] = a->lat.cell[i];
+			if (t->cell[i].bucket != 0)
+				r.cell[r.ncells++] = t->cell[i];
 		r.last = i == HTAB_CELLS;
 		memcpy(buf + n, &r, sizeof(r));
 		n += sizeof(r);
@@ -231,19 +233,19 @@ send_latencies(struct worker *w)
 		}
 		r.first = 0;
 	}
-	htab_clear(&a->lat);
-	a->lat_sent++;
+	htab_clear(t);
+	a->lat_sent[kind]++;
 }
 
-/* Hot path: a reply's latency, into the table; out with it when full. */
+/* Hot path: a reply's latency, into its table; out with it when full. */
 static void
-record_latency(struct worker *w, uint64_t ns)
+record_latency(struct worker *w, enum lat_kind kind, uint64_t ns)
 {
-	if (htab_record(&w->f->area->lat, ns) == 0)
+	if (htab_record(&w->f->area->lat[kind], ns) == 0)
 		return;
-	send_latencies(w);
+	send_latencies(w, kind);
 	/* An empty table takes any value. */
-	(void)htab_record(&w->f->area->lat, ns);
+	(void)htab_record(&w->f->area->lat[kind], ns);
 }
 
 /*
@@ -455,6 +457,21 @@ more_to_send(const struct worker *w)
 	return !w->fatal && !stop_asked && !w->last_sent;
 }
 
+/*
+ * When message n is due by the rate's schedule.  The sending side
+ * publishes the schedule's start before its first message, for a -s
+ * flow's receiver.
+ */
+static uint64_t
+due(const struct worker *w, uint64_t n)
+{
+	uint64_t rate = w->cfg->rate;
+
+	/* In two parts, so that n * NS_PER_SEC cannot overflow. */
+	return w->f->shm->sched_ns + n / rate * NS_PER_SEC +
+	    n % rate * NS_PER_SEC / rate;
+}
+
 /* Waits the message's delay, then for its slot in the rate schedule. */
 static void
 pace(struct worker *w, const struct plan *p)
@@ -469,36 +486,41 @@ pace(struct worker *w, const struct plan *p)
 		delay_ns(p->sdly);
 	if (w->cfg->rate == 0)
 		return;
-	/* Against the schedule, not after the last send, so no drift. */
-	target = w->start_ns + w->nsent * NS_PER_SEC / w->cfg->rate;
+	/* Against the schedule, not after the last send, so no drift;
+	 * behind it, what is due goes at once. */
+	target = due(w, w->nsent);
 	if ((now = clock_now()) < target)
 		delay_ns(target - now);
 }
 
 /*
  * The entry of ask n, in the generation that holds it (see flow.h);
- * NULL when n was not asked, or was answered and a later ask may have
- * taken its entry.  An outstanding ask's entry is never taken.
+ * NULL when n was not asked, or was answered and a later ask of its
+ * generation may have taken its entry.  An outstanding ask's entry is
+ * never taken, and a generation's entries only by its own asks: those
+ * before the next generation's start, once that has begun.
  */
 static const struct ring_entry *
 ring_entry_of(const struct flow *f, uint64_t n)
 {
 	const struct ring_hdr *r = &f->area->ring;
-	uint64_t size, asked = f->shm->asked;
+	uint64_t size, asked = f->shm->asked, end = asked;
 	uint32_t g = r->gen;
 
 	while (g > 0 && (r->start[g] == 0 || n < r->start[g]))
 		g--;
 	size = (uint64_t)f->ring_first << g;
-	if (n >= asked || (n < f->shm->replies && asked - n > size))
+	/* Asked after start[g + 1] was set: read after asked, it is. */
+	if (g + 1 < RING_GENS && r->start[g + 1] != 0)
+		end = r->start[g + 1];
+	if (n >= asked || (n < f->shm->replies && end - n > size))
 		return NULL;
-	return &f->area->entry[n & (size - 1)];
+	return &f->area->entry[ring_slot(f->ring_first, g, r->start[g], n)];
 }
 
 /*
- * A ring found full doubles, up to ring_max, once the next ask is an
- * odd multiple of its size: the doubled ring's entries for the asks
- * from there are then free (see flow.h).
+ * A ring found full doubles, up to ring_max, from the next ask on (see
+ * flow.h).
  */
 static uint64_t
 grow_ring(struct worker *w, uint64_t size)
@@ -506,8 +528,7 @@ grow_ring(struct worker *w, uint64_t size)
 	struct ring_hdr	*r = &w->f->area->ring;
 	uint64_t	 asked = w->f->shm->asked;
 
-	if (!w->ring_full || size >= w->f->ring_max ||
-	    (asked & (2 * size - 1)) != size)
+	if (!w->ring_full || size >= w->f->ring_max)
 		return size;
 	w->ring_full = 0;
 	r->start[++w->ring_gen] = asked;
@@ -561,8 +582,9 @@ compose_message(struct worker *w, const struct plan *p)
 	h.rsz = p->asks ? p->rsz : 0;
 	if (h.rsz != 0) {
 		/* Published before the send; the send orders the stores. */
-		e = &w->f->area->entry[shm->asked &
-		    (((uint64_t)w->f->ring_first << w->ring_gen) - 1)];
+		e = &w->f->area->entry[ring_slot(w->f->ring_first,
+		    w->ring_gen, w->f->area->ring.start[w->ring_gen],
+		    shm->asked)];
 		e->ts1_lo = (uint32_t)h.ts1;
 		e->ts1_hi = (uint32_t)(h.ts1 >> 32);
 		e->ssz = h.ssz;
@@ -927,6 +949,13 @@ check_reply_head(struct worker *w, const struct msg_hdr *h,
 	return check_asked(w, h, e);
 }
 
+/* The time from start to now, less what the replier held the message. */
+static uint64_t
+since(uint64_t now, uint64_t start, uint64_t held)
+{
+	return now > start && now - start > held ? now - start - held : 0;
+}
+
 /*
  * Takes one whole reply whose header held (and found its entry): checks
  * its payload and records its latency, the time since the request was
@@ -942,9 +971,14 @@ take_reply(struct worker *w, const struct msg_hdr *h,
 
 	check_pattern(w, msg, h->rsz, h->seqno);
 	held = h->ts3 >= h->ts2 ? h->ts3 - h->ts2 : 0;
-	lat = now - ts1 > held ? now - ts1 - held : 0;
-	if (h->seqno >= w->cfg->warmup)
-		record_latency(w, lat);
+	lat = since(now, ts1, held);
+	if (h->seqno >= w->cfg->warmup && w->cfg->rate == 0)
+		record_latency(w, LAT_RESPONSE, lat);
+	else if (h->seqno >= w->cfg->warmup) {
+		record_latency(w, LAT_RESPONSE, since(now, due(w, h->seqno),
+		    held));
+		record_latency(w, LAT_SERVICE, lat);
+	}
 	dump_sample(w, ts1, lat, h->rsz, e->ssz);
 	shm->recv_msgs++;
 	shm->recv_bytes += h->rsz;
@@ -1418,12 +1452,15 @@ worker_run(struct flow *f, enum role role)
 		w.end_ns = w.start_ns + w.cfg->duration;
 	supervisor = f->supervisor;
 	w.lifeline_ns = w.start_ns + LIFELINE_NS;
+	if (role == ROLE_SENDER || role == ROLE_SYNC)
+		f->shm->sched_ns = w.start_ns;
 	run_role(&w);
 	flush_dump(&w);
-	/* The -s sender's table is its receiver's: not ours to send. */
-	if ((role == ROLE_RECEIVER || role == ROLE_SYNC) &&
-	    w.f->area->lat.count != 0)
-		send_latencies(&w);
+	/* The -s sender's tables are its receiver's: not ours to send. */
+	for (k = 0; k < LAT_KINDS; k++)
+		if ((role == ROLE_RECEIVER || role == ROLE_SYNC) &&
+		    w.f->area->lat[k].count != 0)
+			send_latencies(&w, (enum lat_kind)k);
 	copy_counters(&w);
 	w.res.complete = (uint16_t)job_done(&w);
 	w.res.stop_signo = (uint16_t)stop_asked;
