@@ -97,6 +97,13 @@ children_of() {
 	awk -v pp="$1" '$4 == pp { print $1 }' /proc/[0-9]*/stat 2>/dev/null
 }
 
+# interval_re REPLIES: an interval line with no error, its replies
+# count matching the pattern REPLIES; the kernel's figures where it has
+# them.
+interval_re() {
+	printf '%s' "^\\[ *[0-9.]+- *[0-9.]+ s\\] sent [0-9]+ msgs [0-9.]+ msg/s [0-9.]+ Mbit/s, received [0-9]+ msgs, $1 replies, p50 [0-9.]+ us, p99 [0-9.]+ us(, retransmits [0-9]+, rtt p50 [0-9]+ us)?, errors 0\$"
+}
+
 # json_get FILE EXPR: evaluates a python expression on the document "d".
 json_get() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
