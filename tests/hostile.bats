@@ -151,6 +151,7 @@ hostile_case() {
 		[ -z "$(children_of "$REPLIER_PID")" ] && break
 		sleep 0.1
 	done
+	echo "connection children all ended within $(( (i - 1) * 100 )) ms" >&3
 	for c in $(children_of "$REPLIER_PID"); do
 		echo "left: $(cat "/proc/$c/stat" 2>/dev/null)"
 	done
