@@ -124,6 +124,20 @@ per_sec(uint64_t n, double secs)
 	return secs > 0 ? (double)n / secs : 0;
 }
 
+/* Messages a second over secs: the report's message rates. */
+double
+report_msg_rate(uint64_t msgs, double secs)
+{
+	return per_sec(msgs, secs);
+}
+
+/* Bytes over secs in Mbit/s, a megabit 10^6 bits: the report's bit rates. */
+double
+report_mbit_rate(uint64_t bytes, double secs)
+{
+	return per_sec(bytes, secs) * 8 / 1e6;
+}
+
 /* One block of latencies, headed as the original's, with its measure. */
 static void
 print_latency(const struct hist *h, const char *measure)
@@ -206,10 +220,11 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	printf("Received: %llu messages, %llu bytes\n",
 	    (unsigned long long)t->recv_msgs, (unsigned long long)t->recv_bytes);
 	printf("Message rate: %.1f msg/s sent, %.1f msg/s received\n",
-	    per_sec(t->sent_msgs, t->secs), per_sec(t->recv_msgs, t->secs));
+	    report_msg_rate(t->sent_msgs, t->secs),
+	    report_msg_rate(t->recv_msgs, t->secs));
 	printf("Bit rate: %.2f Mbit/s sent, %.2f Mbit/s received\n",
-	    per_sec(t->sent_bytes, t->secs) * 8 / 1e6,
-	    per_sec(t->recv_bytes, t->secs) * 8 / 1e6);
+	    report_mbit_rate(t->sent_bytes, t->secs),
+	    report_mbit_rate(t->recv_bytes, t->secs));
 	printf("Flows: %llu, failed %llu\n", (unsigned long long)t->flows,
 	    (unsigned long long)t->failed);
 	print_tcp(t);
@@ -436,8 +451,8 @@ report_interval(const struct config *cfg, uint64_t start_ns,
 	    (double)(a->ns - start_ns) / NS_PER_SEC,
 	    (double)(b->ns - start_ns) / NS_PER_SEC,
 	    (unsigned long long)(b->sent_msgs - a->sent_msgs),
-	    per_sec(b->sent_msgs - a->sent_msgs, secs),
-	    per_sec(b->sent_bytes - a->sent_bytes, secs) * 8 / 1e6,
+	    report_msg_rate(b->sent_msgs - a->sent_msgs, secs),
+	    report_mbit_rate(b->sent_bytes - a->sent_bytes, secs),
 	    (unsigned long long)(b->recv_msgs - a->recv_msgs),
 	    (unsigned long long)(b->replies - a->replies));
 	hist_diff(ival, b->lat, a->lat);

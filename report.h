@@ -85,5 +85,7 @@ void	 report_json_conn(const struct flow_summary *);
 void	 report_json(const struct config *, const struct report_totals *,
 	    const struct flow_summary *, size_t, int);
 void	 report_json_error(const char *, int);
+double	 report_msg_rate(uint64_t, double);
+double	 report_mbit_rate(uint64_t, double);
 
 #endif
