@@ -48,7 +48,8 @@ out_end(FILE *fp)
 /*
  * Flushes and closes standard output at exit: a file system may report
  * a failed write only then.  Returns the exit status: status, or 1 when
- * output was lost, which is then said on stderr.
+ * output was lost, which is then said on stderr: a failed run, which
+ * wins over a missed expect= as over a clean run.
  */
 int
 report_close(int status)
@@ -61,7 +62,7 @@ report_close(int status)
 		return status;
 	errno = out_errno;
 	log_warn("writing the report");
-	return status != 0 ? status : 1;
+	return status != 0 && status != EXIT_MISSED ? status : 1;
 }
 
 void
@@ -390,12 +391,36 @@ json_latency(const char *key, const struct hist *h)
 }
 
 /*
+ * expect='s conditions as the run met them: {"cond", "value", "held"},
+ * the value null where there was no figure to judge.
+ */
+static void
+json_expect(const struct report_expect *e, size_t n)
+{
+	size_t	 i;
+
+	printf("\"expect\": [");
+	for (i = 0; i < n; i++) {
+		printf("%s{\"cond\": ", i > 0 ? ", " : "");
+		json_str(e[i].cond);
+		if (e[i].have)
+			printf(", \"value\": %.15g", e[i].value);
+		else
+			printf(", \"value\": null");
+		printf(", \"held\": %s}", e[i].held ? "true" : "false");
+	}
+	printf("], ");
+}
+
+/*
  * The whole run as one JSON document.  flows is the supervisor's table;
- * only slots that held a flow (sender modes) are listed.
+ * only slots that held a flow (sender modes) are listed.  expect holds
+ * the verdicts on expect='s conditions, cfg->nexpect of them.
  */
 void
 report_json(const struct config *cfg, const struct report_totals *t,
-    const struct flow_summary *flows, size_t nflows, int status)
+    const struct flow_summary *flows, size_t nflows,
+    const struct report_expect *expect, int status)
 {
 	const char	*sep = "";
 	size_t		 i;
@@ -429,7 +454,10 @@ report_json(const struct config *cfg, const struct report_totals *t,
 	json_tcp_totals(t);
 	printf("\"errors\": ");
 	json_errors(t->errors);
-	printf(", \"exit_status\": %d}\n", status);
+	printf(", ");
+	if (cfg->nexpect > 0)
+		json_expect(expect, cfg->nexpect);
+	printf("\"exit_status\": %d}\n", status);
 	out_end(stdout);
 }
 
