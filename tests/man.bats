@@ -115,9 +115,9 @@ same_names() {
 	[[ $synopsis == *"seqtest -h | -V"* ]]
 }
 
-@test "man page: EXIT STATUS gives 0, 1 and 2" {
+@test "man page: EXIT STATUS gives 0, 1, 2 and 3" {
 	grep -q '^\.Sh EXIT STATUS$' "$MAN"
-	for status in 0 1 2; do
+	for status in 0 1 2 3; do
 		section "EXIT STATUS" | grep -q "^\\.It $status\$"
 	done
 }
