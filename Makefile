@@ -56,8 +56,9 @@ demo: $(PROG)
 	./$(PROG) -s -o threads=4,count=5000,ssize_min=40,ssize_max=8000,rinterval=2 127.0.0.1:$$port; \
 	rc=$$?; kill $$pid; wait $$pid; rm -f .demo.err; exit $$rc
 
+# tests/example.bats, the README's, runs $$SEQTEST or seqtest on the PATH.
 test: $(PROG) $(TEST_TOOLS)
-	bats tests
+	SEQTEST=$(CURDIR)/$(PROG) bats tests
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
 SAN =		-fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -124,7 +125,7 @@ fuzz:
 
 # Everything CI runs that needs no root-only setup beyond packages.
 check: all $(TEST_TOOLS) strict static cross
-	bats tests
+	SEQTEST=$(CURDIR)/$(PROG) bats tests
 	$(MAKE) test-asan
 	SEQTEST=$(CURDIR)/$(PROG)-static bats tests
 	$(MAKE) fuzz
