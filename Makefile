@@ -56,9 +56,8 @@ demo: $(PROG)
 	./$(PROG) -s -o threads=4,count=5000,ssize_min=40,ssize_max=8000,rinterval=2 127.0.0.1:$$port; \
 	rc=$$?; kill $$pid; wait $$pid; rm -f .demo.err; exit $$rc
 
-# tests/example.bats, the README's, runs $$SEQTEST or seqtest on the PATH.
 test: $(PROG) $(TEST_TOOLS)
-	SEQTEST=$(CURDIR)/$(PROG) bats tests
+	bats tests
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
 SAN =		-fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -125,7 +124,7 @@ fuzz:
 
 # Everything CI runs that needs no root-only setup beyond packages.
 check: all $(TEST_TOOLS) strict static cross
-	SEQTEST=$(CURDIR)/$(PROG) bats tests
+	bats tests
 	$(MAKE) test-asan
 	SEQTEST=$(CURDIR)/$(PROG)-static bats tests
 	$(MAKE) fuzz
