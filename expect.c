@@ -229,7 +229,8 @@ parse_cond(const char *text, struct expect_cond *c, char *err, size_t len)
 	if ((key = find_name(key_names, KEYS, p, n)) == -1)
 		return refuse(err, len, text, "unknown key '%.*s' (%s)",
 		    (int)n, p, names);
-	op = scan_op(p += n, &n);
+	p += n;
+	op = scan_op(p, &n);	/* one is there: strcspn stopped at it */
 	p += n;
 	if ((rv = scan_number(&p, &num)) == -1)
 		return refuse(err, len, text, "no number after '%s'",
