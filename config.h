@@ -24,6 +24,8 @@ enum close_mode {
 	CLOSE_RESET		/* an RST (SO_LINGER 0) after the closing reply */
 };
 
+struct expect_cond;		/* one condition of expect= (expect.h) */
+
 struct range {
 	uint64_t	min;
 	uint64_t	max;
@@ -68,6 +70,9 @@ struct config {
 	uint64_t	 interval;	/* ns between progress lines; 0 = none */
 	uint64_t	 warmup;	/* replies per flow left out of statistics */
 	uint64_t	 seed;
+	char		*expect;	/* expect=: conditions as given, or NULL */
+	struct expect_cond *expect_conds;	/* parsed by opt_finish */
+	size_t		 nexpect;
 	uint64_t	 given;		/* what was given; see options.c */
 	struct endpoint	*ep;
 	size_t		 nep;

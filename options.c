@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expect.h"
 #include "net.h"
 #include "options.h"
 #include "proto.h"
@@ -22,7 +23,7 @@ enum opt_kind {
 	K_U64,		/* whole number in [lo, hi] */
 	K_SECS,		/* seconds, with a fraction, in [lo, hi]; as ns */
 	K_FLAG,		/* 0 or 1, kept in an int */
-	K_STR,		/* a file name, non-empty, in a malloc'd char * */
+	K_STR,		/* a string, non-empty, in a malloc'd char * */
 	K_ENUM		/* one of its words, kept as its index in an enum */
 };
 
@@ -46,6 +47,7 @@ struct opt_def {
 	union {				/* the values it takes, by kind: */
 		uint64_t		 hi;	/* a number's largest */
 		const char *const	*words;	/* K_ENUM's, NULL-ended */
+		const char		*what;	/* K_STR's, as -h names it */
 	} vals;
 	uint32_t	 def;	/* the default as typed, of both ends of a range */
 	uint32_t	 limit;	/* a range's max on the replier, unless given */
@@ -60,6 +62,9 @@ struct opt_def {
 	{ name, kind, 1, OFF(field), 0, who, { hi }, def, limit }
 #define FIELD(who, name, kind, field, lo, hi, def)			\
 	{ name, kind, 0, OFF(field), lo, who, { hi }, def, 0 }
+/* A string's placeholder in -h is what it takes: "FILE". */
+#define STRING(who, name, field, placeholder)				\
+	{ name, K_STR, 0, OFF(field), 0, who, { .what = placeholder }, 0, 0 }
 /* An enum's default is its first word. */
 #define ENUM(who, name, field, list)					\
 	{ name, K_ENUM, 0, OFF(field), 0, who, { .words = list }, 0, 0 }
@@ -86,7 +91,7 @@ static const struct opt_def opt_defs[] = {
 	FIELD(SENDERS, "count", K_U64, count, 0, COUNT_MAX, DEF_COUNT),
 	FIELD(SENDERS, "threads", K_U64, threads, 1, MAX_FLOWS, 0),
 	FIELD(ALL, "verify", K_FLAG, verify, 0, 1, 1),
-	FIELD(SENDERS, "dump", K_STR, dump, 0, 0, 0),
+	STRING(SENDERS, "dump", dump, "FILE"),
 	FIELD(ALL, "timeout", K_U64, timeout, 0, 86400, DEF_TIMEOUT),
 	FIELD(REPLIER, "maxconn", K_U64, maxconn, 1, MAX_FLOWS, DEF_MAXCONN),
 	FIELD(REPLIER, "conns", K_U64, conns, 0, 1000000000, 0),
@@ -96,6 +101,7 @@ static const struct opt_def opt_defs[] = {
 	FIELD(SENDERS, "warmup", K_U64, warmup, 0, COUNT_MAX, 0),
 	FIELD(SENDERS, "seed", K_U64, seed, 0, UINT64_MAX, 0),
 	ENUM(SENDERS, "close", close, close_words),
+	STRING(SENDERS, "expect", expect, "COND[/COND...]"),
 };
 
 #define NOPTS		(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -363,13 +369,27 @@ apply_opt(struct config *cfg, const struct opt_def *d, const char *name,
 	return 0;
 }
 
+/*
+ * An unknown option right after expect= is most likely its next
+ * condition, separated by a comma: say what separates them.
+ */
+static void
+unknown_opt(const char *item, int prev, char *err)
+{
+	if (prev != -1 && opt_defs[prev].off == OFF(expect))
+		snprintf(err, OPT_ERRLEN, "unknown option '%s' (separate "
+		    "expect= conditions with '%c')", item, EXPECT_SEP);
+	else
+		snprintf(err, OPT_ERRLEN, "unknown option '%s'", item);
+}
+
 /* Parses "name=value[,name=value...]"; later items override earlier. */
 int
 opt_parse_list(struct config *cfg, const char *list, char *err)
 {
 	char		*copy, *item, *next, *value;
 	unsigned	 sets;
-	int		 i;
+	int		 i, prev = -1;
 
 	if ((copy = strdup(list)) == NULL) {
 		snprintf(err, OPT_ERRLEN, "out of memory");
@@ -381,7 +401,7 @@ opt_parse_list(struct config *cfg, const char *list, char *err)
 		if ((value = strchr(item, '=')) != NULL)
 			*value++ = '\0';
 		if ((i = find_opt(item, &sets)) == -1) {
-			snprintf(err, OPT_ERRLEN, "unknown option '%s'", item);
+			unknown_opt(item, prev, err);
 			goto fail;
 		}
 		if (value == NULL || *value == '\0') {
@@ -392,6 +412,7 @@ opt_parse_list(struct config *cfg, const char *list, char *err)
 		if (apply_opt(cfg, &opt_defs[i], item, sets, value, err) == -1)
 			goto fail;
 		cfg->given |= GIVEN(i, sets);
+		prev = i;
 	}
 	free(copy);
 	return 0;
@@ -489,6 +510,10 @@ opt_finish(struct config *cfg, char *err)
 		snprintf(err, OPT_ERRLEN, "option count=0 needs a duration");
 		return -1;
 	}
+	/* Once, here: a bad condition is refused before anything is sent. */
+	if (cfg->expect != NULL)
+		return expect_parse(cfg->expect, &cfg->expect_conds,
+		    &cfg->nexpect, err, OPT_ERRLEN);
 	return 0;
 }
 
@@ -662,7 +687,7 @@ opt_resolve(struct config *cfg, char *const *args, int nargs, char *err)
 	return 0;
 }
 
-/* Frees the endpoints and every string option's value. */
+/* Frees the endpoints, every string option's value and what it parsed. */
 void
 opt_free(struct config *cfg)
 {
@@ -679,6 +704,9 @@ opt_free(struct config *cfg)
 	free(cfg->ep);
 	cfg->ep = NULL;
 	cfg->nep = 0;
+	free(cfg->expect_conds);
+	cfg->expect_conds = NULL;
+	cfg->nexpect = 0;
 }
 
 size_t
@@ -722,14 +750,15 @@ opt_value(const struct config *cfg, size_t i, size_t n, struct opt_value *v)
 /*
  * Option i as -h shows it, in buf: "count=1000", for a range
  * "ssize[_min,_max]=40".  A default of 0 means none or off, so a
- * placeholder of its kind stands in for it; an enum's is its first word.
+ * placeholder of its kind stands in for it; a string has its own, and an
+ * enum's is its first word.
  * Returns the length.
  */
 int
 opt_usage_item(size_t i, char *buf, size_t size)
 {
-	static const char	 placeholders[][5] = {
-		"N", "N", "S", "0|1", "FILE"	/* by enum opt_kind */
+	static const char	 placeholders[][4] = {
+		"N", "N", "S", "0|1"	/* by enum opt_kind, but K_STR */
 	};
 	const struct opt_def	*d = &opt_defs[i];
 	const char		*ends = d->range ? "[_min,_max]" : "";
@@ -737,6 +766,8 @@ opt_usage_item(size_t i, char *buf, size_t size)
 
 	if (d->kind == K_ENUM)
 		value = d->vals.words[d->def];
+	else if (d->kind == K_STR)
+		value = d->vals.what;
 	else if (d->def == 0)
 		value = placeholders[d->kind];
 	else

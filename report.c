@@ -48,7 +48,8 @@ out_end(FILE *fp)
 /*
  * Flushes and closes standard output at exit: a file system may report
  * a failed write only then.  Returns the exit status: status, or 1 when
- * output was lost, which is then said on stderr.
+ * output was lost, which is then said on stderr: a failed run, which
+ * wins over a missed expect= as over a clean run.
  */
 int
 report_close(int status)
@@ -61,7 +62,7 @@ report_close(int status)
 		return status;
 	errno = out_errno;
 	log_warn("writing the report");
-	return status != 0 ? status : 1;
+	return status != 0 && status != EXIT_MISSED ? status : 1;
 }
 
 void
@@ -122,6 +123,20 @@ static double
 per_sec(uint64_t n, double secs)
 {
 	return secs > 0 ? (double)n / secs : 0;
+}
+
+/* Messages a second over secs: the report's message rates. */
+double
+report_msg_rate(uint64_t msgs, double secs)
+{
+	return per_sec(msgs, secs);
+}
+
+/* Bytes over secs in Mbit/s, a megabit 10^6 bits: the report's bit rates. */
+double
+report_mbit_rate(uint64_t bytes, double secs)
+{
+	return per_sec(bytes, secs) * 8 / 1e6;
 }
 
 /* One block of latencies, headed as the original's, with its measure. */
@@ -206,10 +221,11 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	printf("Received: %llu messages, %llu bytes\n",
 	    (unsigned long long)t->recv_msgs, (unsigned long long)t->recv_bytes);
 	printf("Message rate: %.1f msg/s sent, %.1f msg/s received\n",
-	    per_sec(t->sent_msgs, t->secs), per_sec(t->recv_msgs, t->secs));
+	    report_msg_rate(t->sent_msgs, t->secs),
+	    report_msg_rate(t->recv_msgs, t->secs));
 	printf("Bit rate: %.2f Mbit/s sent, %.2f Mbit/s received\n",
-	    per_sec(t->sent_bytes, t->secs) * 8 / 1e6,
-	    per_sec(t->recv_bytes, t->secs) * 8 / 1e6);
+	    report_mbit_rate(t->sent_bytes, t->secs),
+	    report_mbit_rate(t->recv_bytes, t->secs));
 	printf("Flows: %llu, failed %llu\n", (unsigned long long)t->flows,
 	    (unsigned long long)t->failed);
 	print_tcp(t);
@@ -375,12 +391,36 @@ json_latency(const char *key, const struct hist *h)
 }
 
 /*
+ * expect='s conditions as the run met them: {"cond", "value", "held"},
+ * the value null where there was no figure to judge.
+ */
+static void
+json_expect(const struct report_expect *e, size_t n)
+{
+	size_t	 i;
+
+	printf("\"expect\": [");
+	for (i = 0; i < n; i++) {
+		printf("%s{\"cond\": ", i > 0 ? ", " : "");
+		json_str(e[i].cond);
+		if (e[i].have)
+			printf(", \"value\": %.15g", e[i].value);
+		else
+			printf(", \"value\": null");
+		printf(", \"held\": %s}", e[i].held ? "true" : "false");
+	}
+	printf("], ");
+}
+
+/*
  * The whole run as one JSON document.  flows is the supervisor's table;
- * only slots that held a flow (sender modes) are listed.
+ * only slots that held a flow (sender modes) are listed.  expect holds
+ * the verdicts on expect='s conditions, cfg->nexpect of them.
  */
 void
 report_json(const struct config *cfg, const struct report_totals *t,
-    const struct flow_summary *flows, size_t nflows, int status)
+    const struct flow_summary *flows, size_t nflows,
+    const struct report_expect *expect, int status)
 {
 	const char	*sep = "";
 	size_t		 i;
@@ -414,7 +454,10 @@ report_json(const struct config *cfg, const struct report_totals *t,
 	json_tcp_totals(t);
 	printf("\"errors\": ");
 	json_errors(t->errors);
-	printf(", \"exit_status\": %d}\n", status);
+	printf(", ");
+	if (cfg->nexpect > 0)
+		json_expect(expect, cfg->nexpect);
+	printf("\"exit_status\": %d}\n", status);
 	out_end(stdout);
 }
 
@@ -436,8 +479,8 @@ report_interval(const struct config *cfg, uint64_t start_ns,
 	    (double)(a->ns - start_ns) / NS_PER_SEC,
 	    (double)(b->ns - start_ns) / NS_PER_SEC,
 	    (unsigned long long)(b->sent_msgs - a->sent_msgs),
-	    per_sec(b->sent_msgs - a->sent_msgs, secs),
-	    per_sec(b->sent_bytes - a->sent_bytes, secs) * 8 / 1e6,
+	    report_msg_rate(b->sent_msgs - a->sent_msgs, secs),
+	    report_mbit_rate(b->sent_bytes - a->sent_bytes, secs),
 	    (unsigned long long)(b->recv_msgs - a->recv_msgs),
 	    (unsigned long long)(b->replies - a->replies));
 	hist_diff(ival, b->lat, a->lat);

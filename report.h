@@ -50,6 +50,17 @@ struct report_totals {
 	struct hist	*rtt;		/* each flow's smoothed rtt, us */
 };
 
+/*
+ * One condition of expect= as the run met it (expect.c judges it): the
+ * figure in the unit of the JSON report, microseconds for latencies.
+ */
+struct report_expect {
+	const char	*cond;		/* as given: "p99<2ms" */
+	int		 have;		/* a figure to judge; 0: none, null */
+	int		 held;
+	double		 value;
+};
+
 /* Live figures of the run so far, for the interval lines. */
 struct report_snapshot {
 	uint64_t	 ns;
@@ -64,6 +75,9 @@ struct report_snapshot {
 	uint64_t	 rtt_flows;	/* live flows the kernel gave a view of */
 	uint64_t	 rtt_us;	/* their median smoothed rtt */
 };
+
+/* The exit status of a run that passed but missed a condition of expect=. */
+#define EXIT_MISSED	3
 
 /*
  * Every write of the report is checked.  The first that fails sets the
@@ -83,7 +97,10 @@ void	 report_interval(const struct config *, uint64_t,
 	    struct hist *);
 void	 report_json_conn(const struct flow_summary *);
 void	 report_json(const struct config *, const struct report_totals *,
-	    const struct flow_summary *, size_t, int);
+	    const struct flow_summary *, size_t, const struct report_expect *,
+	    int);
 void	 report_json_error(const char *, int);
+double	 report_msg_rate(uint64_t, double);
+double	 report_mbit_rate(uint64_t, double);
 
 #endif

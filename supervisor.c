@@ -22,6 +22,7 @@
 
 #include "budget.h"
 #include "clock.h"
+#include "expect.h"
 #include "flow.h"
 #include "net.h"
 #include "report.h"
@@ -83,6 +84,7 @@ struct sup {
 	uint64_t		 stop_ns;	/* when the run was asked to stop */
 	size_t			 cut_short;	/* flows its stop ended early */
 	struct report_totals	 tot;
+	struct report_expect	 expect[EXPECT_MAX];	/* expect='s verdicts */
 	struct pollfd		*pfd;
 	size_t			*pfd_slot;
 	struct report_snapshot	 snap[2];	/* interval: last, now */
@@ -1266,9 +1268,26 @@ set_up(struct sup *s)
 }
 
 /*
+ * Judges expect='s conditions, once, after the run: a run that failed
+ * stays 1, one that passed is 3 when a condition was missed.  A run
+ * never started has no figures.  Returns the exit status.
+ */
+static int
+judge_expect(struct sup *s, int ran, int status)
+{
+	const struct config *cfg = s->cfg;
+	size_t	 missed;
+
+	missed = expect_check(cfg->expect_conds, cfg->nexpect,
+	    ran ? &s->tot : NULL, s->expect);
+	return status == 0 && missed > 0 ? EXIT_MISSED : status;
+}
+
+/*
  * Runs the whole test as configured and prints its report.  Returns the
  * exit status: 0 when every flow exchanged everything and every check
- * held, 1 otherwise, 2 for a dump file that cannot be opened.
+ * held, 1 otherwise, 2 for a dump file that cannot be opened, 3 when
+ * the run passed but missed a condition of expect=.
  */
 int
 sup_run(const struct config *cfg)
@@ -1293,13 +1312,17 @@ sup_run(const struct config *cfg)
 		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
 		    (got_stop && cfg->mode != MODE_REPLY) || report_failed();
 	}
+	status = judge_expect(&s, ran, status);
 	report_stop(&s);
 	/* -j: one document at every ending, a run not set up included. */
 	if (cfg->json)
 		report_json(cfg, &s.tot, s.sums, s.sums != NULL ? s.nslots : 0,
-		    status);
+		    s.expect, status);
 	else if (ran)
 		report_text(cfg, &s.tot);
+	/* After the report: its last words on a terminal. */
+	if (ran)
+		expect_warn(cfg->expect_conds, cfg->nexpect, s.expect);
 	release(&s);
 	return status;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expect.h"
 #include "options.h"
 #include "proto.h"
 
@@ -48,6 +49,10 @@ check_config(const struct config *cfg)
 	REQUIRE(cfg->duration >= 0 && cfg->interval >= 0);
 	if (cfg->mode != MODE_REPLY)
 		REQUIRE(cfg->count != 0 || cfg->duration > 0);
+	/* expect= given is at least one condition, each of them parsed. */
+	REQUIRE((cfg->expect != NULL) == (cfg->nexpect > 0));
+	REQUIRE(cfg->nexpect <= EXPECT_MAX);
+	REQUIRE(cfg->nexpect == 0 || cfg->expect_conds != NULL);
 }
 
 static void

@@ -543,6 +543,73 @@ one_clean_line() {
 	[ -z "$(printf '%s' "$1" | LC_ALL=C tr -d ' -~')" ]
 }
 
+# check_verdicts: every verdict of the "expect" array of the JSON report
+# in $output is the report's own figure (latency_us, errors, replies, the
+# received rates), and held says whether that figure meets the condition.
+check_verdicts() {
+	python3 -c 'import json, operator, re, sys
+d = json.load(sys.stdin)
+lat, secs = d["latency_us"], d["duration_s"]
+fig = {"errors": d["errors"]["total"], "replies": d["replies"],
+       "rate": d["recv_msgs"] / secs, "mbps": d["recv_bytes"] * 8 / 1e6 / secs}
+for k in ("p50", "p90", "p99", "p999", "max", "mean"):
+	fig[k] = lat[k] if lat else None
+us = {"ns": 1e-3, "us": 1, "ms": 1e3, "s": 1e6, "": 1}
+ops = {"<": operator.lt, "<=": operator.le, ">": operator.gt,
+       ">=": operator.ge, "=": operator.eq}
+bad = len(d["expect"]) == 0
+for e in d["expect"]:
+	key, op, num, unit = re.fullmatch(r"([a-z0-9]+)(<=|>=|<|>|=)([0-9.]+)([a-z]*)",
+	    e["cond"]).groups()
+	want = fig[key]
+	if want is None:
+		ok = e["value"] is None and e["held"] is False
+	else:
+		ok = abs(e["value"] - want) <= max(1e-3, 1e-3 * abs(want)) and \
+		    e["held"] == ops[op](e["value"], float(num) * us[unit])
+	if not ok:
+		print("verdict", e, "but the report has", want, file=sys.stderr)
+		bad = 1
+sys.exit(bad)' <<<"$output"
+}
+
+# missed_lines: the lines on stderr that the conditions missed in the
+# JSON report in $output call for: a latency in its condition's unit to
+# the nanosecond, a count whole, a rate as the report prints it.
+missed_lines() {
+	python3 -c 'import json, re, sys
+digits = {"ns": 0, "us": 3, "ms": 6, "s": 9}
+for e in json.load(sys.stdin)["expect"]:
+	if e["held"]:
+		continue
+	key, unit = re.fullmatch(r"([a-z0-9]+)[<>=]+[0-9.]+([a-z]*)", e["cond"]).groups()
+	v = e["value"]
+	if v is None:
+		got = "no latency was measured"
+	elif unit:
+		n = "%.*f" % (digits[unit], v * 1e3 / 10 ** digits[unit])
+		got = "got %s %s" % (n.rstrip("0").rstrip(".") if "." in n else n, unit)
+	elif key == "rate":
+		got = "got %.1f msg/s" % v
+	elif key == "mbps":
+		got = "got %.2f Mbit/s" % v
+	else:
+		got = "got %.0f" % v
+	print("seqtest: expect %s: %s" % (e["cond"], got))' <<<"$output"
+}
+
+# bad EXPECTED ARGS...: runs seqtest, checks status 2 and the one line.
+bad() {
+	local expected=$1
+	shift
+	run --separate-stderr "$SEQTEST" "$@"
+	echo "status=$status stderr=$stderr" >&3
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[[ $stderr == "seqtest: "*"$expected"* ]]
+}
+
 # wait_gone PID: bounded wait (5 s) for a process to end by itself.
 wait_gone() {
 	local tries=50

@@ -115,9 +115,9 @@ same_names() {
 	[[ $synopsis == *"seqtest -h | -V"* ]]
 }
 
-@test "man page: EXIT STATUS gives 0, 1 and 2" {
+@test "man page: EXIT STATUS gives 0, 1, 2 and 3" {
 	grep -q '^\.Sh EXIT STATUS$' "$MAN"
-	for status in 0 1 2; do
+	for status in 0 1 2 3; do
 		section "EXIT STATUS" | grep -q "^\\.It $status\$"
 	done
 }
@@ -168,4 +168,27 @@ print("\n".join(json.load(open(sys.argv[1]))["options"]))' "$BATS_TEST_TMPDIR/j"
 		grep -Eq "(Cm|,) $key( ,|$)" <<<"$out" ||
 		    { echo "JSON key '$key' is not in OUTPUT" >&3; false; }
 	done <<<"$keys"
+}
+
+# The bats example of EXAMPLES and of the README is tests/example.bats,
+# which the suite runs: the three cannot drift apart.
+@test "man page and README: the bats example is tests/example.bats, as written" {
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	file=$SRC/tests/example.bats
+	example=$(expand "$file")
+	[ "$(wc -l <"$file")" -ge 10 ]
+	# The page's, from the file's first line on, without its indent.
+	page=$(render | awk -v first="$(head -n 1 "$file")" \
+	    -v n="$(wc -l <"$file")" '
+	    !on && (at = index($0, first)) > 0 { on = 1; indent = at - 1 }
+	    on && n-- > 0 { print substr($0, indent + 1) }')
+	[ "$page" = "$example" ] ||
+	    { diff <(echo "$page") <(echo "$example") >&3; false; }
+	# The README's: the fenced block that starts as the file does.
+	readme=$(awk -v first="$(head -n 1 "$file")" '
+	    /^```/ { if (keep) exit; on = !on; top = on; next }
+	    on && top { keep = ($0 == first); top = 0 }
+	    on && keep' "$SRC/README.md")
+	[ "$readme" = "$(cat "$file")" ] ||
+	    { diff <(echo "$readme") "$file" >&3; false; }
 }

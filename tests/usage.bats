@@ -3,18 +3,6 @@
 
 load helper
 
-# bad EXPECTED ARGS...: runs seqtest, checks status 2 and the one line.
-bad() {
-	local expected=$1
-	shift
-	run --separate-stderr "$SEQTEST" "$@"
-	echo "status=$status stderr=$stderr" >&3
-	[ "$status" -eq 2 ]
-	[ -z "$output" ]
-	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
-	[[ $stderr == "seqtest: "*"$expected"* ]]
-}
-
 @test "unknown option" {
 	bad "unknown option 'foo'" -s -o foo=1 127.0.0.1:9
 }
