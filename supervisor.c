@@ -1106,32 +1106,42 @@ run_done(const struct sup *s)
 	    count_active(s) == 0;
 }
 
-/* Waits for events until every flow has ended (or, -r, until stopped). */
+/*
+ * One turn of the loop: what is ready on the pipes and listeners, waiting
+ * up to wait_ms for it, then the ended children, a stop, the watchdog
+ * and the interval line.
+ */
 static void
-event_loop(struct sup *s)
+serve(struct sup *s, int wait_ms)
 {
 	nfds_t	 n, i;
 	size_t	 slot;
 
-	while (!run_done(s)) {
-		n = build_pollfds(s);
-		if (poll(s->pfd, n, TICK_MS) > 0) {
-			for (i = 0; i < n; i++) {
-				if (s->pfd[i].revents == 0)
-					continue;
-				slot = s->pfd_slot[i];
-				if (slot < s->nslots)
-					read_results(s, &s->flows[slot]);
-				else
-					accept_conn(s, s->pfd[i].fd);
-			}
+	n = build_pollfds(s);
+	if (poll(s->pfd, n, wait_ms) > 0) {
+		for (i = 0; i < n; i++) {
+			if (s->pfd[i].revents == 0)
+				continue;
+			slot = s->pfd_slot[i];
+			if (slot < s->nslots)
+				read_results(s, &s->flows[slot]);
+			else
+				accept_conn(s, s->pfd[i].fd);
 		}
-		reap_children(s);
-		if (got_stop && !s->stopping)
-			stop_all(s, clock_now());
-		watchdog(s, clock_now());
-		tick_interval(s, clock_now());
 	}
+	reap_children(s);
+	if (got_stop && !s->stopping)
+		stop_all(s, clock_now());
+	watchdog(s, clock_now());
+	tick_interval(s, clock_now());
+}
+
+/* Waits for events until every flow has ended (or, -r, until stopped). */
+static void
+event_loop(struct sup *s)
+{
+	while (!run_done(s))
+		serve(s, TICK_MS);
 }
 
 /*
@@ -1193,8 +1203,13 @@ start_flows(struct sup *s)
 	size_t	 i;
 
 	for (i = 0; i < s->nslots && !got_stop; i++) {
-		/* A flow done already closes its connection now, not later. */
-		reap_children(s);
+		/*
+		 * The flows started already are served between starts, which
+		 * take long on a busy host: a worker blocked on a full result
+		 * pipe would stall its flow, and a flow done already closes
+		 * its connection now, not later.
+		 */
+		serve(s, 0);
 		if (start_flow(s, i) == -1) {
 			/* A system limit: starting more would fail the same. */
 			s->tot.flows += s->nslots - i - 1;
