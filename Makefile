@@ -3,10 +3,11 @@ VERSION =	1.0.0
 
 PROG =		seqtest
 SRCS =		seqtest.c options.c supervisor.c report.c worker.c budget.c \
-		net.c errors.c proto.c stats.c tcpinfo.c
+		net.c errors.c proto.c stats.c tcpinfo.c json.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		config.h options.h supervisor.h report.h worker.h budget.h \
-		flow.h net.h errors.h clock.h proto.h stats.h rng.h tcpinfo.h
+		flow.h net.h errors.h clock.h proto.h stats.h rng.h tcpinfo.h \
+		json.h
 MAN =		man/seqtest.1
 
 PREFIX ?=	/usr/local
@@ -140,7 +141,7 @@ uninstall:
 clean:
 	rm -f $(PROG) $(OBJS) $(TEST_TOOLS) $(PROG)-asan $(PROG)-static \
 	    $(PROG)-arm $(PROG)-s390x
-	rm -rf fuzz/proto_fuzz fuzz/options_fuzz fuzz/corpus-work
+	rm -rf fuzz/proto_fuzz fuzz/options_fuzz fuzz/json_fuzz fuzz/corpus-work
 
 .PHONY: all demo test test-asan strict static cross fuzz check install \
 	uninstall clean
