@@ -17,6 +17,13 @@ enum mode {
 	MODE_REPLY		/* -r: one process per accepted connection */
 };
 
+/* The report's form: text, one JSON document (-j), JSON lines (-J). */
+enum json_form {
+	JSON_NONE = 0,
+	JSON_DOC,
+	JSON_LINES
+};
+
 /* How a sender ends a flow, after its closing exchange. */
 enum close_mode {
 	CLOSE_FULL = 0,		/* close after the closing reply */
@@ -49,7 +56,7 @@ struct endpoint {
 struct config {
 	enum mode	 mode;
 	int		 debug;		/* -d: progress characters, pids */
-	int		 json;		/* -j: JSON report */
+	enum json_form	 json;		/* -j, -J: a JSON report */
 	struct range	 ssize;		/* whole message sizes, 40..65535 */
 	struct range	 rsize;
 	struct range	 sdelay;	/* ns before each send */

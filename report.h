@@ -1,6 +1,7 @@
 /*
  * The report: the text the original seqtest printed, one JSON document
- * (-j), interval lines.  It reads only what the supervisor hands it.
+ * (-j) or JSON lines as the run goes (-J), interval lines.  It reads
+ * only what the supervisor hands it.
  */
 #ifndef SEQTEST_REPORT_H
 #define SEQTEST_REPORT_H
@@ -32,6 +33,26 @@ struct flow_summary {
 	struct tcp_view		 stall;		/* the kernel's, when it stalled */
 };
 
+/*
+ * One interval of interval=: what moved during it and its own latencies
+ * (the headline's), as its line says.  The supervisor keeps them, in
+ * order, for -j's "intervals".
+ */
+struct interval {
+	uint64_t	 start_ns;	/* since the run started */
+	uint64_t	 end_ns;
+	uint64_t	 sent_msgs;
+	uint64_t	 sent_bytes;
+	uint64_t	 recv_msgs;
+	uint64_t	 recv_bytes;
+	uint64_t	 replies;
+	uint64_t	 errors;	/* found during it */
+	uint64_t	 latencies;	/* recorded during it */
+	uint64_t	 p50_ns;	/* theirs, within 0.1%; 0 if none */
+	uint64_t	 p99_ns;
+	uint64_t	 max_ns;
+};
+
 /* Totals of a run. */
 struct report_totals {
 	uint64_t	 flows;
@@ -48,6 +69,8 @@ struct report_totals {
 	struct hist	*svc;		/* rate=: service times (see flow.h) */
 	uint64_t	 tcp_retrans;	/* the kernel's retransmits, all flows */
 	struct hist	*rtt;		/* each flow's smoothed rtt, us */
+	const struct interval *ivals;	/* -j: the intervals, in order */
+	size_t		 nivals;
 };
 
 /* Live figures of the run so far, for the interval lines. */
@@ -74,16 +97,17 @@ void	 report_on_failure(volatile sig_atomic_t *);
 int	 report_failed(void);
 int	 report_close(int);
 
+const char	*report_mode_name(enum mode);
 void	 report_listening(const char *);
 void	 report_addresses(const struct config *);
+void	 report_start(const struct config *);
 void	 report_flow_error(const struct config *, const struct flow_summary *);
 void	 report_text(const struct config *, const struct report_totals *);
-void	 report_interval(const struct config *, uint64_t,
-	    const struct report_snapshot *, const struct report_snapshot *,
-	    struct hist *);
-void	 report_json_conn(const struct flow_summary *);
+void	 report_interval(const struct config *, const struct interval *,
+	    const struct report_snapshot *);
+void	 report_flow_end(const struct config *, const struct flow_summary *);
 void	 report_json(const struct config *, const struct report_totals *,
 	    const struct flow_summary *, size_t, int);
-void	 report_json_error(const char *, int);
+void	 report_json_error(enum json_form, const char *, int);
 
 #endif

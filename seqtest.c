@@ -48,12 +48,13 @@ usage(FILE *fp)
 	int	 who;
 
 	fprintf(fp,
-"usage: seqtest -s [-dj] [-o option=value[,...]] [local,]host:port ...\n"
-"       seqtest -S [-dj] [-o option=value[,...]] [local,]host:port ...\n"
-"       seqtest -r [-dj] [-o option=value[,...]] host:port ...\n"
+"usage: seqtest -s [-d] [-j | -J] [-o option=value[,...]] [local,]host:port ...\n"
+"       seqtest -S [-d] [-j | -J] [-o option=value[,...]] [local,]host:port ...\n"
+"       seqtest -r [-d] [-j | -J] [-o option=value[,...]] host:port ...\n"
 "       seqtest -h | -V\n"
 "  -s send (a sender and a receiver per flow)   -S send synchronously\n"
-"  -r reply        -d progress and pids   -j JSON report   -V version\n"
+"  -r reply   -d progress and pids   -V version\n"
+"  -j JSON report   -J JSON lines as the run goes\n"
 "options (sizes in bytes, 40..65535; delays in ns; S seconds), ");
 	/* The first heading ends that line: "..., for every mode:". */
 	for (who = 0; who < OPT_FOR_N; who++)
@@ -61,12 +62,12 @@ usage(FILE *fp)
 	fputs("see seqtest(1)\n", fp);
 }
 
-/* One line naming what is wrong (a JSON document with -j), exit 2. */
+/* One line naming what is wrong (also in JSON with -j, -J), exit 2. */
 static int
 usage_error(const struct config *cfg, const char *err)
 {
 	if (cfg->json)
-		report_json_error(err, EXIT_USAGE);
+		report_json_error(cfg->json, err, EXIT_USAGE);
 	log_warnx("%s", err);
 	return EXIT_USAGE;
 }
@@ -80,6 +81,17 @@ set_mode(struct config *cfg, enum mode m, char *err)
 		return -1;
 	}
 	cfg->mode = m;
+	return 0;
+}
+
+static int
+set_json(struct config *cfg, enum json_form form, char *err)
+{
+	if (cfg->json != JSON_NONE && cfg->json != form) {
+		snprintf(err, OPT_ERRLEN, "only one of -j and -J may be given");
+		return -1;
+	}
+	cfg->json = form;
 	return 0;
 }
 
@@ -98,8 +110,8 @@ take_flag(int c, const char *value, struct config *cfg, char *err)
 		usage(stdout);
 		return 1;
 	case 'j':
-		cfg->json = 1;
-		return 0;
+	case 'J':
+		return set_json(cfg, c == 'j' ? JSON_DOC : JSON_LINES, err);
 	case 'o':
 		return opt_parse_list(cfg, value, err);
 	case 'r':
@@ -117,7 +129,7 @@ take_flag(int c, const char *value, struct config *cfg, char *err)
 }
 
 /* The flags; a letter before ':' takes a value. */
-#define FLAGS	"dhjo:rsSV"
+#define FLAGS	"dhjJo:rsSV"
 
 /*
  * One argument of flags, as getopt takes them: "-dS", "-o LIST" or
