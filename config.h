@@ -14,7 +14,8 @@ enum mode {
 	MODE_NONE = 0,
 	MODE_SEND,		/* -s: a sender and a receiver process per flow */
 	MODE_SYNC,		/* -S: one process per flow, send then wait */
-	MODE_REPLY		/* -r: one process per accepted connection */
+	MODE_REPLY,		/* -r: one process per accepted connection */
+	MODE_MERGE		/* -m: reports of other runs, merged into one */
 };
 
 /* The report's form: text, one JSON document (-j), JSON lines (-J). */

@@ -15,7 +15,9 @@
 #include "options.h"
 #include "report.h"
 
-static const char *const mode_names[] = { "none", "send", "sync", "reply" };
+static const char *const mode_names[] = {
+	"none", "send", "sync", "reply", "merge"
+};
 
 static int			 out_errno;	/* first failed write, or 0 */
 static volatile sig_atomic_t	*out_stop;	/* set when one fails */
@@ -109,7 +111,7 @@ line_write(struct line *l)
 const char *
 report_mode_name(enum mode m)
 {
-	return (unsigned)m <= MODE_REPLY ? mode_names[m] : "none";
+	return (unsigned)m <= MODE_MERGE ? mode_names[m] : "none";
 }
 
 /*
@@ -274,6 +276,8 @@ report_replier(const struct report_totals *t)
 	printf("Time: %.1f us\n", t->secs * 1e6);
 	print_tcp(t);
 	print_errors(t);
+	if (t->merged != 0)
+		printf("Merged: %zu documents\n", t->merged);
 }
 
 void
@@ -308,7 +312,11 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	    (unsigned long long)t->failed);
 	print_tcp(t);
 	print_errors(t);
-	printf("Seed: %llu\n", (unsigned long long)cfg->seed);
+	/* Merged runs had seeds of their own, in their documents. */
+	if (t->merged != 0)
+		printf("Merged: %zu documents\n", t->merged);
+	else
+		printf("Seed: %llu\n", (unsigned long long)cfg->seed);
 	out_end(stdout);
 }
 
@@ -610,6 +618,25 @@ report_json(const struct config *cfg, const struct report_totals *t,
 	}
 	putchar('{');
 	json_run(stdout, cfg, t, flows, nflows, status);
+	fputs("}\n", stdout);
+	out_end(stdout);
+}
+
+/*
+ * -m -j: the merged documents as one, of their mode, with the number
+ * merged in place of a seed and options, and their flows one after the
+ * other.
+ */
+void
+report_json_merged(const struct config *cfg, const struct report_totals *t,
+    report_flows_fn *write_flows, const void *arg, int status)
+{
+	putchar('{');
+	json_version(stdout, cfg->mode);
+	printf("\"merged\": %zu, \"flows\": [", t->merged);
+	write_flows(stdout, arg);
+	fputs("], ", stdout);
+	json_totals(stdout, cfg, t, status);
 	fputs("}\n", stdout);
 	out_end(stdout);
 }

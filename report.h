@@ -1,7 +1,7 @@
 /*
  * The report: the text the original seqtest printed, one JSON document
  * (-j) or JSON lines as the run goes (-J), interval lines.  It reads
- * only what the supervisor hands it.
+ * only what the supervisor, or -m's merge, hands it.
  */
 #ifndef SEQTEST_REPORT_H
 #define SEQTEST_REPORT_H
@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "errors.h"
@@ -53,7 +54,7 @@ struct interval {
 	uint64_t	 max_ns;
 };
 
-/* Totals of a run. */
+/* Totals of a run, or of the runs -m merged. */
 struct report_totals {
 	uint64_t	 flows;
 	uint64_t	 failed;
@@ -71,6 +72,7 @@ struct report_totals {
 	struct hist	*rtt;		/* each flow's smoothed rtt, us */
 	const struct interval *ivals;	/* -j: the intervals, in order */
 	size_t		 nivals;
+	size_t		 merged;	/* -m: documents merged; 0 = a run */
 };
 
 /* Live figures of the run so far, for the interval lines. */
@@ -97,6 +99,9 @@ void	 report_on_failure(volatile sig_atomic_t *);
 int	 report_failed(void);
 int	 report_close(int);
 
+/* -m: writes the merged documents' flows, the elements of "flows". */
+typedef void	 report_flows_fn(FILE *, const void *);
+
 const char	*report_mode_name(enum mode);
 void	 report_listening(const char *);
 void	 report_addresses(const struct config *);
@@ -108,6 +113,8 @@ void	 report_interval(const struct config *, const struct interval *,
 void	 report_flow_end(const struct config *, const struct flow_summary *);
 void	 report_json(const struct config *, const struct report_totals *,
 	    const struct flow_summary *, size_t, int);
+void	 report_json_merged(const struct config *, const struct report_totals *,
+	    report_flows_fn *, const void *, int);
 void	 report_json_error(enum json_form, const char *, int);
 
 #endif

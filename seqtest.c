@@ -13,6 +13,7 @@
 
 #include "budget.h"
 #include "errors.h"
+#include "merge.h"
 #include "options.h"
 #include "report.h"
 #include "supervisor.h"
@@ -51,10 +52,11 @@ usage(FILE *fp)
 "usage: seqtest -s [-d] [-j | -J] [-o option=value[,...]] [local,]host:port ...\n"
 "       seqtest -S [-d] [-j | -J] [-o option=value[,...]] [local,]host:port ...\n"
 "       seqtest -r [-d] [-j | -J] [-o option=value[,...]] host:port ...\n"
+"       seqtest -m [-j] file ...\n"
 "       seqtest -h | -V\n"
 "  -s send (a sender and a receiver per flow)   -S send synchronously\n"
-"  -r reply   -d progress and pids   -V version\n"
-"  -j JSON report   -J JSON lines as the run goes\n"
+"  -r reply   -m merge reports (file - is stdin)   -d progress and pids\n"
+"  -j JSON report   -J JSON lines as the run goes   -V version\n"
 "options (sizes in bytes, 40..65535; delays in ns; S seconds), ");
 	/* The first heading ends that line: "..., for every mode:". */
 	for (who = 0; who < OPT_FOR_N; who++)
@@ -76,8 +78,8 @@ static int
 set_mode(struct config *cfg, enum mode m, char *err)
 {
 	if (cfg->mode != MODE_NONE && cfg->mode != m) {
-		snprintf(err, OPT_ERRLEN, "only one of -s, -S and -r may be "
-		    "given");
+		snprintf(err, OPT_ERRLEN, "only one of -s, -S, -r and -m may "
+		    "be given");
 		return -1;
 	}
 	cfg->mode = m;
@@ -112,6 +114,8 @@ take_flag(int c, const char *value, struct config *cfg, char *err)
 	case 'j':
 	case 'J':
 		return set_json(cfg, c == 'j' ? JSON_DOC : JSON_LINES, err);
+	case 'm':
+		return set_mode(cfg, MODE_MERGE, err);
 	case 'o':
 		return opt_parse_list(cfg, value, err);
 	case 'r':
@@ -129,7 +133,7 @@ take_flag(int c, const char *value, struct config *cfg, char *err)
 }
 
 /* The flags; a letter before ':' takes a value. */
-#define FLAGS	"dhjJo:rsSV"
+#define FLAGS	"dhjJmo:rsSV"
 
 /*
  * One argument of flags, as getopt takes them: "-dS", "-o LIST" or
@@ -236,6 +240,25 @@ default_seed(struct config *cfg)
 	cfg->seed ^= (uint64_t)getpid() << 32;
 }
 
+/* -m: files to merge, and none of a run's options.  Returns the status. */
+static int
+merge_files(struct config *cfg, char **files, int nfiles)
+{
+	char	 err[OPT_ERRLEN];
+
+	if (cfg->given != 0)
+		snprintf(err, sizeof(err), "-o is not for -m");
+	else if (cfg->json == JSON_LINES)
+		snprintf(err, sizeof(err), "-J is not for -m: -j gives the "
+		    "merged document");
+	else if (nfiles == 0)
+		snprintf(err, sizeof(err), "-m needs a file, or - for the "
+		    "standard input");
+	else
+		return merge_run(cfg, files, (size_t)nfiles);
+	return usage_error(cfg, err);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -253,7 +276,9 @@ main(int argc, char *argv[])
 	}
 	opt_defaults(&cfg);
 	rv = parse_args(argc, argv, &cfg, addr, &naddr, err);
-	if (rv == 0 && opt_finish(&cfg, err) == 0 &&
+	if (rv == 0 && cfg.mode == MODE_MERGE)
+		rv = merge_files(&cfg, addr, naddr);
+	else if (rv == 0 && opt_finish(&cfg, err) == 0 &&
 	    opt_resolve(&cfg, addr, naddr, err) == 0 &&
 	    budget_check(&cfg, err, OPT_ERRLEN) == 0) {
 		default_seed(&cfg);
