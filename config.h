@@ -14,7 +14,15 @@ enum mode {
 	MODE_NONE = 0,
 	MODE_SEND,		/* -s: a sender and a receiver process per flow */
 	MODE_SYNC,		/* -S: one process per flow, send then wait */
-	MODE_REPLY		/* -r: one process per accepted connection */
+	MODE_REPLY,		/* -r: one process per accepted connection */
+	MODE_MERGE		/* -m: reports of other runs, merged into one */
+};
+
+/* The report's form: text, one JSON document (-j), JSON lines (-J). */
+enum json_form {
+	JSON_NONE = 0,
+	JSON_DOC,
+	JSON_LINES
 };
 
 /* How a sender ends a flow, after its closing exchange. */
@@ -51,7 +59,7 @@ struct endpoint {
 struct config {
 	enum mode	 mode;
 	int		 debug;		/* -d: progress characters, pids */
-	int		 json;		/* -j: JSON report */
+	enum json_form	 json;		/* -j, -J: a JSON report */
 	struct range	 ssize;		/* whole message sizes, 40..65535 */
 	struct range	 rsize;
 	struct range	 sdelay;	/* ns before each send */

@@ -263,6 +263,17 @@ format_errno(char *buf, size_t len, const struct flow_error *e,
 }
 
 /*
+ * Whether the error names a message: all but a flow that could not
+ * connect and a worker that crashed or ended early.
+ */
+int
+err_has_seqno(const struct flow_error *e)
+{
+	return e->kind != ERR_CONNECT && e->kind != ERR_CRASH &&
+	    e->kind != ERR_INTERRUPTED;
+}
+
+/*
  * The words after "flow N (peer)": what went wrong, exactly, and, when
  * the replier found it in our requests, that it did.
  */

@@ -106,6 +106,7 @@ const char	*err_role_name(enum role);
 const char	*err_dir_name(enum direction);
 void		 err_set_call(struct flow_error *, const char *);
 void		 err_format(char *, size_t, const struct flow_error *);
+int		 err_has_seqno(const struct flow_error *);
 
 #if defined(__GNUC__)
 #define PRINTF_LIKE(f, a)	__attribute__((format(printf, f, a)))

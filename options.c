@@ -496,7 +496,7 @@ opt_finish(struct config *cfg, char *err)
 	size_t	 i;
 
 	if (cfg->mode == MODE_NONE) {
-		snprintf(err, OPT_ERRLEN, "one of -s, -S or -r is required");
+		snprintf(err, OPT_ERRLEN, "one of -s, -S, -r or -m is required");
 		return -1;
 	}
 	if (check_modes(cfg, err) == -1)

@@ -1,18 +1,23 @@
 /*
  * The report at the end of a run: the original seqtest's text shape, or
- * one JSON document (-j).  Results on stdout; diagnostics went to stderr.
+ * one JSON document (-j), or JSON lines as the run goes (-J).  Results
+ * on stdout; diagnostics went to stderr.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "json.h"
 #include "options.h"
 #include "report.h"
 
-static const char *const mode_names[] = { "none", "send", "sync", "reply" };
+static const char *const mode_names[] = {
+	"none", "send", "sync", "reply", "merge"
+};
 
 static int			 out_errno;	/* first failed write, or 0 */
 static volatile sig_atomic_t	*out_stop;	/* set when one fails */
@@ -33,16 +38,80 @@ report_failed(void)
 	return out_errno != 0;
 }
 
+/* Notes a write of the report that failed with err, and stops the run. */
+static void
+out_fail(int err)
+{
+	if (out_errno == 0)
+		out_errno = err != 0 ? err : EIO;
+	if (out_stop != NULL)
+		*out_stop = 1;
+}
+
 /* Ends a part of the report: flushed, and any failed write noted. */
 static void
 out_end(FILE *fp)
 {
-	if (fflush(fp) == 0 && !ferror(fp))
+	if (fflush(fp) != 0 || ferror(fp))
+		out_fail(errno);
+}
+
+/*
+ * -J: each object is made in memory and written whole by write(2), not
+ * through stdout's buffer, so that a run killed at any moment leaves
+ * only whole lines (at worst, a long line that a kill cut in the middle
+ * of its write(2), without its newline).
+ */
+struct line {
+	FILE	*fp;
+	char	*buf;
+	size_t	 len;
+};
+
+/* Starts an object of a type; returns where to write its members. */
+static FILE *
+line_open(struct line *l, const char *type)
+{
+	l->buf = NULL;
+	l->len = 0;
+	if ((l->fp = open_memstream(&l->buf, &l->len)) == NULL) {
+		out_fail(errno);
+		return NULL;
+	}
+	fprintf(l->fp, "{\"type\": \"%s\", ", type);
+	return l->fp;
+}
+
+/* Ends the object, with its newline, and writes it, all of it. */
+static void
+line_write(struct line *l)
+{
+	const char	*p;
+	size_t		 left;
+	ssize_t		 n;
+
+	fputs("}\n", l->fp);
+	if (fclose(l->fp) != 0) {
+		out_fail(errno);
+		free(l->buf);
 		return;
-	if (out_errno == 0)
-		out_errno = errno != 0 ? errno : EIO;
-	if (out_stop != NULL)
-		*out_stop = 1;
+	}
+	for (p = l->buf, left = l->len; left > 0 && out_errno == 0;) {
+		if ((n = write(STDOUT_FILENO, p, left)) == -1) {
+			if (errno != EINTR)
+				out_fail(errno);
+			continue;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	free(l->buf);
+}
+
+const char *
+report_mode_name(enum mode m)
+{
+	return (unsigned)m <= MODE_MERGE ? mode_names[m] : "none";
 }
 
 /*
@@ -96,7 +165,32 @@ format_detail(char *buf, size_t len, const struct flow_summary *f)
 	    (int64_t)k[TCPV_SNDBUF_LIMITED] / 1e6);
 }
 
-/* One line on stderr for a flow's first error: flow, peer and detail. */
+/* -J: a flow's first error, with the words of its diagnostic. */
+static void
+error_line(const struct flow_summary *f, const char *detail)
+{
+	const struct flow_error	*e = &f->first;
+	struct line		 l;
+
+	if (line_open(&l, "error") == NULL)
+		return;
+	fprintf(l.fp, "\"flow\": %u, \"peer\": ", f->id);
+	json_put_str(l.fp, f->peer);
+	fputs(", \"kind\": ", l.fp);
+	json_put_str(l.fp, err_kind_key((enum err_kind)e->kind));
+	if (err_has_seqno(e))
+		fprintf(l.fp, ", \"seqno\": %llu, \"detail\": ",
+		    (unsigned long long)e->seqno);
+	else
+		fputs(", \"seqno\": null, \"detail\": ", l.fp);
+	json_put_str(l.fp, detail);
+	line_write(&l);
+}
+
+/*
+ * One line on stderr for a flow's first error: flow, peer and detail;
+ * with -J, an object too.
+ */
 void
 report_flow_error(const struct config *cfg, const struct flow_summary *f)
 {
@@ -107,6 +201,8 @@ report_flow_error(const struct config *cfg, const struct flow_summary *f)
 		log_warnx("connection %u from %s: %s", f->id, f->peer, detail);
 	else
 		log_warnx("flow %u (%s): %s", f->id, f->peer, detail);
+	if (cfg->json == JSON_LINES)
+		error_line(f, detail);
 }
 
 void
@@ -195,6 +291,8 @@ report_replier(const struct report_totals *t)
 	printf("Time: %.1f us\n", t->secs * 1e6);
 	print_tcp(t);
 	print_errors(t);
+	if (t->merged != 0)
+		printf("Merged: %zu documents\n", t->merged);
 }
 
 void
@@ -230,72 +328,55 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	    (unsigned long long)t->failed);
 	print_tcp(t);
 	print_errors(t);
-	printf("Seed: %llu\n", (unsigned long long)cfg->seed);
+	/* Merged runs had seeds of their own, in their documents. */
+	if (t->merged != 0)
+		printf("Merged: %zu documents\n", t->merged);
+	else
+		printf("Seed: %llu\n", (unsigned long long)cfg->seed);
 	out_end(stdout);
 }
 
-/*
- * A JSON string: quotes and backslashes escaped, and every byte outside
- * printable ASCII as \u00XX, so that the document is plain ASCII and
- * valid whatever the bytes were (a byte above 0x7f reads as Latin-1).
- */
 static void
-json_str(const char *s)
+json_u64(FILE *fp, const char *key, uint64_t v, const char *after)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	putchar('"');
-	for (; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			printf("\\u%04x", (unsigned)*p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
+	fprintf(fp, "\"%s\": %llu%s", key, (unsigned long long)v, after);
 }
 
 static void
-json_u64(const char *key, uint64_t v, const char *after)
-{
-	printf("\"%s\": %llu%s", key, (unsigned long long)v, after);
-}
-
-static void
-json_errors(const uint64_t *errors)
+json_errors(FILE *fp, const uint64_t *errors)
 {
 	uint64_t total = 0;
 	size_t	 k;
 
-	printf("{");
+	putc('{', fp);
 	for (k = 0; k < ERR_KINDS; k++) {
-		json_str(err_kind_key((enum err_kind)k));
-		printf(": %llu, ", (unsigned long long)errors[k]);
+		json_put_str(fp, err_kind_key((enum err_kind)k));
+		fprintf(fp, ": %llu, ", (unsigned long long)errors[k]);
 		total += errors[k];
 	}
-	json_u64("total", total, "}");
+	json_u64(fp, "total", total, "}");
 }
 
 /* A value, or null where the kernel did not give it. */
 static void
-json_u64_or_null(const char *key, int have, uint64_t v, const char *after)
+json_u64_or_null(FILE *fp, const char *key, int have, uint64_t v,
+    const char *after)
 {
 	if (have)
-		json_u64(key, v, after);
+		json_u64(fp, key, v, after);
 	else
-		printf("\"%s\": null%s", key, after);
+		fprintf(fp, "\"%s\": null%s", key, after);
 }
 
 /* A flow's "tcp": the kernel's view at its end. */
 static void
-json_tcp_view(const struct tcp_view *tv)
+json_tcp_view(FILE *fp, const struct tcp_view *tv)
 {
 	unsigned f;
 
-	printf(", \"tcp\": {");
+	fputs(", \"tcp\": {", fp);
 	for (f = 0; f < TCPV_FIELDS; f++)
-		json_u64_or_null(tcpv_key((enum tcpv_field)f),
+		json_u64_or_null(fp, tcpv_key((enum tcpv_field)f),
 		    TCPV_HAS(tv, f), tv->v[f],
 		    f + 1 < TCPV_FIELDS ? ", " : "}");
 }
@@ -305,82 +386,102 @@ json_tcp_view(const struct tcp_view *tv)
  * largest; all null without a view (or a run that was never set up).
  */
 static void
-json_tcp_totals(const struct report_totals *t)
+json_tcp_totals(FILE *fp, const struct report_totals *t)
 {
 	const struct hist	*h = t->rtt;
 	int			 have = h != NULL && h->count != 0;
 
-	printf("\"tcp\": {");
-	json_u64_or_null("retrans", have, t->tcp_retrans, ", ");
-	json_u64_or_null("rtt_us_p50", have,
+	fputs("\"tcp\": {", fp);
+	json_u64_or_null(fp, "retrans", have, t->tcp_retrans, ", ");
+	json_u64_or_null(fp, "rtt_us_p50", have,
 	    have ? hist_percentile(h, 50.0) : 0, ", ");
-	json_u64_or_null("rtt_us_max", have, have ? h->max : 0, "}, ");
+	json_u64_or_null(fp, "rtt_us_max", have, have ? h->max : 0, "}, ");
 }
 
 /* Every option's value, by name, from options.c's table. */
 static void
-json_options(const struct config *c)
+json_options(FILE *fp, const struct config *c)
 {
 	struct opt_value v;
 	const char	*sep = "";
 	size_t		 i, n;
 
-	printf("\"options\": {");
+	fputs("\"options\": {", fp);
 	for (i = 0; i < opt_count(); i++)
 		for (n = 0; opt_value(c, i, n, &v) == 0; n++) {
-			printf("%s", sep);
-			json_str(v.key);
+			fputs(sep, fp);
+			json_put_str(fp, v.key);
 			if (v.type == OPT_NUMBER)
-				printf(": %llu", (unsigned long long)v.num);
+				fprintf(fp, ": %llu", (unsigned long long)v.num);
 			else if (v.type == OPT_SECONDS)
-				printf(": %.3f", (double)v.num / NS_PER_SEC);
+				fprintf(fp, ": %.3f", (double)v.num / NS_PER_SEC);
 			else if (v.str != NULL) {
-				printf(": ");
-				json_str(v.str);
+				fputs(": ", fp);
+				json_put_str(fp, v.str);
 			} else
-				printf(": null");
+				fputs(": null", fp);
 			sep = ", ";
 		}
-	printf("}, ");
+	fputs("}, ", fp);
+}
+
+/* What every document starts with: the version that wrote it, the mode. */
+static void
+json_version(FILE *fp, enum mode m)
+{
+	fputs("\"version\": ", fp);
+	json_put_str(fp, SEQTEST_VERSION);
+	fputs(", \"mode\": ", fp);
+	json_put_str(fp, report_mode_name(m));
+	fputs(", ", fp);
+}
+
+/* A run's own: its version, mode, seed and options. */
+static void
+json_head(FILE *fp, const struct config *cfg)
+{
+	json_version(fp, cfg->mode);
+	json_u64(fp, "seed", cfg->seed, ", ");
+	json_options(fp, cfg);
 }
 
 static void
-json_flow(const struct flow_summary *f, const char *sep)
+json_flow(FILE *fp, const struct flow_summary *f, const char *sep)
 {
 	char	 detail[320];
 
-	printf("%s{\"id\": %u, \"peer\": ", sep, f->id);
-	json_str(f->peer);
-	printf(", ");
-	json_u64("sent_msgs", f->sent_msgs, ", ");
-	json_u64("sent_bytes", f->sent_bytes, ", ");
-	json_u64("recv_msgs", f->recv_msgs, ", ");
-	json_u64("recv_bytes", f->recv_bytes, ", ");
-	json_u64("replies", f->replies, ", \"errors\": ");
-	json_errors(f->errors);
-	json_tcp_view(&f->tcp);
-	printf(", \"ended\": ");
+	fprintf(fp, "%s{\"id\": %u, \"peer\": ", sep, f->id);
+	json_put_str(fp, f->peer);
+	fputs(", ", fp);
+	json_u64(fp, "sent_msgs", f->sent_msgs, ", ");
+	json_u64(fp, "sent_bytes", f->sent_bytes, ", ");
+	json_u64(fp, "recv_msgs", f->recv_msgs, ", ");
+	json_u64(fp, "recv_bytes", f->recv_bytes, ", ");
+	json_u64(fp, "replies", f->replies, ", \"errors\": ");
+	json_errors(fp, f->errors);
+	json_tcp_view(fp, &f->tcp);
+	fputs(", \"ended\": ", fp);
 	if (!f->has_first) {
-		json_str(f->failed ? "failed" : f->cut_short ? "interrupted" :
-		    "ok");
-		printf(", \"first_error\": null}");
+		json_put_str(fp, f->failed ? "failed" : f->cut_short ?
+		    "interrupted" : "ok");
+		fputs(", \"first_error\": null}", fp);
 		return;
 	}
-	json_str(err_kind_key((enum err_kind)f->first.kind));
+	json_put_str(fp, err_kind_key((enum err_kind)f->first.kind));
 	format_detail(detail, sizeof(detail), f);
-	printf(", \"first_error\": ");
-	json_str(detail);
-	printf("}");
+	fputs(", \"first_error\": ", fp);
+	json_put_str(fp, detail);
+	putc('}', fp);
 }
 
 static void
-json_latency(const char *key, const struct hist *h)
+json_latency(FILE *fp, const char *key, const struct hist *h)
 {
 	if (h == NULL || h->count == 0) {
-		printf("\"%s\": null, ", key);
+		fprintf(fp, "\"%s\": null, ", key);
 		return;
 	}
-	printf("\"%s\": {\"count\": %llu, \"mean\": %.3f, "
+	fprintf(fp, "\"%s\": {\"count\": %llu, \"mean\": %.3f, "
 	    "\"stddev\": %.3f, \"min\": %.3f, \"p50\": %.3f, \"p90\": %.3f, "
 	    "\"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}, ",
 	    key, (unsigned long long)h->count, hist_mean(h) / 1e3,
@@ -395,125 +496,298 @@ json_latency(const char *key, const struct hist *h)
  * the value null where there was no figure to judge.
  */
 static void
-json_expect(const struct report_expect *e, size_t n)
+json_expect(FILE *fp, const struct report_expect *e, size_t n)
 {
 	size_t	 i;
 
-	printf("\"expect\": [");
+	fputs("\"expect\": [", fp);
 	for (i = 0; i < n; i++) {
-		printf("%s{\"cond\": ", i > 0 ? ", " : "");
-		json_str(e[i].cond);
+		fprintf(fp, "%s{\"cond\": ", i > 0 ? ", " : "");
+		json_put_str(fp, e[i].cond);
 		if (e[i].have)
-			printf(", \"value\": %.15g", e[i].value);
+			fprintf(fp, ", \"value\": %.15g", e[i].value);
 		else
-			printf(", \"value\": null");
-		printf(", \"held\": %s}", e[i].held ? "true" : "false");
+			fputs(", \"value\": null", fp);
+		fprintf(fp, ", \"held\": %s}", e[i].held ? "true" : "false");
 	}
-	printf("], ");
+	fputs("], ", fp);
 }
 
 /*
- * The whole run as one JSON document.  flows is the supervisor's table;
- * only slots that held a flow (sender modes) are listed.  expect holds
- * the verdicts on expect='s conditions, cfg->nexpect of them.
+ * A histogram, lossless: "PREFIXhistogram", its non-empty buckets as
+ * [lowest value in ns, count], and "PREFIXhistogram_moments", what a
+ * merge needs besides to give exact min, max, mean and stddev (sumsq
+ * with all the digits that make the same double again).
  */
-void
-report_json(const struct config *cfg, const struct report_totals *t,
+static void
+json_hist(FILE *fp, const char *prefix, const struct hist *h)
+{
+	const char	*sep = "";
+	uint64_t	 v, n;
+	size_t		 i = HIST_BUCKETS;
+
+	fprintf(fp, "\"%shistogram\": [", prefix);
+	if (h != NULL)
+		i = hist_next(h, 0, &v, &n);
+	for (; i < HIST_BUCKETS; i = hist_next(h, i + 1, &v, &n)) {
+		fprintf(fp, "%s[%llu, %llu]", sep, (unsigned long long)v,
+		    (unsigned long long)n);
+		sep = ", ";
+	}
+	fprintf(fp, "], \"%shistogram_moments\": ", prefix);
+	if (h == NULL || h->count == 0) {
+		fputs("null, ", fp);
+		return;
+	}
+	fprintf(fp, "{\"count\": %llu, \"min_ns\": %llu, \"max_ns\": %llu, "
+	    "\"sum_ns\": %llu, \"sumsq_ns2\": %.17g, \"overflow\": %llu}, ",
+	    (unsigned long long)h->count, (unsigned long long)h->min,
+	    (unsigned long long)h->max, (unsigned long long)h->sum, h->sumsq,
+	    (unsigned long long)h->overflow);
+}
+
+/* A latency in microseconds, or null when the interval had none. */
+static void
+json_us(FILE *fp, const char *key, const struct interval *iv, uint64_t ns)
+{
+	if (iv->latencies != 0)
+		fprintf(fp, "\"%s\": %.3f, ", key, ns / 1e3);
+	else
+		fprintf(fp, "\"%s\": null, ", key);
+}
+
+/* An interval's members, as its object in "intervals" or its -J line. */
+static void
+json_interval(FILE *fp, const struct interval *iv)
+{
+	fprintf(fp, "\"start_s\": %.6f, \"end_s\": %.6f, ",
+	    (double)iv->start_ns / NS_PER_SEC, (double)iv->end_ns / NS_PER_SEC);
+	json_u64(fp, "sent_msgs", iv->sent_msgs, ", ");
+	json_u64(fp, "sent_bytes", iv->sent_bytes, ", ");
+	json_u64(fp, "recv_msgs", iv->recv_msgs, ", ");
+	json_u64(fp, "recv_bytes", iv->recv_bytes, ", ");
+	json_u64(fp, "replies", iv->replies, ", ");
+	json_us(fp, "p50_us", iv, iv->p50_ns);
+	json_us(fp, "p99_us", iv, iv->p99_ns);
+	json_us(fp, "max_us", iv, iv->max_ns);
+	json_u64(fp, "errors", iv->errors, "");
+}
+
+static void
+json_intervals(FILE *fp, const struct report_totals *t)
+{
+	size_t	 i;
+
+	fputs("\"intervals\": [", fp);
+	for (i = 0; i < t->nivals; i++) {
+		fputs(i > 0 ? ", {" : "{", fp);
+		json_interval(fp, &t->ivals[i]);
+		putc('}', fp);
+	}
+	fputs("], ", fp);
+}
+
+/*
+ * From the totals to the exit status, the document's last member;
+ * expect holds the verdicts on expect='s conditions, cfg->nexpect of
+ * them (none in a merged document).
+ */
+static void
+json_totals(FILE *fp, const struct config *cfg, const struct report_totals *t,
+    const struct report_expect *expect, int status)
+{
+	json_u64(fp, "connections", t->flows, ", ");
+	json_u64(fp, "failed", t->failed, ", ");
+	json_u64(fp, "replies", t->replies, ", ");
+	json_u64(fp, "sent_msgs", t->sent_msgs, ", ");
+	json_u64(fp, "sent_bytes", t->sent_bytes, ", ");
+	json_u64(fp, "recv_msgs", t->recv_msgs, ", ");
+	json_u64(fp, "recv_bytes", t->recv_bytes, ", ");
+	fprintf(fp, "\"duration_s\": %.6f, ", t->secs);
+	json_latency(fp, "latency_us", t->lat);
+	if (cfg->rate != 0)
+		json_latency(fp, "service_us", t->svc);
+	json_hist(fp, "", t->lat);
+	if (cfg->rate != 0)
+		json_hist(fp, "service_", t->svc);
+	json_tcp_totals(fp, t);
+	fputs("\"errors\": ", fp);
+	json_errors(fp, t->errors);
+	fputs(", ", fp);
+	if (expect != NULL && cfg->nexpect > 0)
+		json_expect(fp, expect, cfg->nexpect);
+	fprintf(fp, "\"exit_status\": %d", status);
+}
+
+/*
+ * A run's document, after its opening brace.  flows is the supervisor's
+ * table; only slots that held a flow (sender modes) are listed.
+ */
+static void
+json_run(FILE *fp, const struct config *cfg, const struct report_totals *t,
     const struct flow_summary *flows, size_t nflows,
     const struct report_expect *expect, int status)
 {
 	const char	*sep = "";
 	size_t		 i;
 
-	printf("{\"version\": ");
-	json_str(SEQTEST_VERSION);
-	printf(", \"mode\": ");
-	json_str(mode_names[cfg->mode]);
-	printf(", ");
-	json_u64("seed", cfg->seed, ", ");
-	json_options(cfg);
-	printf("\"flows\": [");
+	json_head(fp, cfg);
+	fputs("\"flows\": [", fp);
 	for (i = 0; cfg->mode != MODE_REPLY && i < nflows; i++) {
 		if (flows[i].peer[0] == '\0')
 			continue;
-		json_flow(&flows[i], sep);
+		json_flow(fp, &flows[i], sep);
 		sep = ", ";
 	}
-	printf("], ");
-	json_u64("connections", t->flows, ", ");
-	json_u64("failed", t->failed, ", ");
-	json_u64("replies", t->replies, ", ");
-	json_u64("sent_msgs", t->sent_msgs, ", ");
-	json_u64("sent_bytes", t->sent_bytes, ", ");
-	json_u64("recv_msgs", t->recv_msgs, ", ");
-	json_u64("recv_bytes", t->recv_bytes, ", ");
-	printf("\"duration_s\": %.6f, ", t->secs);
-	json_latency("latency_us", t->lat);
-	if (cfg->rate != 0)
-		json_latency("service_us", t->svc);
-	json_tcp_totals(t);
-	printf("\"errors\": ");
-	json_errors(t->errors);
-	printf(", ");
-	if (cfg->nexpect > 0)
-		json_expect(expect, cfg->nexpect);
-	printf("\"exit_status\": %d}\n", status);
+	fputs("], ", fp);
+	if (cfg->json == JSON_DOC)
+		json_intervals(fp, t);
+	json_totals(fp, cfg, t, expect, status);
+}
+
+/*
+ * The whole run as one JSON document (-j), or as the -J summary: the
+ * same but for the intervals, which had lines of their own.
+ */
+void
+report_json(const struct config *cfg, const struct report_totals *t,
+    const struct flow_summary *flows, size_t nflows,
+    const struct report_expect *expect, int status)
+{
+	struct line	 l;
+
+	if (cfg->json == JSON_LINES) {
+		if (line_open(&l, "summary") != NULL) {
+			json_run(l.fp, cfg, t, flows, nflows, expect, status);
+			line_write(&l);
+		}
+		return;
+	}
+	putchar('{');
+	json_run(stdout, cfg, t, flows, nflows, expect, status);
+	fputs("}\n", stdout);
 	out_end(stdout);
 }
 
 /*
- * One interval line, iperf3-like: what moved since the last line, its
- * rate, and the interval's own latency percentiles.  On stderr with -j,
- * so that stdout stays one JSON document.
+ * -m -j: the merged documents as one, of their mode, with the number
+ * merged in place of a seed and options, and their flows one after the
+ * other.
  */
 void
-report_interval(const struct config *cfg, uint64_t start_ns,
-    const struct report_snapshot *a, const struct report_snapshot *b,
-    struct hist *ival)
+report_json_merged(const struct config *cfg, const struct report_totals *t,
+    report_flows_fn *write_flows, const void *arg, int status)
 {
-	FILE	*fp = cfg->json ? stderr : stdout;
-	double	 secs = (double)(b->ns - a->ns) / NS_PER_SEC;
+	putchar('{');
+	json_version(stdout, cfg->mode);
+	printf("\"merged\": %zu, \"flows\": [", t->merged);
+	write_flows(stdout, arg);
+	fputs("], ", stdout);
+	json_totals(stdout, cfg, t, NULL, status);
+	fputs("}\n", stdout);
+	out_end(stdout);
+}
 
+/* -J: the run's version, mode, seed, options and addresses, first. */
+void
+report_start(const struct config *cfg)
+{
+	struct line	 l;
+	size_t		 i;
+
+	if (cfg->json != JSON_LINES || line_open(&l, "start") == NULL)
+		return;
+	json_head(l.fp, cfg);
+	fputs("\"addresses\": [", l.fp);
+	for (i = 0; i < cfg->nep; i++) {
+		fputs(i > 0 ? ", " : "", l.fp);
+		json_put_str(l.fp, cfg->ep[i].name);
+	}
+	putc(']', l.fp);
+	line_write(&l);
+}
+
+/*
+ * One interval line, iperf3-like: what moved during it, its rate, and
+ * its own latency percentiles.  On stderr with -j, so that stdout stays
+ * one JSON document; with -J, an object on stdout instead.  now gives
+ * what the line tells so far: retransmits, the flows' rtt, errors.
+ */
+void
+report_interval(const struct config *cfg, const struct interval *iv,
+    const struct report_snapshot *now)
+{
+	FILE		*fp = cfg->json ? stderr : stdout;
+	double		 secs = (double)(iv->end_ns - iv->start_ns) / NS_PER_SEC;
+	struct line	 l;
+
+	if (cfg->json == JSON_LINES) {
+		if (line_open(&l, "interval") != NULL) {
+			json_interval(l.fp, iv);
+			line_write(&l);
+		}
+		return;
+	}
 	fprintf(fp, "[%7.2f-%7.2f s] sent %llu msgs %.1f msg/s %.2f Mbit/s, "
 	    "received %llu msgs, %llu replies",
-	    (double)(a->ns - start_ns) / NS_PER_SEC,
-	    (double)(b->ns - start_ns) / NS_PER_SEC,
-	    (unsigned long long)(b->sent_msgs - a->sent_msgs),
-	    report_msg_rate(b->sent_msgs - a->sent_msgs, secs),
-	    report_mbit_rate(b->sent_bytes - a->sent_bytes, secs),
-	    (unsigned long long)(b->recv_msgs - a->recv_msgs),
-	    (unsigned long long)(b->replies - a->replies));
-	hist_diff(ival, b->lat, a->lat);
-	if (ival->count > 0)
-		fprintf(fp, ", p50 %.1f us, p99 %.1f us",
-		    hist_percentile(ival, 50.0) / 1e3,
-		    hist_percentile(ival, 99.0) / 1e3);
-	if (b->rtt_flows != 0)
+	    (double)iv->start_ns / NS_PER_SEC, (double)iv->end_ns / NS_PER_SEC,
+	    (unsigned long long)iv->sent_msgs, report_msg_rate(iv->sent_msgs, secs),
+	    report_mbit_rate(iv->sent_bytes, secs),
+	    (unsigned long long)iv->recv_msgs,
+	    (unsigned long long)iv->replies);
+	if (iv->latencies > 0)
+		fprintf(fp, ", p50 %.1f us, p99 %.1f us", iv->p50_ns / 1e3,
+		    iv->p99_ns / 1e3);
+	if (now->rtt_flows != 0)
 		fprintf(fp, ", retransmits %llu, rtt p50 %llu us",
-		    (unsigned long long)b->tcp_retrans,
-		    (unsigned long long)b->rtt_us);
-	fprintf(fp, ", errors %llu\n", (unsigned long long)b->errors);
+		    (unsigned long long)now->tcp_retrans,
+		    (unsigned long long)now->rtt_us);
+	fprintf(fp, ", errors %llu\n", (unsigned long long)now->errors);
 	out_end(fp);
 }
 
-/* -r -j: one document per connection, as it ends (JSON Lines). */
+/*
+ * A flow's end: with -J, its object (as in "flows") on a line; with -j,
+ * the replier's document of one connection (JSON Lines).
+ */
 void
-report_json_conn(const struct flow_summary *f)
+report_flow_end(const struct config *cfg, const struct flow_summary *f)
 {
-	int	 bad = f->failed || f->has_first;
+	struct line	 l;
 
-	printf("{\"mode\": \"reply\", \"connection\": ");
-	json_flow(f, "");
-	printf(", \"exit_status\": %d}\n", bad);
+	if (cfg->json == JSON_LINES) {
+		if (line_open(&l, "flow_end") != NULL) {
+			json_flow(l.fp, f, "\"flow\": ");
+			line_write(&l);
+		}
+		return;
+	}
+	if (cfg->json != JSON_DOC || cfg->mode != MODE_REPLY)
+		return;
+	fputs("{\"mode\": \"reply\", \"connection\": ", stdout);
+	json_flow(stdout, f, "");
+	printf(", \"exit_status\": %d}\n", f->failed || f->has_first);
 	out_end(stdout);
 }
 
-/* A command-line error as a JSON document (-j). */
+/* A command-line error as a JSON document (-j) or line (-J). */
 void
-report_json_error(const char *err, int status)
+report_json_error(enum json_form form, const char *err, int status)
 {
-	printf("{\"error\": ");
-	json_str(err);
-	printf(", \"exit_status\": %d}\n", status);
-	out_end(stdout);
+	struct line	 l;
+	FILE		*fp = stdout;
+
+	if (form == JSON_LINES && (fp = line_open(&l, "usage_error")) == NULL)
+		return;
+	if (form != JSON_LINES)
+		putc('{', fp);
+	fputs("\"error\": ", fp);
+	json_put_str(fp, err);
+	fprintf(fp, ", \"exit_status\": %d", status);
+	if (form == JSON_LINES) {
+		line_write(&l);
+		return;
+	}
+	fputs("}\n", fp);
+	out_end(fp);
 }

@@ -1,6 +1,7 @@
 /*
  * The report: the text the original seqtest printed, one JSON document
- * (-j), interval lines.  It reads only what the supervisor hands it.
+ * (-j) or JSON lines as the run goes (-J), interval lines.  It reads
+ * only what the supervisor, or -m's merge, hands it.
  */
 #ifndef SEQTEST_REPORT_H
 #define SEQTEST_REPORT_H
@@ -8,6 +9,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "errors.h"
@@ -32,7 +34,27 @@ struct flow_summary {
 	struct tcp_view		 stall;		/* the kernel's, when it stalled */
 };
 
-/* Totals of a run. */
+/*
+ * One interval of interval=: what moved during it and its own latencies
+ * (the headline's), as its line says.  The supervisor keeps them, in
+ * order, for -j's "intervals".
+ */
+struct interval {
+	uint64_t	 start_ns;	/* since the run started */
+	uint64_t	 end_ns;
+	uint64_t	 sent_msgs;
+	uint64_t	 sent_bytes;
+	uint64_t	 recv_msgs;
+	uint64_t	 recv_bytes;
+	uint64_t	 replies;
+	uint64_t	 errors;	/* found during it */
+	uint64_t	 latencies;	/* recorded during it */
+	uint64_t	 p50_ns;	/* theirs, within 0.1%; 0 if none */
+	uint64_t	 p99_ns;
+	uint64_t	 max_ns;
+};
+
+/* Totals of a run, or of the runs -m merged. */
 struct report_totals {
 	uint64_t	 flows;
 	uint64_t	 failed;
@@ -48,6 +70,9 @@ struct report_totals {
 	struct hist	*svc;		/* rate=: service times (see flow.h) */
 	uint64_t	 tcp_retrans;	/* the kernel's retransmits, all flows */
 	struct hist	*rtt;		/* each flow's smoothed rtt, us */
+	const struct interval *ivals;	/* -j: the intervals, in order */
+	size_t		 nivals;
+	size_t		 merged;	/* -m: documents merged; 0 = a run */
 };
 
 /*
@@ -88,18 +113,24 @@ void	 report_on_failure(volatile sig_atomic_t *);
 int	 report_failed(void);
 int	 report_close(int);
 
+/* -m: writes the merged documents' flows, the elements of "flows". */
+typedef void	 report_flows_fn(FILE *, const void *);
+
+const char	*report_mode_name(enum mode);
 void	 report_listening(const char *);
 void	 report_addresses(const struct config *);
+void	 report_start(const struct config *);
 void	 report_flow_error(const struct config *, const struct flow_summary *);
 void	 report_text(const struct config *, const struct report_totals *);
-void	 report_interval(const struct config *, uint64_t,
-	    const struct report_snapshot *, const struct report_snapshot *,
-	    struct hist *);
-void	 report_json_conn(const struct flow_summary *);
+void	 report_interval(const struct config *, const struct interval *,
+	    const struct report_snapshot *);
+void	 report_flow_end(const struct config *, const struct flow_summary *);
 void	 report_json(const struct config *, const struct report_totals *,
 	    const struct flow_summary *, size_t, const struct report_expect *,
 	    int);
-void	 report_json_error(const char *, int);
+void	 report_json_merged(const struct config *, const struct report_totals *,
+	    report_flows_fn *, const void *, int);
+void	 report_json_error(enum json_form, const char *, int);
 double	 report_msg_rate(uint64_t, double);
 double	 report_mbit_rate(uint64_t, double);
 

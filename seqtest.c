@@ -13,6 +13,7 @@
 
 #include "budget.h"
 #include "errors.h"
+#include "merge.h"
 #include "options.h"
 #include "report.h"
 #include "supervisor.h"
@@ -48,12 +49,14 @@ usage(FILE *fp)
 	int	 who;
 
 	fprintf(fp,
-"usage: seqtest -s [-dj] [-o option=value[,...]] [local,]host:port ...\n"
-"       seqtest -S [-dj] [-o option=value[,...]] [local,]host:port ...\n"
-"       seqtest -r [-dj] [-o option=value[,...]] host:port ...\n"
+"usage: seqtest -s [-d] [-j | -J] [-o option=value[,...]] [local,]host:port ...\n"
+"       seqtest -S [-d] [-j | -J] [-o option=value[,...]] [local,]host:port ...\n"
+"       seqtest -r [-d] [-j | -J] [-o option=value[,...]] host:port ...\n"
+"       seqtest -m [-j] file ...\n"
 "       seqtest -h | -V\n"
 "  -s send (a sender and a receiver per flow)   -S send synchronously\n"
-"  -r reply        -d progress and pids   -j JSON report   -V version\n"
+"  -r reply   -m merge reports (file - is stdin)   -d progress and pids\n"
+"  -j JSON report   -J JSON lines as the run goes   -V version\n"
 "options (sizes in bytes, 40..65535; delays in ns; S seconds), ");
 	/* The first heading ends that line: "..., for every mode:". */
 	for (who = 0; who < OPT_FOR_N; who++)
@@ -61,12 +64,12 @@ usage(FILE *fp)
 	fputs("see seqtest(1)\n", fp);
 }
 
-/* One line naming what is wrong (a JSON document with -j), exit 2. */
+/* One line naming what is wrong (also in JSON with -j, -J), exit 2. */
 static int
 usage_error(const struct config *cfg, const char *err)
 {
 	if (cfg->json)
-		report_json_error(err, EXIT_USAGE);
+		report_json_error(cfg->json, err, EXIT_USAGE);
 	log_warnx("%s", err);
 	return EXIT_USAGE;
 }
@@ -75,11 +78,22 @@ static int
 set_mode(struct config *cfg, enum mode m, char *err)
 {
 	if (cfg->mode != MODE_NONE && cfg->mode != m) {
-		snprintf(err, OPT_ERRLEN, "only one of -s, -S and -r may be "
-		    "given");
+		snprintf(err, OPT_ERRLEN, "only one of -s, -S, -r and -m may "
+		    "be given");
 		return -1;
 	}
 	cfg->mode = m;
+	return 0;
+}
+
+static int
+set_json(struct config *cfg, enum json_form form, char *err)
+{
+	if (cfg->json != JSON_NONE && cfg->json != form) {
+		snprintf(err, OPT_ERRLEN, "only one of -j and -J may be given");
+		return -1;
+	}
+	cfg->json = form;
 	return 0;
 }
 
@@ -98,8 +112,10 @@ take_flag(int c, const char *value, struct config *cfg, char *err)
 		usage(stdout);
 		return 1;
 	case 'j':
-		cfg->json = 1;
-		return 0;
+	case 'J':
+		return set_json(cfg, c == 'j' ? JSON_DOC : JSON_LINES, err);
+	case 'm':
+		return set_mode(cfg, MODE_MERGE, err);
 	case 'o':
 		return opt_parse_list(cfg, value, err);
 	case 'r':
@@ -117,7 +133,7 @@ take_flag(int c, const char *value, struct config *cfg, char *err)
 }
 
 /* The flags; a letter before ':' takes a value. */
-#define FLAGS	"dhjo:rsSV"
+#define FLAGS	"dhjJmo:rsSV"
 
 /*
  * One argument of flags, as getopt takes them: "-dS", "-o LIST" or
@@ -224,6 +240,25 @@ default_seed(struct config *cfg)
 	cfg->seed ^= (uint64_t)getpid() << 32;
 }
 
+/* -m: files to merge, and none of a run's options.  Returns the status. */
+static int
+merge_files(struct config *cfg, char **files, int nfiles)
+{
+	char	 err[OPT_ERRLEN];
+
+	if (cfg->given != 0)
+		snprintf(err, sizeof(err), "-o is not for -m");
+	else if (cfg->json == JSON_LINES)
+		snprintf(err, sizeof(err), "-J is not for -m: -j gives the "
+		    "merged document");
+	else if (nfiles == 0)
+		snprintf(err, sizeof(err), "-m needs a file, or - for the "
+		    "standard input");
+	else
+		return merge_run(cfg, files, (size_t)nfiles);
+	return usage_error(cfg, err);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -241,7 +276,9 @@ main(int argc, char *argv[])
 	}
 	opt_defaults(&cfg);
 	rv = parse_args(argc, argv, &cfg, addr, &naddr, err);
-	if (rv == 0 && opt_finish(&cfg, err) == 0 &&
+	if (rv == 0 && cfg.mode == MODE_MERGE)
+		rv = merge_files(&cfg, addr, naddr);
+	else if (rv == 0 && opt_finish(&cfg, err) == 0 &&
 	    opt_resolve(&cfg, addr, naddr, err) == 0 &&
 	    budget_check(&cfg, err, OPT_ERRLEN) == 0) {
 		default_seed(&cfg);

@@ -277,6 +277,47 @@ hist_stddev(const struct hist *h)
 	return var > 0 ? sqrt(var) : 0;
 }
 
+/*
+ * The first non-empty bucket at index i or after: returns its index,
+ * with its lowest value and its count, or HIST_BUCKETS when none is
+ * left.  So a report or a plot walks only the buckets that hold values:
+ * for (i = hist_next(h, 0, &v, &n); i < HIST_BUCKETS;
+ *     i = hist_next(h, i + 1, &v, &n)).
+ */
+size_t
+hist_next(const struct hist *h, size_t i, uint64_t *lowest, uint64_t *count)
+{
+	for (; i < HIST_BUCKETS; i++) {
+		if (h->bucket[i] == 0)
+			continue;
+		*lowest = bucket_lowest(i);
+		*count = h->bucket[i];
+		break;
+	}
+	return i;
+}
+
+/*
+ * Adds n values to the bucket whose lowest value is ns, and to the
+ * count; their moments come apart (hist_add_moments, first).  Returns
+ * 0, or -1 with nothing added when ns is no bucket's lowest value or
+ * the count would wrap: what hist_next gave, and nothing else, is taken.
+ */
+int
+hist_add_bucket(struct hist *h, uint64_t ns, uint64_t n)
+{
+	size_t	 i;
+
+	if (ns > HIST_MAX || h->count + n < n)
+		return -1;
+	i = bucket_index(ns);
+	if (bucket_lowest(i) != ns)
+		return -1;
+	h->bucket[i] += n;
+	h->count += n;
+	return 0;
+}
+
 /* The cell where a bucket's search starts: Fibonacci hashing. */
 static size_t
 cell_home(uint32_t key)

@@ -77,6 +77,8 @@ void	 hist_diff(struct hist *, const struct hist *,
 uint64_t hist_percentile(const struct hist *, double);	/* pct 0..100 */
 double	 hist_mean(const struct hist *);
 double	 hist_stddev(const struct hist *);
+size_t	 hist_next(const struct hist *, size_t, uint64_t *, uint64_t *);
+int	 hist_add_bucket(struct hist *, uint64_t, uint64_t);
 
 int	 htab_record(struct hist_table *, uint64_t);	/* hot; -1: full */
 void	 htab_clear(struct hist_table *);

@@ -36,6 +36,8 @@
 #define READ_SIZE	16384		/* a pipe read: several tables' worth */
 #define TICK_MS		100		/* the loop's longest sleep */
 #define DUMP_RETRY_NS	20000000	/* between tries to open a FIFO */
+#define IVALS_FIRST	64		/* intervals kept, at first */
+#define IVALS_MAX	(IVALS_FIRST << 11)	/* a day's at 1 s, 12 MiB */
 
 /* The signal that asked the run to stop (SIGINT, SIGTERM), 0 = none. */
 static volatile sig_atomic_t got_stop;
@@ -92,6 +94,10 @@ struct sup {
 	struct hist_table	*live;		/* a flow's table, as read */
 	unsigned char		*rbuf;		/* READ_SIZE: what a read brings */
 	uint64_t		 next_ival_ns;
+	struct interval		*ivals;		/* -j: the intervals so far */
+	size_t			 nivals;
+	size_t			 ivals_cap;
+	int			 ivals_full;	/* later ones are left out */
 };
 
 /* Installed so that SIGCHLD interrupts poll(): the loop then reaps. */
@@ -684,8 +690,7 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 		if (sf->area->lat_sent[k] == sf->lat_tables[k] &&
 		    !sf->lat_partial[k])
 			hist_add_table(run_hist(s, k), &sf->area->lat[k]);
-	if (s->cfg->json && s->cfg->mode == MODE_REPLY)
-		report_json_conn(c);
+	report_flow_end(s->cfg, c);
 	if (s->cfg->debug && s->cfg->mode == MODE_REPLY)
 		log_warnx("connection %u from %s closed: %llu messages, %llu "
 		    "replies", c->id, c->peer,
@@ -1039,6 +1044,71 @@ snapshot_tcp(struct sup *s, struct report_snapshot *sn)
 	sn->rtt_us = hist_percentile(s->ival, 50.0);
 }
 
+/* What moved between the last two snapshots, and its latencies. */
+static void
+make_interval(struct sup *s, struct interval *iv)
+{
+	const struct report_snapshot *a = &s->snap[0], *b = &s->snap[1];
+
+	iv->start_ns = a->ns - s->start_ns;
+	iv->end_ns = b->ns - s->start_ns;
+	iv->sent_msgs = b->sent_msgs - a->sent_msgs;
+	iv->sent_bytes = b->sent_bytes - a->sent_bytes;
+	iv->recv_msgs = b->recv_msgs - a->recv_msgs;
+	iv->recv_bytes = b->recv_bytes - a->recv_bytes;
+	iv->replies = b->replies - a->replies;
+	iv->errors = b->errors - a->errors;
+	hist_diff(s->ival, b->lat, a->lat);
+	iv->latencies = s->ival->count;
+	iv->p50_ns = hist_percentile(s->ival, 50.0);
+	iv->p99_ns = hist_percentile(s->ival, 99.0);
+	iv->max_ns = s->ival->max;
+}
+
+/*
+ * -j: keeps the interval for the document, in an array that doubles as
+ * it fills, at most IVALS_MAX long: past that, or should memory run
+ * out, the later ones are left out, and a line says so.
+ */
+static void
+keep_interval(struct sup *s, const struct interval *iv)
+{
+	struct interval	*p;
+	size_t		 cap = s->ivals_cap ? 2 * s->ivals_cap : IVALS_FIRST;
+
+	if (s->cfg->json != JSON_DOC || s->ivals_full)
+		return;
+	if (s->nivals == s->ivals_cap) {
+		if (cap > IVALS_MAX ||
+		    (p = realloc(s->ivals, cap * sizeof(*p))) == NULL) {
+			log_warnx("the report keeps only the first %zu "
+			    "intervals", s->nivals);
+			s->ivals_full = 1;
+			return;
+		}
+		s->ivals = p;
+		s->ivals_cap = cap;
+	}
+	s->ivals[s->nivals++] = *iv;
+}
+
+/* The interval from the last snapshot to now: its line, and kept. */
+static void
+end_interval(struct sup *s, uint64_t now)
+{
+	struct report_snapshot	 tmp;
+	struct interval		 iv;
+
+	take_snapshot(s, &s->snap[1], now);
+	snapshot_tcp(s, &s->snap[1]);
+	make_interval(s, &iv);
+	report_interval(s->cfg, &iv, &s->snap[1]);
+	keep_interval(s, &iv);
+	tmp = s->snap[0];
+	s->snap[0] = s->snap[1];
+	s->snap[1] = tmp;
+}
+
 /*
  * interval=S: one line per interval, from the shared segment.  After a
  * pause (the supervisor stopped, or slow) one line covers the whole gap,
@@ -1048,19 +1118,26 @@ snapshot_tcp(struct sup *s, struct report_snapshot *sn)
 static void
 tick_interval(struct sup *s, uint64_t now)
 {
-	struct report_snapshot	 tmp;
-	uint64_t		 ival = s->cfg->interval;
+	uint64_t	 ival = s->cfg->interval;
 
 	if (ival == 0 || now < s->next_ival_ns)
 		return;
-	take_snapshot(s, &s->snap[1], now);
-	snapshot_tcp(s, &s->snap[1]);
-	report_interval(s->cfg, s->start_ns, &s->snap[0], &s->snap[1],
-	    s->ival);
-	tmp = s->snap[0];
-	s->snap[0] = s->snap[1];
-	s->snap[1] = tmp;
+	end_interval(s, now);
 	s->next_ival_ns += ival * ((now - s->next_ival_ns) / ival + 1);
+}
+
+/*
+ * At the run's end, the part of an interval since the last line: with
+ * every flow ended, its snapshot is the totals, so that the intervals
+ * add up to them.
+ */
+static void
+last_interval(struct sup *s, uint64_t now)
+{
+	if (s->cfg->interval != 0 && now > s->snap[0].ns)
+		end_interval(s, now);
+	s->tot.ivals = s->ivals;
+	s->tot.nivals = s->nivals;
 }
 
 static void
@@ -1255,6 +1332,7 @@ release(struct sup *s)
 	if (s->tables != NULL)
 		(void)munmap(s->tables, s->tableslen);
 	free(s->lfd);
+	free(s->ivals);
 }
 
 /*
@@ -1308,6 +1386,7 @@ int
 sup_run(const struct config *cfg)
 {
 	struct sup	 s;
+	uint64_t	 end;
 	int		 status, ran;
 
 	memset(&s, 0, sizeof(s));
@@ -1317,19 +1396,22 @@ sup_run(const struct config *cfg)
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
 	    cfg->threads ? cfg->threads : cfg->nep;
 	budget_plan(cfg, &s.plan);
+	report_start(cfg);
 	status = set_up(&s);
 	ran = status == 0;
 	if (ran) {
 		if (cfg->mode != MODE_REPLY)
 			start_flows(&s);
 		event_loop(&s);
-		s.tot.secs = (double)(clock_now() - s.start_ns) / NS_PER_SEC;
+		end = clock_now();
+		last_interval(&s, end);
+		s.tot.secs = (double)(end - s.start_ns) / NS_PER_SEC;
 		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
 		    (got_stop && cfg->mode != MODE_REPLY) || report_failed();
 	}
 	status = judge_expect(&s, ran, status);
 	report_stop(&s);
-	/* -j: one document at every ending, a run not set up included. */
+	/* -j, -J: a document at every ending, a run not set up included. */
 	if (cfg->json)
 		report_json(cfg, &s.tot, s.sums, s.sums != NULL ? s.nslots : 0,
 		    s.expect, status);

@@ -408,10 +408,11 @@ flush_send(struct worker *w)
 	return 0;
 }
 
+/* -d: a character on stdout, but where -J keeps it for whole lines. */
 static void
 progress(const struct worker *w, const char *c)
 {
-	if (w->cfg->debug)
+	if (w->cfg->debug && w->cfg->json != JSON_LINES)
 		(void)write(STDOUT_FILENO, c, 1);
 }
 

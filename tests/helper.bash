@@ -620,3 +620,59 @@ wait_gone() {
 	echo "pid $1 still running" >&2
 	return 1
 }
+
+# json_assert FILE EXPR...: each python EXPR holds for the JSON document
+# d in FILE, or the first that does not is named.  At hand: the
+# documents e (FILE2) and f (FILE3) when JSON_MORE="FILE2 FILE3" is set;
+# pct(h, p), the percentile p of a "histogram" h as seqtest gives it
+# (nearest rank, the highest value of its bucket); close(a, b), a within
+# the histogram's 0.1% of b (and the 0.001 of three decimals); and
+# added(*hs), histograms added bucket by bucket.
+json_assert() {
+	python3 - "$@" <<'PY'
+import json, math, os, sys
+from fractions import Fraction
+
+def pct(h, p):
+    n = sum(c for _, c in h)
+    rank = max(1, math.ceil(Fraction(str(p)) * n / 100))
+    seen = 0
+    for v, c in h:
+        seen += c
+        if seen >= rank:
+            return v + (1 << max(v.bit_length() - 11, 0)) - 1
+
+def close(a, b):
+    return abs(a - b) <= 0.001 * abs(b) + 0.001
+
+def added(*hs):
+    s = {}
+    for h in hs:
+        for v, c in h:
+            s[v] = s.get(v, 0) + c
+    return [[v, s[v]] for v in sorted(s)]
+
+d = json.load(open(sys.argv[1]))
+more = [json.load(open(p)) for p in os.environ.get("JSON_MORE", "").split()]
+e, f = (more + [None, None])[:2]
+for x in sys.argv[2:]:
+    if not eval(x):
+        sys.exit("does not hold: " + x)
+PY
+}
+
+# json_lines FILE: every line of FILE is a whole line of JSON, an object
+# with a "type"; prints the types, one a line.
+json_lines() {
+	python3 - "$1" <<'PY'
+import json, sys
+data = open(sys.argv[1], "rb").read()
+if data and not data.endswith(b"\n"):
+    sys.exit("the last line has no newline")
+for n, line in enumerate(data.splitlines(), 1):
+    try:
+        print(json.loads(line)["type"])
+    except Exception as x:
+        sys.exit("line %d: %s: %r" % (n, x, line[:200]))
+PY
+}

@@ -161,7 +161,7 @@ print("\n".join(json.load(open(sys.argv[1]))["options"]))' "$BATS_TEST_TMPDIR/j"
 
 @test "man page: OUTPUT lists the JSON tcp keys of tcpinfo.c and report.c" {
 	keys=$(c_strings "$SRC/tcpinfo.c" tcpv_keys
-	    grep -o 'json_u64_or_null("[a-z_0-9]*"' "$SRC/report.c" | cut -d'"' -f2)
+	    grep -o 'json_u64_or_null(fp, "[a-z_0-9]*"' "$SRC/report.c" | cut -d'"' -f2)
 	[ "$(wc -l <<<"$keys")" -ge 13 ]
 	out=$(section OUTPUT)
 	while IFS= read -r key; do

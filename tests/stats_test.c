@@ -343,6 +343,50 @@ test_merge(const uint64_t *v)
 	free(e);
 }
 
+/*
+ * Walking the non-empty buckets and adding each where it starts, after
+ * the moments, rebuilds the histogram: what -j writes and -m reads.
+ * A value that is not where a bucket starts is refused.
+ */
+static void
+test_walk(const uint64_t *v)
+{
+	struct hist		*h = new_hist(), *back = new_hist();
+	struct hist_moments	 m;
+	uint64_t		 lowest, n, buckets = 0;
+	size_t			 i;
+
+	for (i = 0; i < NVALS; i++)
+		hist_record(h, v[i]);
+	hist_record(h, HIST_MAX + 12345);
+	m.overflow = h->overflow;
+	m.min = h->min;
+	m.max = h->max;
+	m.sum = h->sum;
+	m.sumsq = h->sumsq;
+	hist_add_moments(back, &m);
+	for (i = hist_next(h, 0, &lowest, &n); i < HIST_BUCKETS;
+	    i = hist_next(h, i + 1, &lowest, &n)) {
+		buckets++;
+		if (hist_add_bucket(back, lowest, n) == -1)
+			break;
+	}
+	check(i == HIST_BUCKETS && memcmp(h, back, sizeof(*h)) == 0,
+	    "walk: %llu buckets added back give the same histogram",
+	    (unsigned long long)buckets);
+	check(hist_add_bucket(back, 2047, 1) == 0 &&
+	    hist_add_bucket(back, 2048, 1) == 0 &&
+	    hist_add_bucket(back, 2049, 1) == -1 &&
+	    hist_add_bucket(back, HIST_MAX + 1, 1) == -1 &&
+	    hist_add_bucket(back, 0, UINT64_MAX) == -1,
+	    "walk: only where a bucket starts, and no count that wraps");
+	hist_init(back);
+	check(hist_next(back, 0, &lowest, &n) == HIST_BUCKETS,
+	    "walk: an empty histogram has no bucket");
+	free(h);
+	free(back);
+}
+
 /* Diffs whose extremes are known exactly, or that hold nothing. */
 static void
 diff_extremes(struct hist *h, struct hist *before, struct hist *out)
@@ -561,6 +605,7 @@ main(void)
 	v = make_values();
 	test_random(v);
 	test_merge(v);
+	test_walk(v);
 	test_diff(v);
 	test_table(v);
 	test_table_edges();

@@ -57,8 +57,8 @@ load helper
 }
 
 @test "mode missing, twice, unknown flag" {
-	bad "one of -s, -S or -r is required" -o count=1 127.0.0.1:9
-	bad "only one of -s, -S and -r may be given" -s -r 127.0.0.1:9
+	bad "one of -s, -S, -r or -m is required" -o count=1 127.0.0.1:9
+	bad "only one of -s, -S, -r and -m may be given" -s -r 127.0.0.1:9
 	bad "unknown flag -x" -s -x 127.0.0.1:9
 	bad "flag -o needs a value" -s -o
 }
@@ -140,7 +140,7 @@ load helper
 	run "$SEQTEST" -S -o count=10 -- "127.0.0.1:$PORT"
 	[ "$status" -eq 0 ]
 	# after "--" every argument is an address, even one that looks a flag
-	bad "one of -s, -S or -r is required" -o count=10 -- 127.0.0.1:9 -S
+	bad "one of -s, -S, -r or -m is required" -o count=10 -- 127.0.0.1:9 -S
 	bad "address '-o': missing port" -S 127.0.0.1:9 -- -o count=1
 	bad "unknown option 'foo'" -S 127.0.0.1:9 -o foo=1
 	bad "flag -o needs a value" -S 127.0.0.1:9 -o
