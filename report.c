@@ -115,10 +115,21 @@ report_mode_name(enum mode m)
 }
 
 /*
+ * The exit status of a run of status that also lost output (its report
+ * or its plot): a failed run, 1, which wins over a missed expect= as
+ * over a clean run, not over a failure already there.
+ */
+int
+report_fail_status(int status)
+{
+	return status != 0 && status != EXIT_MISSED ? status : 1;
+}
+
+/*
  * Flushes and closes standard output at exit: a file system may report
- * a failed write only then.  Returns the exit status: status, or 1 when
- * output was lost, which is then said on stderr: a failed run, which
- * wins over a missed expect= as over a clean run.
+ * a failed write only then.  Returns the exit status: status, or as
+ * report_fail_status says when output was lost, which is then said on
+ * stderr.
  */
 int
 report_close(int status)
@@ -131,7 +142,7 @@ report_close(int status)
 		return status;
 	errno = out_errno;
 	log_warn("writing the report");
-	return status != 0 && status != EXIT_MISSED ? status : 1;
+	return report_fail_status(status);
 }
 
 void
@@ -573,13 +584,15 @@ json_interval(FILE *fp, const struct interval *iv)
 	json_u64(fp, "errors", iv->errors, "");
 }
 
+/* interval='s, in order; plot='s own, without interval=, are not. */
 static void
-json_intervals(FILE *fp, const struct report_totals *t)
+json_intervals(FILE *fp, const struct config *cfg,
+    const struct report_totals *t)
 {
 	size_t	 i;
 
 	fputs("\"intervals\": [", fp);
-	for (i = 0; i < t->nivals; i++) {
+	for (i = 0; cfg->interval != 0 && i < t->nivals; i++) {
 		fputs(i > 0 ? ", {" : "{", fp);
 		json_interval(fp, &t->ivals[i]);
 		putc('}', fp);
@@ -641,7 +654,7 @@ json_run(FILE *fp, const struct config *cfg, const struct report_totals *t,
 	}
 	fputs("], ", fp);
 	if (cfg->json == JSON_DOC)
-		json_intervals(fp, t);
+		json_intervals(fp, cfg, t);
 	json_totals(fp, cfg, t, expect, status);
 }
 

@@ -37,7 +37,8 @@ struct flow_summary {
 /*
  * One interval of interval=: what moved during it and its own latencies
  * (the headline's), as its line says.  The supervisor keeps them, in
- * order, for -j's "intervals".
+ * order, for -j's "intervals" and for plot=, which has intervals of its
+ * own without interval= (supervisor.c).
  */
 struct interval {
 	uint64_t	 start_ns;	/* since the run started */
@@ -48,6 +49,7 @@ struct interval {
 	uint64_t	 recv_bytes;
 	uint64_t	 replies;
 	uint64_t	 errors;	/* found during it */
+	uint64_t	 stalls;	/* of them, flows the watchdog stalled */
 	uint64_t	 latencies;	/* recorded during it */
 	uint64_t	 p50_ns;	/* theirs, within 0.1%; 0 if none */
 	uint64_t	 p99_ns;
@@ -95,6 +97,7 @@ struct report_snapshot {
 	uint64_t	 recv_bytes;
 	uint64_t	 replies;
 	uint64_t	 errors;
+	uint64_t	 stalls;
 	struct hist	*lat;
 	uint64_t	 tcp_retrans;	/* ended and live flows' retransmits */
 	uint64_t	 rtt_flows;	/* live flows the kernel gave a view of */
@@ -112,6 +115,7 @@ struct report_snapshot {
 void	 report_on_failure(volatile sig_atomic_t *);
 int	 report_failed(void);
 int	 report_close(int);
+int	 report_fail_status(int);
 
 /* -m: writes the merged documents' flows, the elements of "flows". */
 typedef void	 report_flows_fn(FILE *, const void *);

@@ -94,6 +94,7 @@ struct sup {
 	struct hist_table	*live;		/* a flow's table, as read */
 	unsigned char		*rbuf;		/* READ_SIZE: what a read brings */
 	uint64_t		 next_ival_ns;
+	uint64_t		 stalls;	/* flows the watchdog stalled */
 	struct interval		*ivals;		/* -j: the intervals so far */
 	size_t			 nivals;
 	size_t			 ivals_cap;
@@ -750,6 +751,7 @@ stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
 	/* What the kernel saw tells a dead path from a peer not reading. */
 	tcpv_read(sf->sock_fd, &sf->sum->stall);
 	flow_fail(s, sf, &e);
+	s->stalls++;
 	stop_flow(sf, now);
 }
 
@@ -1000,6 +1002,7 @@ take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
 	sn->recv_bytes = s->tot.recv_bytes;
 	sn->replies = s->tot.replies;
 	sn->errors = s->tot.nerrors;
+	sn->stalls = s->stalls;
 	memcpy(sn->lat, s->tot.lat, sizeof(*sn->lat));
 	for (i = 0; i < s->nslots; i++) {
 		if (!s->flows[i].in_use)
@@ -1058,6 +1061,7 @@ make_interval(struct sup *s, struct interval *iv)
 	iv->recv_bytes = b->recv_bytes - a->recv_bytes;
 	iv->replies = b->replies - a->replies;
 	iv->errors = b->errors - a->errors;
+	iv->stalls = b->stalls - a->stalls;
 	hist_diff(s->ival, b->lat, a->lat);
 	iv->latencies = s->ival->count;
 	iv->p50_ns = hist_percentile(s->ival, 50.0);
