@@ -79,6 +79,7 @@ struct config {
 	uint64_t	 warmup;	/* replies per flow left out of statistics */
 	uint64_t	 seed;
 	char		*expect;	/* expect=: conditions as given, or NULL */
+	char		*plot;		/* plot=: the SVG file, or NULL */
 	struct expect_cond *expect_conds;	/* parsed by opt_finish */
 	size_t		 nexpect;
 	uint64_t	 given;		/* what was given; see options.c */

@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "json.h"
 #include "merge.h"
+#include "plot.h"
 #include "report.h"
 #include "stats.h"
 
@@ -484,21 +485,32 @@ write_flows(FILE *fp, const void *arg)
 	}
 }
 
-/* The merged report, as one run's would be, of the documents' mode. */
-static void
+/*
+ * The merged report, as one run's would be, of the documents' mode, and
+ * with plot= its plot, written first: one that cannot be opened is bad
+ * input, as for a run, and one that cannot be written fails the merge.
+ * Returns the exit status.
+ */
+static int
 print_merged(const struct config *cfg, struct merge *m)
 {
 	struct config	 c = *cfg;
+	int		 fd, status = m->status;
 
 	c.mode = m->mode;
 	c.rate = m->rate;
 	c.debug = 0;
 	if (m->rate)
 		hist_merge(m->tot.svc, m->plain);
+	if (c.plot != NULL && (fd = plot_open(c.plot)) == -1)
+		return EXIT_BAD_INPUT;
+	if (c.plot != NULL && plot_write(fd, &c, &m->tot) == -1)
+		status = report_fail_status(status);
 	if (c.json == JSON_DOC)
-		report_json_merged(&c, &m->tot, write_flows, m, m->status);
+		report_json_merged(&c, &m->tot, write_flows, m, status);
 	else
 		report_text(&c, &m->tot);
+	return status;
 }
 
 static void
@@ -519,7 +531,8 @@ free_merge(struct merge *m)
 /*
  * Merges the reports in the named inputs and prints the result.
  * Returns the exit status: the worst of theirs, or 2 when one cannot be
- * read or is refused, 1 when memory runs out.
+ * read or is refused or the plot cannot be opened, 1 when memory runs
+ * out or the plot cannot be written.
  */
 int
 merge_run(const struct config *cfg, char *const *names, size_t n)
@@ -546,10 +559,8 @@ merge_run(const struct config *cfg, char *const *names, size_t n)
 		if (take_input(&m, &m.in[i]) == -1)
 			status = EXIT_BAD_INPUT;
 	}
-	if (status == 0) {
-		print_merged(cfg, &m);
-		status = m.status;
-	}
+	if (status == 0)
+		status = print_merged(cfg, &m);
 	free_merge(&m);
 	return status;
 }

@@ -102,6 +102,7 @@ static const struct opt_def opt_defs[] = {
 	FIELD(SENDERS, "seed", K_U64, seed, 0, UINT64_MAX, 0),
 	ENUM(SENDERS, "close", close, close_words),
 	STRING(SENDERS, "expect", expect, "COND[/COND...]"),
+	STRING(SENDERS, "plot", plot, "FILE.svg"),
 };
 
 #define NOPTS		(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -323,6 +324,16 @@ opt_given(const struct config *cfg, const char *name)
 	int	 i = find_opt(name, &sets);
 
 	return i != -1 && (cfg->given & GIVEN(i, sets)) != 0;
+}
+
+/* Whether an option other than the one called name was given. */
+int
+opt_given_but(const struct config *cfg, const char *name)
+{
+	unsigned sets;
+	int	 i = find_opt(name, &sets);
+
+	return (cfg->given & ~(i != -1 ? GIVEN(i, sets) : 0)) != 0;
 }
 
 /* Replaces a string option's value with a copy of value. */

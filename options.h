@@ -38,6 +38,7 @@ void	opt_defaults(struct config *);
 int	opt_parse_list(struct config *, const char *, char *);
 int	opt_finish(struct config *, char *);
 int	opt_given(const struct config *, const char *);
+int	opt_given_but(const struct config *, const char *);
 const char *opt_for_name(enum opt_for);
 int	opt_split_address(const char *, char *, char *, char *, size_t, char *);
 int	opt_resolve(struct config *, char *const *, int, char *);

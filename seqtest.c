@@ -52,7 +52,7 @@ usage(FILE *fp)
 "usage: seqtest -s [-d] [-j | -J] [-o option=value[,...]] [local,]host:port ...\n"
 "       seqtest -S [-d] [-j | -J] [-o option=value[,...]] [local,]host:port ...\n"
 "       seqtest -r [-d] [-j | -J] [-o option=value[,...]] host:port ...\n"
-"       seqtest -m [-j] file ...\n"
+"       seqtest -m [-j] [-o plot=file] file ...\n"
 "       seqtest -h | -V\n"
 "  -s send (a sender and a receiver per flow)   -S send synchronously\n"
 "  -r reply   -m merge reports (file - is stdin)   -d progress and pids\n"
@@ -240,14 +240,17 @@ default_seed(struct config *cfg)
 	cfg->seed ^= (uint64_t)getpid() << 32;
 }
 
-/* -m: files to merge, and none of a run's options.  Returns the status. */
+/*
+ * -m: files to merge, and of a run's options only plot=.  Returns the
+ * status.
+ */
 static int
 merge_files(struct config *cfg, char **files, int nfiles)
 {
 	char	 err[OPT_ERRLEN];
 
-	if (cfg->given != 0)
-		snprintf(err, sizeof(err), "-o is not for -m");
+	if (opt_given_but(cfg, "plot"))
+		snprintf(err, sizeof(err), "-m takes no -o option but plot=");
 	else if (cfg->json == JSON_LINES)
 		snprintf(err, sizeof(err), "-J is not for -m: -j gives the "
 		    "merged document");

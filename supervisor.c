@@ -25,6 +25,7 @@
 #include "expect.h"
 #include "flow.h"
 #include "net.h"
+#include "plot.h"
 #include "report.h"
 #include "rng.h"
 #include "supervisor.h"
@@ -38,6 +39,8 @@
 #define DUMP_RETRY_NS	20000000	/* between tries to open a FIFO */
 #define IVALS_FIRST	64		/* intervals kept, at first */
 #define IVALS_MAX	(IVALS_FIRST << 11)	/* a day's at 1 s, 12 MiB */
+#define PLOT_STEP_MIN	(NS_PER_SEC / 10)	/* plot='s own interval */
+#define PLOT_POINTS	512	/* plot='s own intervals: then merged */
 
 /* The signal that asked the run to stop (SIGINT, SIGTERM), 0 = none. */
 static volatile sig_atomic_t got_stop;
@@ -80,6 +83,7 @@ struct sup {
 	size_t			 tableslen;
 	char			*areas;		/* sender modes: one per flow */
 	int			 dump_fd;
+	int			 plot_fd;	/* plot=: its file, until written */
 	uint64_t		 start_ns;
 	uint64_t		 accepted;
 	int			 stopping;
@@ -93,9 +97,10 @@ struct sup {
 	struct hist		*ival;		/* interval's own latencies */
 	struct hist_table	*live;		/* a flow's table, as read */
 	unsigned char		*rbuf;		/* READ_SIZE: what a read brings */
+	uint64_t		 ival_ns;	/* the interval in effect; 0: none */
 	uint64_t		 next_ival_ns;
 	uint64_t		 stalls;	/* flows the watchdog stalled */
-	struct interval		*ivals;		/* -j: the intervals so far */
+	struct interval		*ivals;		/* -j, plot=: the intervals so far */
 	size_t			 nivals;
 	size_t			 ivals_cap;
 	int			 ivals_full;	/* later ones are left out */
@@ -226,7 +231,7 @@ static int
 alloc_tables(struct sup *s)
 {
 	size_t	 n = s->nslots, np = s->nslots + s->cfg->nep;
-	size_t	 nh = s->cfg->interval != 0 ? 4 : 1;
+	size_t	 nh = s->ival_ns != 0 ? 4 : 1;
 	char	*p;
 
 	s->tableslen = part_len(n, sizeof(*s->flows)) +
@@ -315,6 +320,8 @@ child_setup(struct sup *s, size_t slot)
 	}
 	for (i = 0; i < s->nlfd; i++)
 		(void)close(s->lfd[i]);
+	if (s->plot_fd != -1)
+		(void)close(s->plot_fd);
 }
 
 /* The seed of a flow's own random stream, from the run's seed. */
@@ -1070,9 +1077,50 @@ make_interval(struct sup *s, struct interval *iv)
 }
 
 /*
- * -j: keeps the interval for the document, in an array that doubles as
- * it fills, at most IVALS_MAX long: past that, or should memory run
- * out, the later ones are left out, and a line says so.
+ * Two neighbouring intervals as one: the counts summed; p50 and p99 the
+ * larger of the two, which bounds the pair's from above.
+ */
+static void
+join_intervals(struct interval *to, const struct interval *a,
+    const struct interval *b)
+{
+	to->start_ns = a->start_ns;
+	to->end_ns = b->end_ns;
+	to->sent_msgs = a->sent_msgs + b->sent_msgs;
+	to->sent_bytes = a->sent_bytes + b->sent_bytes;
+	to->recv_msgs = a->recv_msgs + b->recv_msgs;
+	to->recv_bytes = a->recv_bytes + b->recv_bytes;
+	to->replies = a->replies + b->replies;
+	to->errors = a->errors + b->errors;
+	to->stalls = a->stalls + b->stalls;
+	to->latencies = a->latencies + b->latencies;
+	to->p50_ns = a->p50_ns > b->p50_ns ? a->p50_ns : b->p50_ns;
+	to->p99_ns = a->p99_ns > b->p99_ns ? a->p99_ns : b->p99_ns;
+	to->max_ns = a->max_ns > b->max_ns ? a->max_ns : b->max_ns;
+}
+
+/*
+ * plot= without interval=: PLOT_POINTS intervals become half as many,
+ * each pair joined, and the interval doubles from the last one's end,
+ * so that a run of any length plots as a few hundred points.
+ */
+static void
+halve_intervals(struct sup *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nivals / 2; i++)
+		join_intervals(&s->ivals[i], &s->ivals[2 * i],
+		    &s->ivals[2 * i + 1]);
+	s->nivals /= 2;
+	s->ival_ns *= 2;
+	s->next_ival_ns = s->snap[1].ns;	/* tick_interval adds ival_ns */
+}
+
+/*
+ * -j, plot=: keeps the interval, in an array that doubles as it fills,
+ * at most IVALS_MAX long: past that, or should memory run out, the
+ * later ones are left out, and a line says so.
  */
 static void
 keep_interval(struct sup *s, const struct interval *iv)
@@ -1080,8 +1128,11 @@ keep_interval(struct sup *s, const struct interval *iv)
 	struct interval	*p;
 	size_t		 cap = s->ivals_cap ? 2 * s->ivals_cap : IVALS_FIRST;
 
-	if (s->cfg->json != JSON_DOC || s->ivals_full)
+	if ((s->cfg->json != JSON_DOC && s->cfg->plot == NULL) ||
+	    s->ivals_full)
 		return;
+	if (s->cfg->interval == 0 && s->nivals == PLOT_POINTS)
+		halve_intervals(s);
 	if (s->nivals == s->ivals_cap) {
 		if (cap > IVALS_MAX ||
 		    (p = realloc(s->ivals, cap * sizeof(*p))) == NULL) {
@@ -1096,7 +1147,10 @@ keep_interval(struct sup *s, const struct interval *iv)
 	s->ivals[s->nivals++] = *iv;
 }
 
-/* The interval from the last snapshot to now: its line, and kept. */
+/*
+ * The interval from the last snapshot to now: its line, which only
+ * interval= asks for, and kept.
+ */
 static void
 end_interval(struct sup *s, uint64_t now)
 {
@@ -1104,9 +1158,11 @@ end_interval(struct sup *s, uint64_t now)
 	struct interval		 iv;
 
 	take_snapshot(s, &s->snap[1], now);
-	snapshot_tcp(s, &s->snap[1]);
 	make_interval(s, &iv);
-	report_interval(s->cfg, &iv, &s->snap[1]);
+	if (s->cfg->interval != 0) {
+		snapshot_tcp(s, &s->snap[1]);
+		report_interval(s->cfg, &iv, &s->snap[1]);
+	}
 	keep_interval(s, &iv);
 	tmp = s->snap[0];
 	s->snap[0] = s->snap[1];
@@ -1122,12 +1178,12 @@ end_interval(struct sup *s, uint64_t now)
 static void
 tick_interval(struct sup *s, uint64_t now)
 {
-	uint64_t	 ival = s->cfg->interval;
-
-	if (ival == 0 || now < s->next_ival_ns)
+	if (s->ival_ns == 0 || now < s->next_ival_ns)
 		return;
 	end_interval(s, now);
-	s->next_ival_ns += ival * ((now - s->next_ival_ns) / ival + 1);
+	/* After end_interval, which may have doubled it. */
+	s->next_ival_ns += s->ival_ns *
+	    ((now - s->next_ival_ns) / s->ival_ns + 1);
 }
 
 /*
@@ -1138,19 +1194,37 @@ tick_interval(struct sup *s, uint64_t now)
 static void
 last_interval(struct sup *s, uint64_t now)
 {
-	if (s->cfg->interval != 0 && now > s->snap[0].ns)
+	if (s->ival_ns != 0 && now > s->snap[0].ns)
 		end_interval(s, now);
 	s->tot.ivals = s->ivals;
 	s->tot.nivals = s->nivals;
 }
 
+/*
+ * The interval in effect: interval='s or, for plot= alone, one of about
+ * a hundredth of duration=, rounded down to 1, 2 or 5 times a power of
+ * ten, and PLOT_STEP_MIN at least; keep_interval doubles it as needed.
+ */
+static uint64_t
+interval_ns(const struct config *cfg)
+{
+	uint64_t	 step = PLOT_STEP_MIN, want = cfg->duration / 100;
+
+	if (cfg->interval != 0 || cfg->plot == NULL)
+		return cfg->interval;
+	while (step * 10 <= want)
+		step *= 10;
+	return want >= 5 * step ? 5 * step : want >= 2 * step ? 2 * step :
+	    step;
+}
+
 static void
 start_intervals(struct sup *s)
 {
-	if (s->cfg->interval == 0)
+	if (s->ival_ns == 0)
 		return;
 	s->snap[0].ns = s->start_ns;
-	s->next_ival_ns = s->start_ns + s->cfg->interval;
+	s->next_ival_ns = s->start_ns + s->ival_ns;
 }
 
 /* The descriptors to wait on: result pipes, and listeners with room. */
@@ -1331,6 +1405,8 @@ release(struct sup *s)
 		(void)close(s->lfd[i]);
 	if (s->dump_fd != -1)
 		(void)close(s->dump_fd);
+	if (s->plot_fd != -1)
+		(void)close(s->plot_fd);
 	if (s->seg != NULL)
 		(void)munmap(s->seg, s->seglen);
 	if (s->tables != NULL)
@@ -1355,6 +1431,9 @@ set_up(struct sup *s)
 	report_on_failure(&got_stop);
 	if (open_dump(s) == -1)
 		return got_stop ? 1 : 2;	/* a path the user gave: bad input */
+	/* Before the run, not after it: a path that fails, fails at once. */
+	if (cfg->plot != NULL && (s->plot_fd = plot_open(cfg->plot)) == -1)
+		return got_stop ? 1 : 2;
 	if (cfg->mode == MODE_REPLY && open_listeners(s) == -1)
 		return 1;
 	if (cfg->mode != MODE_REPLY && !cfg->json)
@@ -1380,11 +1459,24 @@ judge_expect(struct sup *s, int ran, int status)
 	return status == 0 && missed > 0 ? EXIT_MISSED : status;
 }
 
+/* plot=: the run's plot; one that cannot be written fails the run. */
+static int
+write_plot(struct sup *s, int status)
+{
+	int	 fd = s->plot_fd;
+
+	s->plot_fd = -1;
+	if (fd == -1 || plot_write(fd, s->cfg, &s->tot) == 0)
+		return status;
+	return report_fail_status(status);
+}
+
 /*
  * Runs the whole test as configured and prints its report.  Returns the
  * exit status: 0 when every flow exchanged everything and every check
- * held, 1 otherwise, 2 for a dump file that cannot be opened, 3 when
- * the run passed but missed a condition of expect=.
+ * held, 1 otherwise (a plot that could not be written too), 2 for a
+ * dump or plot file that cannot be opened, 3 when the run passed but
+ * missed a condition of expect=.
  */
 int
 sup_run(const struct config *cfg)
@@ -1397,6 +1489,8 @@ sup_run(const struct config *cfg)
 	s.cfg = cfg;
 	s.pid = getpid();
 	s.dump_fd = -1;
+	s.plot_fd = -1;
+	s.ival_ns = interval_ns(cfg);
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
 	    cfg->threads ? cfg->threads : cfg->nep;
 	budget_plan(cfg, &s.plan);
@@ -1414,6 +1508,9 @@ sup_run(const struct config *cfg)
 		    (got_stop && cfg->mode != MODE_REPLY) || report_failed();
 	}
 	status = judge_expect(&s, ran, status);
+	/* Before the report, whose exit status counts it. */
+	if (ran)
+		status = write_plot(&s, status);
 	report_stop(&s);
 	/* -j, -J: a document at every ending, a run not set up included. */
 	if (cfg->json)
