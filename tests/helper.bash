@@ -676,3 +676,63 @@ for n, line in enumerate(data.splitlines(), 1):
         sys.exit("line %d: %s: %r" % (n, x, line[:200]))
 PY
 }
+
+# need_tool NAME PACKAGE: skips the test when NAME is not installed, but
+# fails it under CI=true, as .ci/run installs PACKAGE.
+need_tool() {
+	command -v "$1" >/dev/null && return 0
+	if [[ ${CI:-} == true ]]; then
+		echo "$1 ($2) is required under CI" >&3
+		return 1
+	fi
+	skip "$1 is not installed ($2)"
+}
+
+# svg_assert FILE EXPR...: FILE parses as XML, an SVG document with
+# nothing outside it (no script, no link, no url()), and each python
+# EXPR holds, with at hand: raw, the file's text; g(ID), the group of
+# that id; texts(el), the text of each <text> in el; path(el, CLASS),
+# the d of el's path of that class; points(el, CLASS), its vertices.
+svg_assert() {
+	python3 - "$@" <<'PY'
+import re, sys
+import xml.etree.ElementTree as ET
+
+NS = "{http://www.w3.org/2000/svg}"
+raw = open(sys.argv[1], encoding="ascii").read()
+root = ET.parse(sys.argv[1]).getroot()
+
+def g(i):
+    return next(e for e in root.iter(NS + "g") if e.get("id") == i)
+
+def texts(el):
+    return ["".join(t.itertext()) for t in el.iter(NS + "text")]
+
+def path(el, cls):
+    return next(p.get("d") for p in el.iter(NS + "path")
+                if p.get("class") == cls)
+
+def points(el, cls):
+    return len(re.findall("[LVH]", path(el, cls)))
+
+if root.tag != NS + "svg":
+    sys.exit("not an SVG document: " + root.tag)
+for bad in ("<script", "href", "url(", "@import", "<image", "<foreignObject"):
+    if bad in raw:
+        sys.exit("holds " + bad)
+for x in sys.argv[2:]:
+    if not eval(x):
+        sys.exit("does not hold: " + x)
+PY
+}
+
+# svg_renders SVG: rsvg-convert makes a PNG of it, without a word.
+svg_renders() {
+	local png=${1%.svg}.png
+	need_tool rsvg-convert librsvg2-bin
+	run --separate-stderr rsvg-convert -o "$png" "$1"
+	[ "$status" -eq 0 ] && [ -z "$stderr" ] ||
+	    { echo "rsvg-convert: $status $stderr" >&3; return 1; }
+	[ -s "$png" ]
+	[ "$(head -c 4 "$png" | tail -c 3)" = PNG ]
+}
