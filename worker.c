@@ -61,7 +61,6 @@ struct worker {
 	size_t			 sbatch;	/* messages in sbuf */
 	const struct ring_entry	*entry;		/* the reply's, once its head held */
 	uint32_t		 ring_gen;	/* sender: the ring's generation */
-	int			 ring_full;	/* sender: found full since */
 	uint64_t		 rng;
 	uint64_t		 nsent;		/* messages composed */
 	uint64_t		 expect;	/* replier: next request seqno */
@@ -521,7 +520,7 @@ ring_entry_of(const struct flow *f, uint64_t n)
 
 /*
  * A ring found full doubles, up to ring_max, from the next ask on (see
- * flow.h).
+ * flow.h).  Returns its size.
  */
 static uint64_t
 grow_ring(struct worker *w, uint64_t size)
@@ -529,9 +528,9 @@ grow_ring(struct worker *w, uint64_t size)
 	struct ring_hdr	*r = &w->f->area->ring;
 	uint64_t	 asked = w->f->shm->asked;
 
-	if (!w->ring_full || size >= w->f->ring_max)
+	if (asked - w->f->shm->replies < ring_room(size) ||
+	    size >= w->f->ring_max)
 		return size;
-	w->ring_full = 0;
 	r->start[++w->ring_gen] = asked;
 	r->gen = w->ring_gen;		/* after start: see struct ring_hdr */
 	return 2 * size;
@@ -547,11 +546,9 @@ static int
 wait_ring(struct worker *w)
 {
 	struct timespec ts = { 0, 20000 };
-	uint64_t	size = (uint64_t)w->f->ring_first << w->ring_gen;
+	uint64_t	size;
 
-	if (w->f->shm->asked - w->f->shm->replies >= ring_room(size))
-		w->ring_full = 1;
-	size = grow_ring(w, size);
+	size = grow_ring(w, (uint64_t)w->f->ring_first << w->ring_gen);
 	while (w->f->shm->asked - w->f->shm->replies >= ring_room(size)) {
 		if (stop_asked)
 			return -1;
