@@ -51,9 +51,8 @@ kill_and_check() {
 	wait_for_line "$REPLIER_ERR" '^seqtest: connection 2: replier pid'
 	pid=$(sed -n 's/^seqtest: connection 1: replier pid \([0-9]*\)$/\1/p' "$REPLIER_ERR")
 	kill -KILL "$pid"
-	rc=0
-	wait "$SENDER_PID" || rc=$?
-	[ "$rc" -eq 1 ]
+	wait_sender
+	[ "$SENDER_STATUS" -eq 1 ]
 	grep -q '^Flows: 3, failed 1$' "$SENDER_OUT"
 	wait_for_line "$REPLIER_ERR" "^seqtest: connection 1 from 127.0.0.1 port [0-9]+: crashed: replier pid $pid killed by signal 9 \\(Killed\\)$"
 	# the listener still serves
@@ -68,10 +67,9 @@ kill_and_check() {
 	wait_for_line "$SENDER_ERR" '^seqtest: flow 2: '
 	sleep 0.5
 	kill -INT "$SENDER_PID"
-	rc=0
-	wait "$SENDER_PID" || rc=$?
+	wait_sender
 	cat "$SENDER_ERR"
-	[ "$rc" -eq 1 ]
+	[ "$SENDER_STATUS" -eq 1 ]
 	grep -q '^Received [0-9]* replies$' "$SENDER_OUT"
 	grep -q '^Flows: 3, failed 0$' "$SENDER_OUT"
 	not grep -q crashed "$SENDER_ERR"
@@ -87,10 +85,9 @@ kill_and_check() {
 	run_sender_bg -j -S -o threads=2,count=100000,sdelay=1000000 "127.0.0.1:$PORT"
 	sleep 1
 	kill -TERM "$SENDER_PID"
-	rc=0
-	wait "$SENDER_PID" || rc=$?
+	wait_sender
 	cat "$SENDER_ERR"
-	[ "$rc" -eq 1 ]
+	[ "$SENDER_STATUS" -eq 1 ]
 	grep -qE '^seqtest: interrupted by SIGTERM after [0-9]+\.[0-9] s; 2 flows ended early$' "$SENDER_ERR"
 	j=$SENDER_OUT
 	[ "$(json_get "$j" '[f["ended"] for f in d["flows"]]')" = "['interrupted', 'interrupted']" ]
@@ -124,9 +121,8 @@ kill_and_check() {
 	wait_for_line "$SENDER_ERR" '^seqtest: flow 1: '
 	pid=$(sed -n 's/^seqtest: flow 1: sync sender pid \([0-9]*\)$/\1/p' "$SENDER_ERR")
 	kill -TERM "$pid"
-	rc=0
-	wait "$SENDER_PID" || rc=$?
-	[ "$rc" -eq 1 ]
+	wait_sender
+	[ "$SENDER_STATUS" -eq 1 ]
 	# -d writes its progress characters before the document
 	j=$BATS_TEST_TMPDIR/j
 	sed 's/^[<>]*//' "$SENDER_OUT" >"$j"
@@ -143,9 +139,8 @@ kill_and_check() {
 	pid=$(sed -n 's/^seqtest: connection 1: replier pid \([0-9]*\)$/\1/p' "$REPLIER_ERR")
 	kill -TERM "$pid"
 	wait_for_line "$REPLIER_ERR" "^seqtest: connection 1 from 127\\.0\\.0\\.1 port [0-9]+: interrupted: replier pid $pid stopped early by signal 15 \\(Terminated\\)\$"
-	rc=0
-	wait "$SENDER_PID" || rc=$?
-	[ "$rc" -eq 1 ]
+	wait_sender
+	[ "$SENDER_STATUS" -eq 1 ]
 	stop_replier
 	[ "$REPLIER_RC" -eq 1 ]
 	grep -q '^Connections: 2, failed 1$' "$REPLIER_OUT"
@@ -162,9 +157,8 @@ kill_and_check() {
 	for pid in $pids; do
 		not kill -0 "$pid" 2>/dev/null
 	done
-	rc=0
-	wait "$SENDER_PID" || rc=$?
-	[ "$rc" -eq 1 ]
+	wait_sender
+	[ "$SENDER_STATUS" -eq 1 ]
 }
 
 # SIGKILL leaves the supervisor no chance to end its workers: they must

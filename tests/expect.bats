@@ -101,10 +101,9 @@ ALL_KEYS='p50<1ns/p90>=1ns/p99<=3600s/p999>3600s/max<3600s/mean>1ns/errors=0/rep
 	wait_for_line "$SENDER_OUT" '^Address 0: '
 	sleep 0.5
 	kill -INT "$SENDER_PID"
-	rc=0
-	wait "$SENDER_PID" || rc=$?
+	wait_sender
 	cat "$SENDER_ERR"
-	[ "$rc" -eq 1 ]
+	[ "$SENDER_STATUS" -eq 1 ]
 	grep -q '^seqtest: interrupted by SIGINT after ' "$SENDER_ERR"
 	grep -qE '^seqtest: expect p50<1ns: got [1-9][0-9]* ns$' "$SENDER_ERR"
 }

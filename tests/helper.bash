@@ -119,6 +119,21 @@ run_sender_bg() {
 	STARTED_PIDS+=("$SENDER_PID")
 }
 
+# wait_sender: waits for the sender run_sender_bg started; its exit
+# status in SENDER_STATUS.
+wait_sender() {
+	SENDER_STATUS=0
+	wait "$SENDER_PID" || SENDER_STATUS=$?
+}
+
+# connection_child N: the pid of the replier's child for connection N,
+# once the replier's -d has named it.
+connection_child() {
+	wait_for_line "$REPLIER_ERR" "^seqtest: connection $1: replier pid " ||
+	    return 1
+	sed -n "s/^seqtest: connection $1: replier pid //p" "$REPLIER_ERR"
+}
+
 # worker_pids: every pid the -d lines name.
 worker_pids() {
 	grep -oE 'pid [0-9]+' "$SENDER_ERR" | awk '{ print $2 }'

@@ -97,8 +97,7 @@ hostile_case() {
 	"$HOSTILE" 127.0.0.1 "$PORT" idle >"$BATS_TEST_TMPDIR/idle.out" &
 	hpid=$!
 	STARTED_PIDS+=("$hpid")
-	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0: replier pid'
-	child=$(sed -n 's/^seqtest: connection 0: replier pid //p' "$REPLIER_ERR")
+	child=$(connection_child 0)
 	cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 	a=$(( $(cpu "$REPLIER_PID") + $(cpu "$child") ))
 	sleep 1
@@ -115,8 +114,7 @@ hostile_case() {
 @test "a peer asking rdelay=999999 on every request: the child sleeps, not spins" {
 	start_replier -d
 	run_sender_bg -S -o count=4000,rdelay=999999 "127.0.0.1:$PORT"
-	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0: replier pid'
-	child=$(sed -n 's/^seqtest: connection 0: replier pid //p' "$REPLIER_ERR")
+	child=$(connection_child 0)
 	sleep 0.3
 	share=$(cpu_share "$child" 1)
 	echo "replier child while honouring rdelay=999999: $share% of a CPU" >&3

@@ -14,8 +14,7 @@ stall_run() {
 	local child t0 t1
 	start_replier -d
 	run_sender_bg "$1" -j -o rate=1000,count=4000 "127.0.0.1:$PORT"
-	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0: replier pid'
-	child=$(sed -n 's/^seqtest: connection 0: replier pid //p' "$REPLIER_ERR")
+	child=$(connection_child 0)
 	[ -n "$child" ]
 	sleep 1
 	# One compound: the child is continued whatever happens here.

@@ -57,16 +57,14 @@ PLOTS=(
 	start_replier -d
 	svg=$BATS_TEST_TMPDIR/stall.svg
 	run_sender_bg -S -o threads=2,count=4000,rate=1000,timeout=1,plot="$svg" "127.0.0.1:$PORT"
-	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0: replier pid '
-	child=$(sed -n 's/^seqtest: connection 0: replier pid //p' "$REPLIER_ERR")
+	child=$(connection_child 0)
 	[ -n "$child" ]
 	stop_process "$child"
 	wait_for_line "$SENDER_ERR" 'stalled: no progress for 1 s'
 	kill -CONT "$child"
-	rc=0
-	wait "$SENDER_PID" || rc=$?
+	wait_sender
 	cat "$SENDER_ERR"
-	[ "$rc" -eq 1 ]
+	[ "$SENDER_STATUS" -eq 1 ]
 	grep -q '^Errors: 1 (stalled 1)$' "$SENDER_OUT"
 	# One band, one mark, at the same time (x), and the other flow's
 	# latencies after it.

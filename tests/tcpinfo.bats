@@ -88,8 +88,7 @@ TCP_KEYS='rtt_us rttvar_us retrans lost reordering cwnd unacked busy_us rwnd_lim
 	"$SEQTEST" -j -s -o count=1000000,ssize=8000,timeout=2 "127.0.0.1:$PORT" >"$out" 2>"$err" &
 	spid=$!
 	STARTED_PIDS+=("$spid")
-	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0: replier pid '
-	child=$(sed -n 's/^seqtest: connection 0: replier pid //p' "$REPLIER_ERR")
+	child=$(connection_child 0)
 	stop_process "$child"
 	rc=0
 	wait "$spid" || rc=$?
