@@ -342,11 +342,27 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 {
 	struct sup_flow	*sf = &s->flows[slot];
 	struct flow	 f;
+	sigset_t	 stops, old;
 	pid_t		 pid;
+	int		 err;
 
-	if ((pid = fork()) != 0)
+	/*
+	 * A SIGTERM sent to the child before it has its own handler would
+	 * run ours there and be lost: held until it has.
+	 */
+	(void)sigemptyset(&stops);
+	(void)sigaddset(&stops, SIGTERM);
+	(void)sigaddset(&stops, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &stops, &old) == -1)
+		return -1;
+	if ((pid = fork()) != 0) {
+		err = errno;
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		errno = err;
 		return pid;
+	}
 	child_setup(s, slot);
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	(void)close(sf->result_fd);
 	memset(&f, 0, sizeof(f));
 	f.id = sf->sum->id;
