@@ -22,6 +22,10 @@
 
 #define EXIT_BAD_INPUT	2
 #define READ_FIRST	65536		/* bytes of an input's first read */
+/* A run's duration as -j writes it, to the microsecond; so the rates
+ * and times of the merged report stay finite. */
+#define SECS_MIN	1e-6
+#define SECS_MAX	1e12
 
 /* An input: a file, or "-" for the standard input. */
 struct input {
@@ -39,6 +43,7 @@ struct merge {
 	enum json_form		 json;
 	struct report_totals	 tot;		/* lat, svc, rtt: the merged */
 	struct hist		*plain;		/* headlines without rate= */
+	struct hist		*one;		/* a document's, being read */
 	struct input		*in;
 	size_t			 nin;
 	struct doc_flows	*docs;
@@ -214,9 +219,11 @@ take_counts(struct merge *m, const struct input *in, uint32_t doc)
 		    add_count(m, in, doc, sum[i], v) == -1)
 			return -1;
 	if (json_real(&in->json, json_find(&in->json, doc, "duration_s"),
-	    &secs) == -1 || !(secs >= 0))
+	    &secs) == -1 || !(secs == 0 || (secs >= SECS_MIN &&
+	    secs <= SECS_MAX)))
 		return refuse(m, in, in->json.node[doc].at, "\"duration_s\" "
-		    "is missing or not a number of seconds");
+		    "is missing or not a run's seconds (0, or %g to %g)",
+		    SECS_MIN, SECS_MAX);
 	if (secs > t->secs)
 		t->secs = secs;
 	return 0;
@@ -282,67 +289,109 @@ get_bucket(const struct json *j, uint32_t e, uint64_t *ns, uint64_t *n)
 	return 0;
 }
 
-/* A histogram's moments; their count is that of its buckets. */
+/*
+ * A histogram's moments, at mom, into h, whose buckets hold count
+ * values (h is one document's, read afresh); the document at doc is
+ * named when there are none.
+ */
 static int
-get_moments(const struct merge *m, const struct input *in, uint32_t mom,
-    uint64_t count, struct hist_moments *hm)
+get_moments(const struct merge *m, const struct input *in, uint32_t doc,
+    uint32_t mom, uint64_t count, struct hist *h)
 {
+	const struct json *j = &in->json;
 	uint64_t n;
 
-	if (in->json.node[mom].type != JSON_OBJECT)
-		return refuse(m, in, in->json.node[mom].at, "histogram "
-		    "moments missing");
+	if (j->node[mom].type != JSON_OBJECT)
+		return refuse(m, in, j->node[mom != 0 ? mom : doc].at,
+		    "histogram moments missing");
 	if (get_uint(m, in, mom, "count", &n) == -1 ||
-	    get_uint(m, in, mom, "min_ns", &hm->min) == -1 ||
-	    get_uint(m, in, mom, "max_ns", &hm->max) == -1 ||
-	    get_uint(m, in, mom, "sum_ns", &hm->sum) == -1 ||
-	    get_uint(m, in, mom, "overflow", &hm->overflow) == -1)
+	    get_uint(m, in, mom, "min_ns", &h->min) == -1 ||
+	    get_uint(m, in, mom, "max_ns", &h->max) == -1 ||
+	    get_uint(m, in, mom, "sum_ns", &h->sum) == -1 ||
+	    get_uint(m, in, mom, "overflow", &h->overflow) == -1)
 		return -1;
-	if (json_real(&in->json, json_find(&in->json, mom, "sumsq_ns2"),
-	    &hm->sumsq) == -1 || !(hm->sumsq >= 0))
-		return refuse(m, in, in->json.node[mom].at, "\"sumsq_ns2\" is "
+	if (json_real(j, json_find(j, mom, "sumsq_ns2"), &h->sumsq) == -1 ||
+	    !(h->sumsq >= 0))
+		return refuse(m, in, j->node[mom].at, "\"sumsq_ns2\" is "
 		    "missing or not a number");
-	if (n != count || hm->min > hm->max)
-		return refuse(m, in, in->json.node[mom].at, "histogram "
-		    "moments that do not match its buckets");
+	if (n != count)
+		return refuse(m, in, j->node[mom].at, "histogram "
+		    "moments that do not match its buckets: count");
 	return 0;
 }
 
 /*
- * Histogram "PREFIXhistogram" into h, with its moments first, as
- * hist_add_moments needs; once every bucket is known to be one.
+ * The buckets of histogram arr into h, once every one is known to be
+ * one: [lowest value in ns, count], their counts adding up.
  */
 static int
-take_hist(const struct merge *m, const struct input *in, uint32_t doc,
-    const char *prefix, struct hist *h)
+get_buckets(const struct merge *m, const struct input *in, uint32_t arr,
+    struct hist *h)
 {
-	const struct json	*j = &in->json;
-	struct hist_moments	 hm;
-	char			 key[40];
-	uint32_t		 arr, e;
-	uint64_t		 ns, n, count = 0;
+	const struct json *j = &in->json;
+	uint32_t	 e;
+	uint64_t	 ns, n, count = 0;
 
-	snprintf(key, sizeof(key), "%shistogram", prefix);
-	if (j->node[arr = json_find(j, doc, key)].type != JSON_ARRAY)
-		return refuse(m, in, j->node[doc].at, "no \"%s\" array", key);
 	for (e = j->node[arr].child; e != 0; e = j->node[e].next) {
-		if (get_bucket(j, e, &ns, &n) == -1 || count + n < n)
+		if (get_bucket(j, e, &ns, &n) == -1)
 			return refuse(m, in, j->node[e].at, "a bucket that is "
 			    "not [value_ns, count]");
+		if (count + n < n)
+			return refuse(m, in, j->node[e].at, "counts too large "
+			    "to add up");
 		count += n;
 	}
-	snprintf(key, sizeof(key), "%shistogram_moments", prefix);
-	if (count == 0)
-		return 0;
-	if (get_moments(m, in, json_find(j, doc, key), count, &hm) == -1)
-		return -1;
-	hist_add_moments(h, &hm);
 	for (e = j->node[arr].child; e != 0; e = j->node[e].next) {
 		(void)get_bucket(j, e, &ns, &n);
 		if (hist_add_bucket(h, ns, n) == -1)
 			return refuse(m, in, j->node[e].at, "%llu ns is not "
 			    "where a bucket starts", (unsigned long long)ns);
 	}
+	return 0;
+}
+
+/* Whether src adds to dst with no count or sum wrapping. */
+static int
+hist_adds_up(const struct hist *dst, const struct hist *src)
+{
+	return dst->count + src->count >= src->count &&
+	    dst->sum + src->sum >= src->sum &&
+	    dst->overflow + src->overflow >= src->overflow;
+}
+
+/*
+ * Histogram "PREFIXhistogram" with its "PREFIXhistogram_moments" added
+ * to h, once its moments are known to fit its buckets.
+ */
+static int
+take_hist(struct merge *m, const struct input *in, uint32_t doc,
+    const char *prefix, struct hist *h)
+{
+	const struct json	*j = &in->json;
+	struct hist		*one = m->one;
+	const char		*why;
+	char			 key[40];
+	uint32_t		 arr, mom;
+
+	snprintf(key, sizeof(key), "%shistogram", prefix);
+	if (j->node[arr = json_find(j, doc, key)].type != JSON_ARRAY)
+		return refuse(m, in, j->node[doc].at, "no \"%s\" array", key);
+	hist_init(one);
+	if (get_buckets(m, in, arr, one) == -1)
+		return -1;
+	if (one->count == 0)
+		return 0;
+	snprintf(key, sizeof(key), "%shistogram_moments", prefix);
+	mom = json_find(j, doc, key);
+	if (get_moments(m, in, doc, mom, one->count, one) == -1)
+		return -1;
+	if ((why = hist_misfit(one)) != NULL)
+		return refuse(m, in, j->node[mom].at, "histogram moments that "
+		    "do not match its buckets: %s", why);
+	if (!hist_adds_up(h, one))
+		return refuse(m, in, j->node[arr].at, "counts too large to "
+		    "add up");
+	hist_merge(h, one);
 	return 0;
 }
 
@@ -526,6 +575,7 @@ free_merge(struct merge *m)
 	free(m->tot.svc);
 	free(m->tot.rtt);
 	free(m->plain);
+	free(m->one);
 }
 
 /*
@@ -548,8 +598,9 @@ merge_run(const struct config *cfg, char *const *names, size_t n)
 	m.tot.svc = calloc(1, sizeof(struct hist));
 	m.tot.rtt = calloc(1, sizeof(struct hist));
 	m.plain = calloc(1, sizeof(struct hist));
+	m.one = calloc(1, sizeof(struct hist));
 	if (m.in == NULL || m.tot.lat == NULL || m.tot.svc == NULL ||
-	    m.tot.rtt == NULL || m.plain == NULL) {
+	    m.tot.rtt == NULL || m.plain == NULL || m.one == NULL) {
 		log_warn("memory for the merge");
 		status = 1;
 	}
