@@ -615,6 +615,9 @@ next_message(struct worker *w)
 
 	plan_message(w, &p);
 	pace(w, &p);
+	/* A stop that came during the delay sends nothing new. */
+	if (stop_asked)
+		return 0;
 	if (is_last(w))
 		w->last_sent = p.asks = 1;
 	if (p.asks && wait_ring(w) == -1)
