@@ -2,7 +2,10 @@
  * -m: see merge.h.  Each input is read whole and parsed a document at a
  * time; every document is checked before anything of it is used, and
  * one that is not a report of this version refuses the whole merge
- * (exit 2), naming the input and the byte.  No socket, no process.
+ * (exit 2), naming the input and the byte.  A document is added to the
+ * running totals and forgotten, and an input freed, before the next:
+ * what the merge keeps is its totals and, with -j, its flows as text.
+ * No socket, no process.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,17 +29,31 @@
  * and times of the merged report stay finite. */
 #define SECS_MIN	1e-6
 #define SECS_MAX	1e12
+/*
+ * The nodes of one document, at most: those of a report of MAX_FLOWS
+ * flows (35 each now, room for more) and two full histograms, whose
+ * buckets take three each.  Past it, the document is refused: so the
+ * parse of a large input takes no more memory than this.
+ */
+#define FLOW_NODES	128
+#define DOC_NODES	(MAX_FLOWS * FLOW_NODES + 6 * HIST_BUCKETS + 4096)
+
+/*
+ * The members of a document that the merge reads; the others are only
+ * checked as JSON, and take no memory, however large.
+ */
+static const char *const doc_members[] = {
+	"type", "connection", "version", "mode", "flows", "connections",
+	"failed", "replies", "sent_msgs", "sent_bytes", "recv_msgs",
+	"recv_bytes", "duration_s", "errors", "exit_status", "histogram",
+	"histogram_moments", "service_histogram",
+	"service_histogram_moments", "tcp", NULL
+};
 
 /* An input: a file, or "-" for the standard input. */
 struct input {
 	const char	*name;
 	struct json	 json;
-};
-
-/* Where a document's flows are, to list them after all are read. */
-struct doc_flows {
-	const struct input	*in;
-	uint32_t		 flows;		/* its "flows" array */
 };
 
 struct merge {
@@ -46,8 +63,10 @@ struct merge {
 	struct hist		*one;		/* a document's, being read */
 	struct input		*in;
 	size_t			 nin;
-	struct doc_flows	*docs;
-	size_t			 cap;		/* of docs; tot.merged in use */
+	FILE			*flows;		/* -j: the flows, as written */
+	char			*flows_text;	/* its buffer, once closed */
+	size_t			 flows_size;
+	size_t			 nflows;
 	enum mode		 mode;		/* of the first document */
 	int			 rate;		/* one had service times */
 	int			 status;	/* the worst so far */
@@ -438,23 +457,29 @@ take_tcp(struct merge *m, const struct input *in, uint32_t doc,
 	return 0;
 }
 
-/* Keeps where the document's flows are, to list them at the end. */
+/*
+ * With -j, the document's flows as the merged document lists them, each
+ * with the number of its document: kept as text, so that the input
+ * they came from need not be.
+ */
 static int
 keep_flows(struct merge *m, const struct input *in, uint32_t flows)
 {
-	struct doc_flows *p;
-	size_t		  cap = m->cap ? 2 * m->cap : 16;
+	const struct json *j = &in->json;
+	uint32_t	 f;
 
-	if (m->tot.merged == m->cap) {
-		if ((p = realloc(m->docs, cap * sizeof(*p))) == NULL) {
-			log_warnx("out of memory");
-			return -1;
-		}
-		m->docs = p;
-		m->cap = cap;
+	for (f = j->node[flows].child; m->flows != NULL && f != 0;
+	    f = j->node[f].next) {
+		fprintf(m->flows, "%s{\"source\": %zu",
+		    m->nflows++ != 0 ? ", " : "", m->tot.merged);
+		json_put_members(m->flows, j, f, "source", ", ");
+		putc('}', m->flows);
 	}
-	m->docs[m->tot.merged].in = in;
-	m->docs[m->tot.merged++].flows = flows;
+	m->tot.merged++;
+	if (m->flows != NULL && ferror(m->flows)) {
+		log_warnx("out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -500,38 +525,43 @@ take_input(struct merge *m, struct input *in)
 		    strerror(errno));
 		return say_refused(m, line);
 	}
+	in->json.keep = doc_members;
+	in->json.max_nodes = DOC_NODES;
 	while ((doc = json_parse_next(&in->json)) != 0) {
 		if ((rv = take_document(m, in, doc)) == -1)
 			return -1;
 		taken += rv;
+		json_drop_nodes(&in->json);
 	}
 	if (in->json.err != NULL)
 		return refuse(m, in, in->json.err_at, "%s", in->json.err);
 	if (taken == 0)
 		return refuse(m, in, in->json.len, "no report in it");
+	json_free(&in->json);
 	return 0;
 }
 
-/* -j: each document's flows, each with the number of its document. */
+/* -j: each document's flows, as keep_flows wrote them. */
 static void
 write_flows(FILE *fp, const void *arg)
 {
-	const struct merge	*m = arg;
-	const struct json	*j;
-	const char		*sep = "";
-	uint32_t		 f;
-	size_t			 d;
+	const struct merge *m = arg;
 
-	for (d = 0; d < m->tot.merged; d++) {
-		j = &m->docs[d].in->json;
-		for (f = j->node[m->docs[d].flows].child; f != 0;
-		    f = j->node[f].next) {
-			fprintf(fp, "%s{\"source\": %zu", sep, d);
-			json_put_members(fp, j, f, "source", ", ");
-			putc('}', fp);
-			sep = ", ";
-		}
+	fputs(m->flows_text, fp);
+}
+
+/* The flows' text, complete; -1 when memory ran out. */
+static int
+close_flows(struct merge *m)
+{
+	int	 rv = fclose(m->flows);
+
+	m->flows = NULL;
+	if (rv == EOF || m->flows_text == NULL) {
+		log_warn("memory for the merge");
+		return -1;
 	}
+	return 0;
 }
 
 /*
@@ -555,6 +585,8 @@ print_merged(const struct config *cfg, struct merge *m)
 		return EXIT_BAD_INPUT;
 	if (c.plot != NULL && plot_write(fd, &c, &m->tot) == -1)
 		status = report_fail_status(status);
+	if (c.json == JSON_DOC && close_flows(m) == -1)
+		return 1;
 	if (c.json == JSON_DOC)
 		report_json_merged(&c, &m->tot, write_flows, m, status);
 	else
@@ -570,7 +602,9 @@ free_merge(struct merge *m)
 	for (i = 0; i < m->nin; i++)
 		json_free(&m->in[i].json);
 	free(m->in);
-	free(m->docs);
+	if (m->flows != NULL)
+		(void)fclose(m->flows);
+	free(m->flows_text);
 	free(m->tot.lat);
 	free(m->tot.svc);
 	free(m->tot.rtt);
@@ -599,8 +633,11 @@ merge_run(const struct config *cfg, char *const *names, size_t n)
 	m.tot.rtt = calloc(1, sizeof(struct hist));
 	m.plain = calloc(1, sizeof(struct hist));
 	m.one = calloc(1, sizeof(struct hist));
+	if (m.json == JSON_DOC)
+		m.flows = open_memstream(&m.flows_text, &m.flows_size);
 	if (m.in == NULL || m.tot.lat == NULL || m.tot.svc == NULL ||
-	    m.tot.rtt == NULL || m.plain == NULL || m.one == NULL) {
+	    m.tot.rtt == NULL || m.plain == NULL || m.one == NULL ||
+	    (m.json == JSON_DOC && m.flows == NULL)) {
 		log_warn("memory for the merge");
 		status = 1;
 	}

@@ -324,3 +324,40 @@ d["histogram_moments"] = {"count": 2**63, "min_ns": 1, "max_ns": 1, "sum_ns": 2*
 print(s.index("\"histogram\": [") + len("\"histogram\": "))' "$(T half)")
 	refused "$(T half): byte $at: counts too large to add up" "$(T half)" "$(T half)"
 }
+
+# Each document is added to the totals and forgotten, each input freed
+# before the next, and a member the merge does not read takes no
+# memory: the peak is about the largest input, whatever their number.
+@test "-m: memory bounded by the largest input, not by what it reads" {
+	start_replier
+	ok=$(T ok.json)
+	"$SEQTEST" -j -S -o threads=2,count=20 "127.0.0.1:$PORT" >"$ok"
+	# a report with a member of 16 MiB that no one reads, [0,0,...],
+	# and an input that is such an array alone
+	python3 -c 'import json, sys
+s = json.dumps(json.load(open(sys.argv[1])))
+zeros = "[" + "0," * (8 << 20) + "0]"
+open(sys.argv[2], "w").write(s[:-1] + ", \"pad\": " + zeros + "}\n")
+open(sys.argv[3], "w").write(zeros + "\n")' "$ok" "$(T pad)" "$(T arr)"
+	size=$(( $(stat -c %s "$(T pad)") / 1024 ))
+	one=$(peak_kib "$SEQTEST" -m "$(T pad)")
+	three=$(peak_kib "$SEQTEST" -m -j "$(T pad)" "$(T pad)" "$(T pad)")
+	echo "input $size KiB: peak $one KiB for one, $three KiB for three" >&3
+	(( one <= 2 * size + 8192 ))
+	(( three <= 2 * size + 8192 ))
+	run --separate-stderr "$SEQTEST" -m -j "$(T pad)" "$(T pad)" "$(T pad)"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$(T m)"
+	JSON_MORE=$ok json_assert "$(T m)" 'd["merged"] == 3' \
+	    'd["replies"] == 3 * e["replies"]' \
+	    '[x["source"] for x in d["flows"]] == [0, 0, 1, 1, 2, 2]' \
+	    'd["histogram"] == added(e["histogram"], e["histogram"], e["histogram"])'
+	# the array alone is refused once it holds more values than any
+	# report: its tree stops there
+	run --separate-stderr "$SEQTEST" -m "$(T arr)"
+	[ "$status" -eq 2 ]
+	[[ $stderr =~ ^"seqtest: $(T arr): byte "[0-9]+": more values than a report holds"$ ]]
+	arr=$(peak_kib "$SEQTEST" -m "$(T arr)")
+	echo "the array alone: peak $arr KiB" >&3
+	(( arr <= size + 48 * 1024 ))
+}
