@@ -101,14 +101,16 @@ struct flow_shm {
 	volatile uint32_t	send_done;	/* the last request is composed */
 	volatile uint32_t	send_errors;
 	volatile uint32_t	fin_sent;	/* close=half: our FIN is out */
-	char			pad1[CACHELINE - 44];
+	volatile uint32_t	send_dbg_lost;	/* -d characters left out */
+	char			pad1[CACHELINE - 48];
 	/* written by the receiving side */
 	volatile uint64_t	recv_msgs;
 	volatile uint64_t	recv_bytes;
 	volatile uint64_t	replies;	/* replies checked = ring tail */
 	volatile uint64_t	errors;
 	struct wait_state	wait;
-	char			pad2[CACHELINE - 48];
+	volatile uint32_t	recv_dbg_lost;	/* -d characters left out */
+	char			pad2[CACHELINE - 52];
 };
 
 /*

@@ -407,12 +407,27 @@ flush_send(struct worker *w)
 	return 0;
 }
 
-/* -d: a character on stdout, but where -J keeps it for whole lines. */
+/*
+ * -d: a character on stdout, but where -J keeps it for whole lines.
+ * Never at the cost of waiting: a reader that pauses must not stall the
+ * flow, so a character stdout has no room for now is left out, and
+ * counted for the supervisor to say at the end.
+ */
 static void
 progress(const struct worker *w, const char *c)
 {
-	if (w->cfg->debug && w->cfg->json != JSON_LINES)
-		(void)write(STDOUT_FILENO, c, 1);
+	struct pollfd	 pfd = { STDOUT_FILENO, POLLOUT, 0 };
+	struct flow_shm	*shm = w->f->shm;
+
+	if (!w->cfg->debug || w->cfg->json == JSON_LINES)
+		return;
+	if (poll(&pfd, 1, 0) == 1 && pfd.revents == POLLOUT &&
+	    write(STDOUT_FILENO, c, 1) == 1)
+		return;
+	if (w->role == ROLE_RECEIVER)
+		shm->recv_dbg_lost++;
+	else
+		shm->send_dbg_lost++;
 }
 
 /*
