@@ -701,16 +701,14 @@ run_sender(struct worker *w)
 
 /*
  * An RST that ends the stream as an EOF would: at the replier, right
- * after the answer to the last request (a sender's close=reset); at a
- * sender, after our FIN with close=half, which check_end then reports
- * as a path that does not carry a half-close.
+ * after the answer to the last request (a sender's close=reset).  At a
+ * sender a reset is a reset, after our FIN too: check_end blames the
+ * path's half-close only for an orderly end with replies missing.
  */
 static int
 reset_is_end(const struct worker *w)
 {
-	if (w->role == ROLE_REPLIER)
-		return w->rhave == 0 && w->answered;
-	return w->f->shm->fin_sent != 0;
+	return w->role == ROLE_REPLIER && w->rhave == 0 && w->answered;
 }
 
 /*
@@ -1089,9 +1087,9 @@ take_replies(struct worker *w, uint64_t now)
 }
 
 /*
- * The stream ended before the flow was complete: say where.  After our
- * FIN (close=half), replies missing mean the path ended the connection
- * when it saw the FIN.
+ * The stream ended, in an orderly way, before the flow was complete:
+ * say where.  After our FIN (close=half), replies missing mean the path
+ * ended the connection when it saw the FIN.
  */
 static void
 check_end(struct worker *w)
