@@ -15,6 +15,8 @@
 #include "options.h"
 #include "report.h"
 
+#define DETAIL_MAX	512	/* a flow's first error, in words */
+
 static const char *const mode_names[] = {
 	"none", "send", "sync", "reply", "merge"
 };
@@ -152,9 +154,45 @@ report_listening(const char *name)
 }
 
 /*
+ * Which way a stalled connection stopped, in words, from this end's
+ * side: a replier's own data are replies and its peer is the sender.
+ * Nothing when the kernel did not say.
+ */
+static size_t
+stall_verdict(char *buf, size_t len, const struct flow_summary *f)
+{
+	const struct tcp_wait	*tw = &f->stall_wait;
+	int			 rep = f->first.role == ROLE_REPLIER;
+	const char		*ours = rep ? "replies" : "requests";
+	const char		*peer = rep ? "sender" : "replier";
+	int			 n = 0;
+
+	switch (tcpv_stopped(tw)) {
+	case TCPS_NOT_THROUGH:
+		n = snprintf(buf, len, ": %s are not getting through; no ACK "
+		    "for %.1f s", ours, tw->ack_recv_ms / 1e3);
+		break;
+	case TCPS_NOT_READ:
+		n = snprintf(buf, len, ": the %s stopped reading; its window "
+		    "is closed and our %s wait in the send buffer", peer,
+		    ours);
+		break;
+	case TCPS_SILENT:
+		n = snprintf(buf, len, ": nothing arrives from the %s for "
+		    "%.1f s; all our %s are acknowledged", peer,
+		    tw->data_recv_ms / 1e3, ours);
+		break;
+	default:
+		break;
+	}
+	return n > 0 && (size_t)n < len ? (size_t)n : 0;
+}
+
+/*
  * A flow's first error in words; a stall's with what the kernel saw
- * then: data unacknowledged and retransmitted means a dead path, a
- * send held back by the peer's window a peer that stopped reading.
+ * then: which way data stopped, and its figures.  Data unacknowledged
+ * and retransmitted means a dead path, a send held back by the peer's
+ * window a peer that stopped reading.
  */
 static void
 format_detail(char *buf, size_t len, const struct flow_summary *f)
@@ -163,10 +201,12 @@ format_detail(char *buf, size_t len, const struct flow_summary *f)
 	size_t		 n;
 
 	err_format(buf, len, &f->first);
-	if (f->first.kind != ERR_STALL ||
-	    !TCPV_HAS(&f->stall, TCPV_SNDBUF_LIMITED))
+	if (f->first.kind != ERR_STALL)
 		return;
 	n = strlen(buf);
+	n += stall_verdict(buf + n, len - n, f);
+	if (!TCPV_HAS(&f->stall, TCPV_SNDBUF_LIMITED))
+		return;
 	/* Signed, the times convert to double in one instruction. */
 	snprintf(buf + n, len - n, " (kernel: %llu segments unacknowledged, "
 	    "%llu retransmits, rwnd-limited %.1f s, sndbuf-limited %.1f s)",
@@ -205,7 +245,7 @@ error_line(const struct flow_summary *f, const char *detail)
 void
 report_flow_error(const struct config *cfg, const struct flow_summary *f)
 {
-	char	 detail[320];
+	char	 detail[DETAIL_MAX];
 
 	format_detail(detail, sizeof(detail), f);
 	if (cfg->mode == MODE_REPLY)
@@ -459,7 +499,7 @@ json_head(FILE *fp, const struct config *cfg)
 static void
 json_flow(FILE *fp, const struct flow_summary *f, const char *sep)
 {
-	char	 detail[320];
+	char	 detail[DETAIL_MAX];
 
 	fprintf(fp, "%s{\"id\": %u, \"peer\": ", sep, f->id);
 	json_put_str(fp, f->peer);

@@ -32,6 +32,7 @@ struct flow_summary {
 	char			 peer[96];	/* remote address; "" = unused */
 	struct tcp_view		 tcp;		/* the kernel's, at its end */
 	struct tcp_view		 stall;		/* the kernel's, when it stalled */
+	struct tcp_wait		 stall_wait;	/* and which way data stopped */
 };
 
 /*

@@ -758,6 +758,32 @@ reap_children(struct sup *s)
 	}
 }
 
+/*
+ * The wait a stalled flow was in: a send that did not return, if one
+ * is under way (the sending side's half of the slot), else the reply
+ * or request its receiving side waited for.
+ */
+static void
+stall_wait(const struct sup *s, const struct sup_flow *sf,
+    struct flow_error *e)
+{
+	const struct flow_shm	*shm = sf->shm;
+	enum mode		 m = s->cfg->mode;
+
+	if (shm->sending) {
+		e->detail = DET_SENDING;
+		e->dir = m == MODE_REPLY ? DIR_REP : DIR_REQ;
+		e->role = flow_role(m, 0);
+		e->seqno = shm->send_seqno;
+		return;
+	}
+	e->dir = m == MODE_REPLY ? DIR_REQ : DIR_REP;
+	e->role = flow_role(m, flow_nprocs(m) - 1);
+	e->seqno = shm->wait.seqno;
+	e->got = shm->wait.have;
+	e->expected = shm->wait.need;
+}
+
 /* No progress for the timeout: say what the flow waited for, end it. */
 static void
 stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
@@ -766,13 +792,11 @@ stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
 
 	memset(&e, 0, sizeof(e));
 	e.kind = ERR_STALL;
-	e.dir = s->cfg->mode == MODE_REPLY ? DIR_REQ : DIR_REP;
-	e.seqno = sf->shm->wait.seqno;
-	e.got = sf->shm->wait.have;
-	e.expected = sf->shm->wait.need;
+	stall_wait(s, sf, &e);
 	e.timeout_s = (uint32_t)s->cfg->timeout;
 	/* What the kernel saw tells a dead path from a peer not reading. */
 	tcpv_read(sf->sock_fd, &sf->sum->stall);
+	tcpv_read_wait(sf->sock_fd, &sf->sum->stall_wait);
 	flow_fail(s, sf, &e);
 	s->stalls++;
 	stop_flow(sf, now);
