@@ -319,6 +319,42 @@ print_errors(const struct report_totals *t)
 	printf("%s\n", t->nerrors ? ")" : "");
 }
 
+/*
+ * The ids of the flows never started, as ranges: "0-3, 7, 9-15".  Each
+ * flow's slot is its id: a run after all those not started is ranges.
+ */
+static void
+print_id_ranges(const struct flow_summary *f, size_t n)
+{
+	const char	*sep = "";
+	size_t		 i, j;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; f[i].not_started && j < n && f[j].not_started &&
+		    f[j].id == f[j - 1].id + 1; j++)
+			;
+		if (!f[i].not_started)
+			continue;
+		if (j - i == 1)
+			printf("%s%u", sep, f[i].id);
+		else
+			printf("%s%u-%u", sep, f[i].id, f[j - 1].id);
+		sep = ", ";
+	}
+}
+
+/* "Not started: 12 flows (4-15)", in a run that ended before they did. */
+static void
+print_not_started(const struct report_totals *t)
+{
+	if (t->not_started == 0)
+		return;
+	printf("Not started: %llu flow%s (", (unsigned long long)t->not_started,
+	    t->not_started == 1 ? "" : "s");
+	print_id_ranges(t->sums, t->nsums);
+	printf(")\n");
+}
+
 /* The kernel's view over the run; nothing where it gave none. */
 static void
 print_tcp(const struct report_totals *t)
@@ -377,6 +413,7 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	    report_mbit_rate(t->recv_bytes, t->secs));
 	printf("Flows: %llu, failed %llu\n", (unsigned long long)t->flows,
 	    (unsigned long long)t->failed);
+	print_not_started(t);
 	print_tcp(t);
 	print_errors(t);
 	/* Merged runs had seeds of their own, in their documents. */
@@ -513,8 +550,8 @@ json_flow(FILE *fp, const struct flow_summary *f, const char *sep)
 	json_tcp_view(fp, &f->tcp);
 	fputs(", \"ended\": ", fp);
 	if (!f->has_first) {
-		json_put_str(fp, f->failed ? "failed" : f->cut_short ?
-		    "interrupted" : "ok");
+		json_put_str(fp, f->not_started ? "not_started" : f->failed ?
+		    "failed" : f->cut_short ? "interrupted" : "ok");
 		fputs(", \"first_error\": null}", fp);
 		return;
 	}
@@ -672,6 +709,22 @@ json_totals(FILE *fp, const struct config *cfg, const struct report_totals *t,
 	fprintf(fp, "\"exit_status\": %d", status);
 }
 
+/* "not_started": the ids of the flows never started, in a sender run. */
+static void
+json_not_started(FILE *fp, const struct flow_summary *flows, size_t n)
+{
+	const char	*sep = "";
+	size_t		 i;
+
+	fputs("\"not_started\": [", fp);
+	for (i = 0; i < n; i++)
+		if (flows[i].not_started) {
+			fprintf(fp, "%s%u", sep, flows[i].id);
+			sep = ", ";
+		}
+	fputs("], ", fp);
+}
+
 /*
  * A run's document, after its opening brace.  flows is the supervisor's
  * table; only slots that held a flow (sender modes) are listed.
@@ -693,6 +746,8 @@ json_run(FILE *fp, const struct config *cfg, const struct report_totals *t,
 		sep = ", ";
 	}
 	fputs("], ", fp);
+	if (cfg->mode != MODE_REPLY)
+		json_not_started(fp, flows, nflows);
 	if (cfg->json == JSON_DOC)
 		json_intervals(fp, cfg, t);
 	json_totals(fp, cfg, t, expect, status);

@@ -21,6 +21,7 @@ struct flow_summary {
 	uint32_t		 id;
 	int			 failed;	/* ended abnormally */
 	int			 cut_short;	/* ended early by the run's stop */
+	int			 not_started;	/* never connected: a stop, a limit */
 	int			 has_first;
 	struct flow_error	 first;		/* its first error */
 	uint64_t		 errors[ERR_KINDS];
@@ -75,6 +76,9 @@ struct report_totals {
 	struct hist	*rtt;		/* each flow's smoothed rtt, us */
 	const struct interval *ivals;	/* -j: the intervals, in order */
 	size_t		 nivals;
+	uint64_t	 not_started;	/* flows never connected */
+	const struct flow_summary *sums;	/* a run's flows, to name them */
+	size_t		 nsums;
 	size_t		 merged;	/* -m: documents merged; 0 = a run */
 };
 

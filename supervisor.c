@@ -50,6 +50,8 @@ struct sup_flow {
 	int			 in_use;	/* slot holds a live flow */
 	int			 result_fd;	/* read end, -1 once closed */
 	int			 sock_fd;	/* our copy of the connection; -1 */
+	int			 connecting;	/* sock_fd's connect is under way */
+	uint64_t		 connect_end;	/* when it times out; 0 = never */
 	pid_t			 pid[2];	/* by process index; 0 = ended */
 	int			 got_done[2];	/* REC_DONE read */
 	struct result		 res[2];
@@ -89,6 +91,8 @@ struct sup {
 	int			 stopping;
 	uint64_t		 stop_ns;	/* when the run was asked to stop */
 	size_t			 cut_short;	/* flows its stop ended early */
+	size_t			 not_started;	/* flows never connected: a stop,
+						   a limit */
 	struct report_totals	 tot;
 	struct report_expect	 expect[EXPECT_MAX];	/* expect='s verdicts */
 	struct pollfd		*pfd;
@@ -705,7 +709,7 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 		c->failed |= c->errors[k] != 0;
 	}
 	t->failed += c->failed != 0;
-	if (got_stop && sf->unfinished && !c->has_first) {
+	if (got_stop && sf->unfinished && !c->has_first && !c->not_started) {
 		c->cut_short = 1;
 		s->cut_short++;
 	}
@@ -756,97 +760,6 @@ reap_children(struct sup *s)
 		if (sf->pid[0] == 0 && sf->pid[1] == 0)
 			finish_flow(s, sf);
 	}
-}
-
-/*
- * The wait a stalled flow was in: a send that did not return, if one
- * is under way (the sending side's half of the slot), else the reply
- * or request its receiving side waited for.
- */
-static void
-stall_wait(const struct sup *s, const struct sup_flow *sf,
-    struct flow_error *e)
-{
-	const struct flow_shm	*shm = sf->shm;
-	enum mode		 m = s->cfg->mode;
-
-	if (shm->sending) {
-		e->detail = DET_SENDING;
-		e->dir = m == MODE_REPLY ? DIR_REP : DIR_REQ;
-		e->role = flow_role(m, 0);
-		e->seqno = shm->send_seqno;
-		return;
-	}
-	e->dir = m == MODE_REPLY ? DIR_REQ : DIR_REP;
-	e->role = flow_role(m, flow_nprocs(m) - 1);
-	e->seqno = shm->wait.seqno;
-	e->got = shm->wait.have;
-	e->expected = shm->wait.need;
-}
-
-/* No progress for the timeout: say what the flow waited for, end it. */
-static void
-stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
-{
-	struct flow_error e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = ERR_STALL;
-	stall_wait(s, sf, &e);
-	e.timeout_s = (uint32_t)s->cfg->timeout;
-	/* What the kernel saw tells a dead path from a peer not reading. */
-	tcpv_read(sf->sock_fd, &sf->sum->stall);
-	tcpv_read_wait(sf->sock_fd, &sf->sum->stall_wait);
-	flow_fail(s, sf, &e);
-	s->stalls++;
-	stop_flow(sf, now);
-}
-
-static uint64_t
-flow_progress(const struct flow_shm *shm)
-{
-	return shm->sent_msgs + shm->sent_bytes + shm->recv_msgs +
-	    shm->recv_bytes + shm->replies;
-}
-
-/* The supervisor owns timeouts: stalled flows, and stragglers to kill. */
-static void
-watchdog(struct sup *s, uint64_t now)
-{
-	struct sup_flow	*sf;
-	uint64_t	 p, limit = s->cfg->timeout * NS_PER_SEC;
-	size_t		 i;
-
-	for (i = 0; i < s->nslots; i++) {
-		sf = &s->flows[i];
-		if (!sf->in_use || (sf->pid[0] == 0 && sf->pid[1] == 0))
-			continue;
-		if (sf->stopping) {
-			if (now - sf->stop_ns > KILL_GRACE_NS)
-				signal_flow(sf, SIGKILL);
-			continue;
-		}
-		if ((p = flow_progress(sf->shm)) != sf->progress) {
-			sf->progress = p;
-			sf->progress_ns = now;
-		} else if (limit != 0 && now - sf->progress_ns >= limit)
-			stall_flow(s, sf, now);
-	}
-}
-
-static void
-stop_all(struct sup *s, uint64_t now)
-{
-	size_t	 i;
-
-	s->stopping = 1;
-	s->stop_ns = now;
-	for (i = 0; i < s->nlfd; i++)
-		(void)close(s->lfd[i]);
-	s->nlfd = 0;
-	for (i = 0; i < s->nslots; i++)
-		if (s->flows[i].in_use)
-			stop_flow(&s->flows[i], now);
 }
 
 /* -d: the pids of a flow's workers, for tests that signal them. */
@@ -918,7 +831,11 @@ claim_slot(struct sup *s, size_t slot, uint32_t id, const char *peer)
 	snprintf(sum->peer, sizeof(sum->peer), "%s", peer);
 }
 
-/* Sender modes: connect flow i to its address and start its workers. */
+/*
+ * Sender modes: starts flow i's connect, without waiting for it; the
+ * loop forks its workers once it is done (flow_connected).  Returns -1
+ * when a system limit refused it: starting more would fail the same.
+ */
 static int
 start_flow(struct sup *s, size_t i)
 {
@@ -928,24 +845,172 @@ start_flow(struct sup *s, size_t i)
 	int			 fd, err;
 
 	claim_slot(s, i, (uint32_t)i, ep->name);
-	fd = net_connect(ep, s->cfg->timeout, &got_stop, &call);
-	if (fd == -1 && got_stop && errno == EINTR) {
-		/* Cut short by the run's stop, not failed. */
-		sf->unfinished = 1;
-		finish_flow(s, sf);
-		return 0;
-	}
-	if (fd == -1) {
+	if ((fd = net_connect_start(ep, &call)) == -1) {
 		err = errno;
 		fail_call(s, sf, ERR_CONNECT, call, err);
 		finish_flow(s, sf);
 		return err == EMFILE || err == ENFILE ? -1 : 0;
 	}
-	fork_flow(s, i, fd);
 	sf->sock_fd = fd;	/* kept for the kernel's view, until the end */
+	sf->connecting = 1;
+	if (s->cfg->timeout != 0)
+		sf->connect_end = clock_now() + s->cfg->timeout * NS_PER_SEC;
+	return 0;
+}
+
+/* Flow i's connect is done, or failed: its workers start, or it ends. */
+static void
+flow_connected(struct sup *s, struct sup_flow *sf)
+{
+	const char	*call;
+
+	sf->connecting = 0;
+	if (net_connect_finish(sf->sock_fd, &call) == -1) {
+		fail_call(s, sf, ERR_CONNECT, call, errno);
+		finish_flow(s, sf);
+		return;
+	}
+	/* The watchdog counts from the workers' start, not the connect's. */
+	sf->progress_ns = clock_now();
+	fork_flow(s, (size_t)(sf - s->flows), sf->sock_fd);
 	if (sf->pid[0] == 0 && sf->pid[1] == 0)
 		finish_flow(s, sf);
-	return sf->sum->failed ? -1 : 0;
+}
+
+/*
+ * A flow that never started: its connect cut short by the run's stop,
+ * or never begun after a system limit (then it failed).  Its slot is
+ * claimed, if it was not, so that the report names it.
+ */
+static void
+not_started(struct sup *s, size_t i, int failed)
+{
+	const struct endpoint	*ep = &s->cfg->ep[i % s->cfg->nep];
+	struct sup_flow		*sf = &s->flows[i];
+
+	if (!sf->in_use)
+		claim_slot(s, i, (uint32_t)i, ep->name);
+	/* Closed here: a connection never made has no view to count. */
+	if (sf->sock_fd != -1)
+		(void)close(sf->sock_fd);
+	sf->sock_fd = -1;
+	sf->connecting = 0;
+	sf->sum->not_started = 1;
+	sf->sum->failed = failed;
+	s->not_started++;
+	finish_flow(s, sf);
+}
+
+/* Connects that took longer than timeout= fail, as a blocking one would. */
+static void
+connect_timeouts(struct sup *s, uint64_t now)
+{
+	struct sup_flow	*sf;
+	size_t		 i;
+
+	for (i = 0; i < s->nslots; i++) {
+		sf = &s->flows[i];
+		if (!sf->in_use || !sf->connecting || sf->connect_end == 0 ||
+		    now < sf->connect_end)
+			continue;
+		sf->connecting = 0;
+		fail_call(s, sf, ERR_CONNECT, "connect", ETIMEDOUT);
+		finish_flow(s, sf);
+	}
+}
+
+/*
+ * The wait a stalled flow was in: a send that did not return, if one
+ * is under way (the sending side's half of the slot), else the reply
+ * or request its receiving side waited for.
+ */
+static void
+stall_wait(const struct sup *s, const struct sup_flow *sf,
+    struct flow_error *e)
+{
+	const struct flow_shm	*shm = sf->shm;
+	enum mode		 m = s->cfg->mode;
+
+	if (shm->sending) {
+		e->detail = DET_SENDING;
+		e->dir = m == MODE_REPLY ? DIR_REP : DIR_REQ;
+		e->role = flow_role(m, 0);
+		e->seqno = shm->send_seqno;
+		return;
+	}
+	e->dir = m == MODE_REPLY ? DIR_REQ : DIR_REP;
+	e->role = flow_role(m, flow_nprocs(m) - 1);
+	e->seqno = shm->wait.seqno;
+	e->got = shm->wait.have;
+	e->expected = shm->wait.need;
+}
+
+/* No progress for the timeout: say what the flow waited for, end it. */
+static void
+stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
+{
+	struct flow_error e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = ERR_STALL;
+	stall_wait(s, sf, &e);
+	e.timeout_s = (uint32_t)s->cfg->timeout;
+	/* What the kernel saw tells a dead path from a peer not reading. */
+	tcpv_read(sf->sock_fd, &sf->sum->stall);
+	tcpv_read_wait(sf->sock_fd, &sf->sum->stall_wait);
+	flow_fail(s, sf, &e);
+	s->stalls++;
+	stop_flow(sf, now);
+}
+
+static uint64_t
+flow_progress(const struct flow_shm *shm)
+{
+	return shm->sent_msgs + shm->sent_bytes + shm->recv_msgs +
+	    shm->recv_bytes + shm->replies;
+}
+
+/* The supervisor owns timeouts: stalled flows, and stragglers to kill. */
+static void
+watchdog(struct sup *s, uint64_t now)
+{
+	struct sup_flow	*sf;
+	uint64_t	 p, limit = s->cfg->timeout * NS_PER_SEC;
+	size_t		 i;
+
+	connect_timeouts(s, now);
+	for (i = 0; i < s->nslots; i++) {
+		sf = &s->flows[i];
+		if (!sf->in_use || (sf->pid[0] == 0 && sf->pid[1] == 0))
+			continue;
+		if (sf->stopping) {
+			if (now - sf->stop_ns > KILL_GRACE_NS)
+				signal_flow(sf, SIGKILL);
+			continue;
+		}
+		if ((p = flow_progress(sf->shm)) != sf->progress) {
+			sf->progress = p;
+			sf->progress_ns = now;
+		} else if (limit != 0 && now - sf->progress_ns >= limit)
+			stall_flow(s, sf, now);
+	}
+}
+
+static void
+stop_all(struct sup *s, uint64_t now)
+{
+	size_t	 i;
+
+	s->stopping = 1;
+	s->stop_ns = now;
+	for (i = 0; i < s->nlfd; i++)
+		(void)close(s->lfd[i]);
+	s->nlfd = 0;
+	for (i = 0; i < s->nslots; i++)
+		if (s->flows[i].in_use && s->flows[i].connecting)
+			not_started(s, i, 0);
+		else if (s->flows[i].in_use)
+			stop_flow(&s->flows[i], now);
 }
 
 static int
@@ -1275,10 +1340,15 @@ build_pollfds(struct sup *s)
 	size_t	 i;
 
 	for (i = 0; i < s->nslots; i++) {
-		if (s->flows[i].result_fd == -1)
+		/* A flow has its result pipe once its connect is done. */
+		if (s->flows[i].connecting) {
+			s->pfd[n].fd = s->flows[i].sock_fd;
+			s->pfd[n].events = POLLOUT;
+		} else if (s->flows[i].result_fd != -1) {
+			s->pfd[n].fd = s->flows[i].result_fd;
+			s->pfd[n].events = POLLIN;
+		} else
 			continue;
-		s->pfd[n].fd = s->flows[i].result_fd;
-		s->pfd[n].events = POLLIN;
 		s->pfd_slot[n++] = i;
 	}
 	if (s->stopping || count_active(s) >= s->cfg->maxconn ||
@@ -1302,15 +1372,20 @@ run_done(const struct sup *s)
 }
 
 /*
- * One turn of the loop: what is ready on the pipes and listeners, waiting
- * up to wait_ms for it, then the ended children, a stop, the watchdog
- * and the interval line.
+ * One turn of the loop: what is ready on the pipes, connects and
+ * listeners, waiting up to wait_ms for it, then the ended children, a
+ * stop, the watchdog and the interval line.  One connected flow's
+ * workers start a turn: forks take long on a busy host, and the flows
+ * started already are served between them, so that none waits on a
+ * full result pipe (a start of many flows stays smooth).
  */
 static void
 serve(struct sup *s, int wait_ms)
 {
-	nfds_t	 n, i;
-	size_t	 slot;
+	struct sup_flow	*sf;
+	nfds_t		 n, i;
+	size_t		 slot;
+	int		 forked = 0;
 
 	n = build_pollfds(s);
 	if (poll(s->pfd, n, wait_ms) > 0) {
@@ -1318,10 +1393,13 @@ serve(struct sup *s, int wait_ms)
 			if (s->pfd[i].revents == 0)
 				continue;
 			slot = s->pfd_slot[i];
-			if (slot < s->nslots)
-				read_results(s, &s->flows[slot]);
-			else
+			sf = slot < s->nslots ? &s->flows[slot] : NULL;
+			if (sf == NULL)
 				accept_conn(s, s->pfd[i].fd);
+			else if (!sf->connecting)
+				read_results(s, sf);
+			else if (!forked++)
+				flow_connected(s, sf);
 		}
 	}
 	reap_children(s);
@@ -1392,29 +1470,28 @@ open_dump(struct sup *s)
 	return 0;
 }
 
+/*
+ * Starts every flow's connect at once: a path that drops SYNs fails them
+ * all within one timeout=, not one after the other.  A system limit
+ * stops the starts; the flows left are not started, and failed.
+ */
 static void
 start_flows(struct sup *s)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	for (i = 0; i < s->nslots && !got_stop; i++) {
-		/*
-		 * The flows started already are served between starts, which
-		 * take long on a busy host: a worker blocked on a full result
-		 * pipe would stall its flow, and a flow done already closes
-		 * its connection now, not later.
-		 */
-		serve(s, 0);
-		if (start_flow(s, i) == -1) {
-			/* A system limit: starting more would fail the same. */
-			s->tot.flows += s->nslots - i - 1;
-			s->tot.failed += s->nslots - i - 1;
-			if (i + 1 < s->nslots)
-				log_warnx("%zu flows not started",
-				    s->nslots - i - 1);
-			break;
-		}
+		if (start_flow(s, i) == 0)
+			continue;
+		if (i + 1 < s->nslots)
+			log_warnx("%zu flows not started", s->nslots - i - 1);
+		for (j = i + 1; j < s->nslots; j++)
+			not_started(s, j, 1);
+		return;
 	}
+	/* A stop in the middle: the flows after it are not started. */
+	for (j = i; j < s->nslots; j++)
+		not_started(s, j, 0);
 }
 
 /*
@@ -1425,15 +1502,19 @@ static void
 report_stop(const struct sup *s)
 {
 	uint64_t	 at = s->stop_ns ? s->stop_ns : clock_now();
+	char		 more[48] = "";
 
 	/* A report that failed stopped the run: it has said so. */
 	if (!got_stop || s->cfg->mode == MODE_REPLY || report_failed())
 		return;
 	/* start_ns is 0 until the flows start. */
-	log_warnx("interrupted by SIG%s after %.1f s; %zu flow%s ended early",
-	    got_stop == SIGINT ? "INT" : "TERM", s->start_ns == 0 ? 0.0 :
-	    (double)(at - s->start_ns) / NS_PER_SEC, s->cut_short,
-	    s->cut_short == 1 ? "" : "s");
+	if (s->not_started != 0)
+		snprintf(more, sizeof(more), ", %zu never started",
+		    s->not_started);
+	log_warnx("interrupted by SIG%s after %.1f s; %zu flow%s ended "
+	    "early%s", got_stop == SIGINT ? "INT" : "TERM", s->start_ns == 0 ?
+	    0.0 : (double)(at - s->start_ns) / NS_PER_SEC, s->cut_short,
+	    s->cut_short == 1 ? "" : "s", more);
 }
 
 static void
@@ -1544,6 +1625,9 @@ sup_run(const struct config *cfg)
 		end = clock_now();
 		last_interval(&s, end);
 		s.tot.secs = (double)(end - s.start_ns) / NS_PER_SEC;
+		s.tot.not_started = s.not_started;
+		s.tot.sums = s.sums;
+		s.tot.nsums = s.nslots;
 		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
 		    (got_stop && cfg->mode != MODE_REPLY) || report_failed();
 	}

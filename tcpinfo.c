@@ -135,7 +135,8 @@ tcpv_stopped(const struct tcp_wait *tw)
 	if (tw->unacked > 0)
 		return tw->backoff > 0 || tw->ack_recv_ms >= ACK_LATE_MS ?
 		    TCPS_NOT_THROUGH : TCPS_UNKNOWN;
-	if ((tw->has_wnd && tw->snd_wnd == 0) || tw->notsent > 0)
+	if (tw->has_wnd ? tw->snd_wnd == 0 : tw->notsent > 0)
 		return TCPS_NOT_READ;
-	return TCPS_SILENT;
+	/* Queued, the window open, nothing in flight: held back here. */
+	return tw->notsent > 0 ? TCPS_UNKNOWN : TCPS_SILENT;
 }
