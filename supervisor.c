@@ -49,6 +49,7 @@ static volatile sig_atomic_t got_stop;
 struct sup_flow {
 	int			 in_use;	/* slot holds a live flow */
 	int			 result_fd;	/* read end, -1 once closed */
+	int			 result_w;	/* write end, until the forks; -1 */
 	int			 sock_fd;	/* our copy of the connection; -1 */
 	int			 connecting;	/* sock_fd's connect is under way */
 	uint64_t		 connect_end;	/* when it times out; 0 = never */
@@ -273,6 +274,7 @@ alloc_slots(struct sup *s)
 		return -1;
 	for (i = 0; i < s->nslots; i++) {
 		s->flows[i].result_fd = -1;
+		s->flows[i].result_w = -1;
 		s->flows[i].sock_fd = -1;
 		s->flows[i].shm = (struct flow_shm *)s->seg + i;
 		if (s->areas != NULL)
@@ -318,6 +320,9 @@ child_setup(struct sup *s, size_t slot)
 	for (i = 0; i < s->nslots; i++) {
 		if (i != slot && s->flows[i].result_fd != -1)
 			(void)close(s->flows[i].result_fd);
+		/* A flow still connecting has its pipe whole. */
+		if (i != slot && s->flows[i].result_w != -1)
+			(void)close(s->flows[i].result_w);
 		/* Nor may it hold another flow's connection open. */
 		if (i != slot && s->flows[i].sock_fd != -1)
 			(void)close(s->flows[i].sock_fd);
@@ -695,6 +700,9 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 	if (sf->result_fd != -1)
 		(void)close(sf->result_fd);
 	sf->result_fd = -1;
+	if (sf->result_w != -1)
+		(void)close(sf->result_w);
+	sf->result_w = -1;
 	end_connection(s, sf);
 	final_counts(s, sf);
 	t->flows++;
@@ -778,22 +786,47 @@ print_pids(const struct sup *s, const struct sup_flow *sf)
 		    (long)sf->pid[0]);
 }
 
-/* Makes the flow's result pipe and forks its workers on fd. */
+/*
+ * Makes a flow's result pipe, its read end non-blocking.  Returns 0, or
+ * -1 with the flow failed and *err the errno.
+ */
+static int
+open_pipe(struct sup *s, struct sup_flow *sf, int *err)
+{
+	const char	*call = "pipe";
+	int		 p[2];
+
+	if (pipe(p) == -1)
+		goto fail;
+	call = "fcntl";
+	if (net_set_blocking(p[0], 0) == -1) {
+		net_close(p[0]);
+		net_close(p[1]);
+		goto fail;
+	}
+	sf->result_fd = p[0];
+	sf->result_w = p[1];
+	return 0;
+fail:
+	*err = errno;
+	fail_call(s, sf, ERR_IO, call, *err);
+	return -1;
+}
+
+/*
+ * Forks the flow's workers on fd, with its result pipe (made before its
+ * connect, in sender modes).
+ */
 static void
 fork_flow(struct sup *s, size_t slot, int fd)
 {
 	struct sup_flow	*sf = &s->flows[slot];
-	int		 p[2], i, n = flow_nprocs(s->cfg->mode);
+	int		 i, err, n = flow_nprocs(s->cfg->mode);
 
-	if (pipe(p) == -1) {
-		fail_call(s, sf, ERR_IO, "pipe", errno);
+	if (sf->result_w == -1 && open_pipe(s, sf, &err) == -1)
 		return;
-	}
-	if (net_set_blocking(p[0], 0) == -1)
-		fail_call(s, sf, ERR_IO, "fcntl", errno);
-	sf->result_fd = p[0];
 	for (i = 0; i < n && !sf->sum->failed; i++) {
-		sf->pid[i] = fork_worker(s, slot, fd, p[1],
+		sf->pid[i] = fork_worker(s, slot, fd, sf->result_w,
 		    flow_role(s->cfg->mode, i));
 		if (sf->pid[i] == -1) {
 			sf->pid[i] = 0;
@@ -802,7 +835,8 @@ fork_flow(struct sup *s, size_t slot, int fd)
 		} else
 			s->alive++;
 	}
-	(void)close(p[1]);
+	(void)close(sf->result_w);
+	sf->result_w = -1;
 	if (s->cfg->debug)
 		print_pids(s, sf);
 }
@@ -824,6 +858,7 @@ claim_slot(struct sup *s, size_t slot, uint32_t id, const char *peer)
 	sf->sum = sum;
 
 	sf->result_fd = -1;
+	sf->result_w = -1;
 	sf->sock_fd = -1;
 	sf->in_use = 1;
 	sf->progress_ns = clock_now();
@@ -841,13 +876,18 @@ start_flow(struct sup *s, size_t i)
 {
 	const struct endpoint	*ep = &s->cfg->ep[i % s->cfg->nep];
 	struct sup_flow		*sf = &s->flows[i];
-	const char		*call;
-	int			 fd, err;
+	const char		*call = "socket";
+	int			 fd, err = 0;
 
 	claim_slot(s, i, (uint32_t)i, ep->name);
-	if ((fd = net_connect_start(ep, &call)) == -1) {
-		err = errno;
-		fail_call(s, sf, ERR_CONNECT, call, err);
+	/* The pipe first: a flow whose connect is under way has all its
+	 * descriptors, and a limit met stops the starts, not the forks. */
+	if (open_pipe(s, sf, &err) == -1 ||
+	    (fd = net_connect_start(ep, &call)) == -1) {
+		if (err == 0) {
+			err = errno;
+			fail_call(s, sf, ERR_CONNECT, call, err);
+		}
 		finish_flow(s, sf);
 		return err == EMFILE || err == ENFILE ? -1 : 0;
 	}
@@ -858,23 +898,30 @@ start_flow(struct sup *s, size_t i)
 	return 0;
 }
 
-/* Flow i's connect is done, or failed: its workers start, or it ends. */
-static void
+/*
+ * Flow i's connect is done, or failed: its workers start, or it ends.
+ * Returns -1 when its pipe or fork failed, a system limit that the
+ * next flows would meet too.
+ */
+static int
 flow_connected(struct sup *s, struct sup_flow *sf)
 {
 	const char	*call;
+	int		 failed;
 
 	sf->connecting = 0;
 	if (net_connect_finish(sf->sock_fd, &call) == -1) {
 		fail_call(s, sf, ERR_CONNECT, call, errno);
 		finish_flow(s, sf);
-		return;
+		return 0;
 	}
 	/* The watchdog counts from the workers' start, not the connect's. */
 	sf->progress_ns = clock_now();
 	fork_flow(s, (size_t)(sf - s->flows), sf->sock_fd);
+	failed = sf->sum->failed;
 	if (sf->pid[0] == 0 && sf->pid[1] == 0)
 		finish_flow(s, sf);
+	return failed ? -1 : 0;
 }
 
 /*
@@ -899,6 +946,21 @@ not_started(struct sup *s, size_t i, int failed)
 	sf->sum->failed = failed;
 	s->not_started++;
 	finish_flow(s, sf);
+}
+
+/* A system limit met: the flows still connecting are not started. */
+static void
+stop_starts(struct sup *s)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->flows[i].in_use && s->flows[i].connecting) {
+			not_started(s, i, 1);
+			n++;
+		}
+	if (n > 0)
+		log_warnx("%zu flows not started", n);
 }
 
 /* Connects that took longer than timeout= fail, as a blocking one would. */
@@ -1398,8 +1460,8 @@ serve(struct sup *s, int wait_ms)
 				accept_conn(s, s->pfd[i].fd);
 			else if (!sf->connecting)
 				read_results(s, sf);
-			else if (!forked++)
-				flow_connected(s, sf);
+			else if (!forked++ && flow_connected(s, sf) == -1)
+				stop_starts(s);
 		}
 	}
 	reap_children(s);
@@ -1483,6 +1545,7 @@ start_flows(struct sup *s)
 	for (i = 0; i < s->nslots && !got_stop; i++) {
 		if (start_flow(s, i) == 0)
 			continue;
+		/* Those connecting already go on, while they can. */
 		if (i + 1 < s->nslots)
 			log_warnx("%zu flows not started", s->nslots - i - 1);
 		for (j = i + 1; j < s->nslots; j++)
