@@ -899,6 +899,20 @@ start_flow(struct sup *s, size_t i)
 }
 
 /*
+ * Ends a flow whose connection was never made.  Its socket is closed
+ * first: it has no view of a connection to count.
+ */
+static void
+unconnected(struct sup *s, struct sup_flow *sf)
+{
+	if (sf->sock_fd != -1)
+		(void)close(sf->sock_fd);
+	sf->sock_fd = -1;
+	sf->connecting = 0;
+	finish_flow(s, sf);
+}
+
+/*
  * Flow i's connect is done, or failed: its workers start, or it ends.
  * Returns -1 when its pipe or fork failed, a system limit that the
  * next flows would meet too.
@@ -912,7 +926,7 @@ flow_connected(struct sup *s, struct sup_flow *sf)
 	sf->connecting = 0;
 	if (net_connect_finish(sf->sock_fd, &call) == -1) {
 		fail_call(s, sf, ERR_CONNECT, call, errno);
-		finish_flow(s, sf);
+		unconnected(s, sf);
 		return 0;
 	}
 	/* The watchdog counts from the workers' start, not the connect's. */
@@ -937,15 +951,10 @@ not_started(struct sup *s, size_t i, int failed)
 
 	if (!sf->in_use)
 		claim_slot(s, i, (uint32_t)i, ep->name);
-	/* Closed here: a connection never made has no view to count. */
-	if (sf->sock_fd != -1)
-		(void)close(sf->sock_fd);
-	sf->sock_fd = -1;
-	sf->connecting = 0;
 	sf->sum->not_started = 1;
 	sf->sum->failed = failed;
 	s->not_started++;
-	finish_flow(s, sf);
+	unconnected(s, sf);
 }
 
 /* A system limit met: the flows still connecting are not started. */
@@ -975,9 +984,8 @@ connect_timeouts(struct sup *s, uint64_t now)
 		if (!sf->in_use || !sf->connecting || sf->connect_end == 0 ||
 		    now < sf->connect_end)
 			continue;
-		sf->connecting = 0;
 		fail_call(s, sf, ERR_CONNECT, "connect", ETIMEDOUT);
-		finish_flow(s, sf);
+		unconnected(s, sf);
 	}
 }
 
