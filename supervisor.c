@@ -111,6 +111,10 @@ struct sup {
 	int			 ivals_full;	/* later ones are left out */
 };
 
+/* The starts, which the watchdog and a stop end (see there). */
+static void	 not_started(struct sup *, size_t, int);
+static void	 connect_timeouts(struct sup *, uint64_t);
+
 /* Installed so that SIGCHLD interrupts poll(): the loop then reaps. */
 static void
 on_chld(int sig)
@@ -770,6 +774,100 @@ reap_children(struct sup *s)
 	}
 }
 
+/*
+ * The wait a stalled flow was in: a send that did not return, if one
+ * is under way (the sending side's half of the slot), else the reply
+ * or request its receiving side waited for.
+ */
+static void
+stall_wait(const struct sup *s, const struct sup_flow *sf,
+    struct flow_error *e)
+{
+	const struct flow_shm	*shm = sf->shm;
+	enum mode		 m = s->cfg->mode;
+
+	if (shm->sending) {
+		e->detail = DET_SENDING;
+		e->dir = m == MODE_REPLY ? DIR_REP : DIR_REQ;
+		e->role = flow_role(m, 0);
+		e->seqno = shm->send_seqno;
+		return;
+	}
+	e->dir = m == MODE_REPLY ? DIR_REQ : DIR_REP;
+	e->role = flow_role(m, flow_nprocs(m) - 1);
+	e->seqno = shm->wait.seqno;
+	e->got = shm->wait.have;
+	e->expected = shm->wait.need;
+}
+
+/* No progress for the timeout: say what the flow waited for, end it. */
+static void
+stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
+{
+	struct flow_error e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = ERR_STALL;
+	stall_wait(s, sf, &e);
+	e.timeout_s = (uint32_t)s->cfg->timeout;
+	/* What the kernel saw tells a dead path from a peer not reading. */
+	tcpv_read(sf->sock_fd, &sf->sum->stall);
+	tcpv_read_wait(sf->sock_fd, &sf->sum->stall_wait);
+	flow_fail(s, sf, &e);
+	s->stalls++;
+	stop_flow(sf, now);
+}
+
+static uint64_t
+flow_progress(const struct flow_shm *shm)
+{
+	return shm->sent_msgs + shm->sent_bytes + shm->recv_msgs +
+	    shm->recv_bytes + shm->replies;
+}
+
+/* The supervisor owns timeouts: stalled flows, and stragglers to kill. */
+static void
+watchdog(struct sup *s, uint64_t now)
+{
+	struct sup_flow	*sf;
+	uint64_t	 p, limit = s->cfg->timeout * NS_PER_SEC;
+	size_t		 i;
+
+	connect_timeouts(s, now);
+	for (i = 0; i < s->nslots; i++) {
+		sf = &s->flows[i];
+		if (!sf->in_use || (sf->pid[0] == 0 && sf->pid[1] == 0))
+			continue;
+		if (sf->stopping) {
+			if (now - sf->stop_ns > KILL_GRACE_NS)
+				signal_flow(sf, SIGKILL);
+			continue;
+		}
+		if ((p = flow_progress(sf->shm)) != sf->progress) {
+			sf->progress = p;
+			sf->progress_ns = now;
+		} else if (limit != 0 && now - sf->progress_ns >= limit)
+			stall_flow(s, sf, now);
+	}
+}
+
+static void
+stop_all(struct sup *s, uint64_t now)
+{
+	size_t	 i;
+
+	s->stopping = 1;
+	s->stop_ns = now;
+	for (i = 0; i < s->nlfd; i++)
+		(void)close(s->lfd[i]);
+	s->nlfd = 0;
+	for (i = 0; i < s->nslots; i++)
+		if (s->flows[i].in_use && s->flows[i].connecting)
+			not_started(s, i, 0);
+		else if (s->flows[i].in_use)
+			stop_flow(&s->flows[i], now);
+}
+
 /* -d: the pids of a flow's workers, for tests that signal them. */
 static void
 print_pids(const struct sup *s, const struct sup_flow *sf)
@@ -987,100 +1085,6 @@ connect_timeouts(struct sup *s, uint64_t now)
 		fail_call(s, sf, ERR_CONNECT, "connect", ETIMEDOUT);
 		unconnected(s, sf);
 	}
-}
-
-/*
- * The wait a stalled flow was in: a send that did not return, if one
- * is under way (the sending side's half of the slot), else the reply
- * or request its receiving side waited for.
- */
-static void
-stall_wait(const struct sup *s, const struct sup_flow *sf,
-    struct flow_error *e)
-{
-	const struct flow_shm	*shm = sf->shm;
-	enum mode		 m = s->cfg->mode;
-
-	if (shm->sending) {
-		e->detail = DET_SENDING;
-		e->dir = m == MODE_REPLY ? DIR_REP : DIR_REQ;
-		e->role = flow_role(m, 0);
-		e->seqno = shm->send_seqno;
-		return;
-	}
-	e->dir = m == MODE_REPLY ? DIR_REQ : DIR_REP;
-	e->role = flow_role(m, flow_nprocs(m) - 1);
-	e->seqno = shm->wait.seqno;
-	e->got = shm->wait.have;
-	e->expected = shm->wait.need;
-}
-
-/* No progress for the timeout: say what the flow waited for, end it. */
-static void
-stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
-{
-	struct flow_error e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = ERR_STALL;
-	stall_wait(s, sf, &e);
-	e.timeout_s = (uint32_t)s->cfg->timeout;
-	/* What the kernel saw tells a dead path from a peer not reading. */
-	tcpv_read(sf->sock_fd, &sf->sum->stall);
-	tcpv_read_wait(sf->sock_fd, &sf->sum->stall_wait);
-	flow_fail(s, sf, &e);
-	s->stalls++;
-	stop_flow(sf, now);
-}
-
-static uint64_t
-flow_progress(const struct flow_shm *shm)
-{
-	return shm->sent_msgs + shm->sent_bytes + shm->recv_msgs +
-	    shm->recv_bytes + shm->replies;
-}
-
-/* The supervisor owns timeouts: stalled flows, and stragglers to kill. */
-static void
-watchdog(struct sup *s, uint64_t now)
-{
-	struct sup_flow	*sf;
-	uint64_t	 p, limit = s->cfg->timeout * NS_PER_SEC;
-	size_t		 i;
-
-	connect_timeouts(s, now);
-	for (i = 0; i < s->nslots; i++) {
-		sf = &s->flows[i];
-		if (!sf->in_use || (sf->pid[0] == 0 && sf->pid[1] == 0))
-			continue;
-		if (sf->stopping) {
-			if (now - sf->stop_ns > KILL_GRACE_NS)
-				signal_flow(sf, SIGKILL);
-			continue;
-		}
-		if ((p = flow_progress(sf->shm)) != sf->progress) {
-			sf->progress = p;
-			sf->progress_ns = now;
-		} else if (limit != 0 && now - sf->progress_ns >= limit)
-			stall_flow(s, sf, now);
-	}
-}
-
-static void
-stop_all(struct sup *s, uint64_t now)
-{
-	size_t	 i;
-
-	s->stopping = 1;
-	s->stop_ns = now;
-	for (i = 0; i < s->nlfd; i++)
-		(void)close(s->lfd[i]);
-	s->nlfd = 0;
-	for (i = 0; i < s->nslots; i++)
-		if (s->flows[i].in_use && s->flows[i].connecting)
-			not_started(s, i, 0);
-		else if (s->flows[i].in_use)
-			stop_flow(&s->flows[i], now);
 }
 
 static int
