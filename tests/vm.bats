@@ -12,8 +12,9 @@ VM_DIR=$BATS_TEST_DIRNAME/vm
 STATIC=$BATS_TEST_DIRNAME/../seqtest-static
 # The guest's own port that the host's forwarded port reaches.
 VM_PORT=9000
-# Every message size between these, both ways.
-MIXED=ssize_min=40,ssize_max=8000,rsize_min=40,rsize_max=4000
+# Every message size between these, both ways; a watchdog longer than
+# the stalls of a machine emulated on a busy host.
+MIXED=ssize_min=40,ssize_max=8000,rsize_min=40,rsize_max=4000,timeout=120
 
 # vm_kernel: the version of a kernel under /boot that has the virtio-net
 # modules; Debian's cloud kernel first.
@@ -94,14 +95,14 @@ console_line() {
 # against the machine's replier among them.  All the tests read what
 # this left in BATS_FILE_TMPDIR.
 setup_file() {
-	local port tries
+	local port tries rc
 	need_vm || return 1
 	[[ $SEQTEST == *-asan ]] && skip "the machine runs seqtest-static: the ASan pass adds nothing"
 	export CONSOLE=$BATS_FILE_TMPDIR/console
 	RAW_CONSOLE=$BATS_FILE_TMPDIR/console.raw
 	VM_INITRD=$BATS_FILE_TMPDIR/initrd.gz
 	"$VM_DIR/build" "$VM_INITRD" "$STATIC" "$VM_KERNEL"
-	start_replier
+	start_replier -o timeout=120
 	echo "$REPLIER_PID" >"$BATS_FILE_TMPDIR/replier.pid"
 	# qemu cannot take port 0: a free one, another when it was taken.
 	for tries in 1 2 3; do
@@ -112,10 +113,11 @@ setup_file() {
 		stop_pid "$QEMU_PID"
 	done
 	# The host's sender, through qemu's forwarded port.
+	rc=0
 	"$SEQTEST" -s -o "threads=4,count=500,$MIXED" "127.0.0.1:$port" \
-	    >"$BATS_FILE_TMPDIR/host.out" 2>&1 3>&-
-	echo "$?" >"$BATS_FILE_TMPDIR/host.status"
-	console_line '^vm: end$' 1200 || true
+	    >"$BATS_FILE_TMPDIR/host.out" 2>&1 3>&- || rc=$?
+	echo "$rc" >"$BATS_FILE_TMPDIR/host.status"
+	console_line '^vm: end$' 3000 || true
 	all_gone 100 "$QEMU_PID" || true
 	stop_pid "$QEMU_PID"
 	rm -f "$BATS_FILE_TMPDIR/qemu.pid"
