@@ -28,29 +28,23 @@ vm_kernel() {
 	return 1
 }
 
-# missing WHAT: skips the test, saying that WHAT is missing; under
-# CI=true, which installs it, fails instead.
-missing() {
-	if [[ ${CI:-} == true ]]; then
-		echo "$1 is required under CI" >&3
-		return 1
-	fi
-	skip "$1 is missing"
-}
-
-# need_vm: qemu, cpio, a static busybox, a kernel with virtio-net and
-# seqtest-static; sets VM_KERNEL, the kernel's version.
-need_vm() {
-	need_tool qemu-system-x86_64 qemu-system-x86 || return 1
-	need_tool cpio cpio || return 1
-	need_tool busybox busybox-static || return 1
+# vm_missing: what the machine needs and is not here, with its package,
+# or nothing: qemu, cpio, a static busybox, a kernel with virtio-net and
+# seqtest-static.
+vm_missing() {
+	local tool
+	for tool in qemu-system-x86_64:qemu-system-x86 cpio:cpio \
+	    busybox:busybox-static; do
+		command -v "${tool%%:*}" >/dev/null ||
+		    { echo "${tool%%:*} is not installed (${tool#*:})"; return; }
+	done
 	if readelf -lW "$(command -v busybox)" | grep -q INTERP; then
-		missing "a static busybox (busybox-static)" || return 1
+		echo "busybox is not the static one (busybox-static)"
+	elif ! VM_KERNEL=$(vm_kernel); then
+		echo "no readable /boot/vmlinuz with virtio_net (linux-image-cloud-amd64)"
+	elif [[ ! -x $STATIC ]]; then
+		echo "seqtest-static is not built (make static)"
 	fi
-	VM_KERNEL=$(vm_kernel) ||
-	    missing "a readable /boot/vmlinuz with virtio_net (linux-image-cloud-amd64)" ||
-	    return 1
-	[[ -x $STATIC ]] || missing "seqtest-static (make static)"
 }
 
 # vm_case NAME: the console's lines of case NAME, its exit line last.
@@ -95,11 +89,22 @@ console_line() {
 # against the machine's replier among them.  All the tests read what
 # this left in BATS_FILE_TMPDIR.
 setup_file() {
-	local port tries rc
-	need_vm || return 1
+	local port tries rc why
+	# bats skips from setup, not from here: the reason goes to a file.
+	why=$(vm_missing)
+	if [[ -n $why && ${CI:-} == true ]]; then
+		echo "$why: required under CI" >&3
+		return 1
+	fi
 	# The machine runs seqtest-static whatever the pass: once will do.
-	[[ $SEQTEST == *-asan || $SEQTEST == *-static ]] &&
-	    skip "the machine runs seqtest-static in every pass of make check"
+	if [[ -z $why && ($SEQTEST == *-asan || $SEQTEST == *-static) ]]; then
+		why="the machine runs seqtest-static in every pass of make check"
+	fi
+	if [[ -n $why ]]; then
+		echo "$why" >"$BATS_FILE_TMPDIR/skip"
+		return 0
+	fi
+	VM_KERNEL=$(vm_kernel)
 	export CONSOLE=$BATS_FILE_TMPDIR/console
 	RAW_CONSOLE=$BATS_FILE_TMPDIR/console.raw
 	VM_INITRD=$BATS_FILE_TMPDIR/initrd.gz
@@ -128,11 +133,18 @@ setup_file() {
 	cp "$REPLIER_OUT" "$BATS_FILE_TMPDIR/host-replier.out"
 }
 
+setup() {
+	if [[ -f $BATS_FILE_TMPDIR/skip ]]; then
+		skip "$(cat "$BATS_FILE_TMPDIR/skip")"
+	fi
+}
+
 teardown_file() {
 	local f
 	for f in qemu replier; do
-		[[ -f $BATS_FILE_TMPDIR/$f.pid ]] &&
-		    stop_pid "$(cat "$BATS_FILE_TMPDIR/$f.pid")"
+		if [[ -f $BATS_FILE_TMPDIR/$f.pid ]]; then
+			stop_pid "$(cat "$BATS_FILE_TMPDIR/$f.pid")"
+		fi
 	done
 	return 0
 }
