@@ -753,6 +753,12 @@ subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNUL
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
 }
 
+# asan_build: $SEQTEST is built with AddressSanitizer, whose allocator
+# and shadow memory make a peak of memory its own, not seqtest's.
+asan_build() {
+	grep -q __asan_init "$SEQTEST"
+}
+
 # json_lines FILE: every line of FILE is a whole line of JSON, an object
 # with a "type"; prints the types, one a line.
 json_lines() {

@@ -340,11 +340,16 @@ zeros = "[" + "0," * (8 << 20) + "0]"
 open(sys.argv[2], "w").write(s[:-1] + ", \"pad\": " + zeros + "}\n")
 open(sys.argv[3], "w").write(zeros + "\n")' "$ok" "$(T pad)" "$(T arr)"
 	size=$(( $(stat -c %s "$(T pad)") / 1024 ))
-	one=$(peak_kib "$SEQTEST" -m "$(T pad)")
-	three=$(peak_kib "$SEQTEST" -m -j "$(T pad)" "$(T pad)" "$(T pad)")
-	echo "input $size KiB: peak $one KiB for one, $three KiB for three" >&3
-	(( one <= 2 * size + 8192 ))
-	(( three <= 2 * size + 8192 ))
+	# ASan's allocator keeps what is freed in quarantine and copies on
+	# every realloc: its peak is its own, not seqtest's.  The bounds are
+	# checked in the native and static passes.
+	if ! asan_build; then
+		one=$(peak_kib "$SEQTEST" -m "$(T pad)")
+		three=$(peak_kib "$SEQTEST" -m -j "$(T pad)" "$(T pad)" "$(T pad)")
+		echo "input $size KiB: peak $one KiB for one, $three KiB for three" >&3
+		(( one <= 2 * size + 8192 ))
+		(( three <= 2 * size + 8192 ))
+	fi
 	run --separate-stderr "$SEQTEST" -m -j "$(T pad)" "$(T pad)" "$(T pad)"
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" >"$(T m)"
@@ -357,6 +362,7 @@ open(sys.argv[3], "w").write(zeros + "\n")' "$ok" "$(T pad)" "$(T arr)"
 	run --separate-stderr "$SEQTEST" -m "$(T arr)"
 	[ "$status" -eq 2 ]
 	[[ $stderr =~ ^"seqtest: $(T arr): byte "[0-9]+": more values than a report holds"$ ]]
+	asan_build && return
 	arr=$(peak_kib "$SEQTEST" -m "$(T arr)")
 	echo "the array alone: peak $arr KiB" >&3
 	(( arr <= size + 48 * 1024 ))
