@@ -181,7 +181,7 @@ int
 budget_check(const struct config *c, char *err, size_t errlen)
 {
 	struct budget	 b;
-	uint64_t	 n = c->threads ? c->threads : c->nep, need, avail;
+	uint64_t	 n = config_flows(c), need, avail;
 	int		 fits;
 
 	if (c->mode == MODE_REPLY)

@@ -804,3 +804,167 @@ report_json_error(enum json_form form, const char *err, int status)
 	fputs("}\n", fp);
 	out_end(fp);
 }
+
+/* A step's verdict, in words: the text table's last column. */
+static const char *
+step_result(const struct search_step *st)
+{
+	if (st->held)
+		return "held";
+	if (st->status != 0 && st->status != EXIT_MISSED)
+		return "failed";
+	return st->early ? "missed, ended early" : "missed";
+}
+
+/* A step's members, as its object in "steps" or its -J line. */
+static void
+json_step(FILE *fp, const struct search_step *st, size_t i)
+{
+	fprintf(fp, "\"step\": %zu, ", i + 1);
+	json_u64(fp, "rate", st->rate, ", ");
+	fprintf(fp, "\"offered\": %.1f, \"achieved\": %.1f, "
+	    "\"duration_s\": %.6f, ", st->offered, st->achieved, st->secs);
+	if (st->latencies != 0)
+		fprintf(fp, "\"p50_us\": %.3f, \"p99_us\": %.3f, ",
+		    st->p50_ns / 1e3, st->p99_ns / 1e3);
+	else
+		fputs("\"p50_us\": null, \"p99_us\": null, ", fp);
+	json_u64(fp, "errors", st->errors, ", ");
+	fprintf(fp, "\"held\": %s, \"ended_early\": %s, \"exit_status\": %d",
+	    st->held ? "true" : "false", st->early ? "true" : "false",
+	    st->status);
+}
+
+/*
+ * One step of search=, as it ends: a line of the table (its head before
+ * the first), or with -J an object.  -j waits for the end.
+ */
+void
+report_search_step(const struct config *cfg, const struct search_step *st,
+    size_t i)
+{
+	struct line	 l;
+
+	if (cfg->json == JSON_LINES) {
+		if (line_open(&l, "step") != NULL) {
+			json_step(l.fp, st, i);
+			line_write(&l);
+		}
+		return;
+	}
+	if (cfg->json != JSON_NONE)
+		return;
+	if (i == 0)
+		printf("Search: %s, %llu flow%s, steps of %.1f s\n"
+		    "step       rate    offered   achieved     p50 us     "
+		    "p99 us  errors  result\n", cfg->search,
+		    (unsigned long long)config_flows(cfg),
+		    config_flows(cfg) == 1 ? "" : "s",
+		    (double)cfg->duration / NS_PER_SEC);
+	printf("%4zu %10llu %10.1f %10.1f", i + 1,
+	    (unsigned long long)st->rate, st->offered, st->achieved);
+	if (st->latencies != 0)
+		printf(" %10.1f %10.1f", st->p50_ns / 1e3, st->p99_ns / 1e3);
+	else
+		printf(" %10s %10s", "-", "-");
+	printf(" %7llu  %s\n", (unsigned long long)st->errors,
+	    step_result(st));
+	out_end(stdout);
+}
+
+/* The knee lies within this fraction above the rate held; -1: unknown. */
+static double
+search_precision(const struct search_answer *a)
+{
+	if (a->held == 0 || a->missed == 0)
+		return -1;
+	return (double)(a->missed - a->held) / (double)a->held;
+}
+
+/* The answer on its own line, and what bounds it. */
+static void
+print_answer(const struct search_answer *a, int status)
+{
+	double	 prec = search_precision(a);
+
+	if (status != 0 && status != EXIT_MISSED) {
+		printf("Highest rate: none: step %zu failed\n", a->nsteps);
+		return;
+	}
+	if (a->held == 0) {
+		printf("Highest rate: none: rate=%llu, the lowest, missed\n",
+		    (unsigned long long)a->missed);
+		return;
+	}
+	printf("Highest rate: rate=%llu a flow, %llu msg/s in all",
+	    (unsigned long long)a->held,
+	    (unsigned long long)(a->held * a->flows));
+	if (prec >= 0)
+		printf("; rate=%llu missed: within %.1f%%",
+		    (unsigned long long)a->missed, prec * 100);
+	else
+		printf("; none missed: at least this");
+	printf(", %zu steps\n", a->nsteps);
+}
+
+/* The search object: conditions, flows, steps, the answer. */
+static void
+json_search(FILE *fp, const struct config *cfg, const struct search_answer *a)
+{
+	double	 prec = search_precision(a);
+	size_t	 i;
+
+	fputs("\"search\": {\"conditions\": ", fp);
+	json_put_str(fp, cfg->search);
+	json_u64(fp, ", \"flows", a->flows, ", \"steps\": [");
+	for (i = 0; i < a->nsteps; i++) {
+		fputs(i > 0 ? ", {" : "{", fp);
+		json_step(fp, &a->steps[i], i);
+		putc('}', fp);
+	}
+	fputs("], \"rate\": ", fp);
+	if (a->held != 0)
+		fprintf(fp, "%llu", (unsigned long long)a->held);
+	else
+		fputs("null", fp);
+	fputs(", \"missed_rate\": ", fp);
+	if (a->missed != 0)
+		fprintf(fp, "%llu", (unsigned long long)a->missed);
+	else
+		fputs("null", fp);
+	if (prec >= 0)
+		fprintf(fp, ", \"precision\": %.6f}, ", prec);
+	else
+		fputs(", \"precision\": null}, ", fp);
+}
+
+/*
+ * A search's end: the answer line, or with -j its document, with -J
+ * its last line.
+ */
+void
+report_search(const struct config *cfg, const struct search_answer *a,
+    int status)
+{
+	struct line	 l;
+	FILE		*fp = stdout;
+
+	if (cfg->json == JSON_NONE) {
+		print_answer(a, status);
+		out_end(stdout);
+		return;
+	}
+	if (cfg->json == JSON_LINES && (fp = line_open(&l, "search")) == NULL)
+		return;
+	if (cfg->json == JSON_DOC)
+		putc('{', fp);
+	json_head(fp, cfg);
+	json_search(fp, cfg, a);
+	fprintf(fp, "\"exit_status\": %d", status);
+	if (cfg->json == JSON_LINES) {
+		line_write(&l);
+		return;
+	}
+	fputs("}\n", fp);
+	out_end(fp);
+}

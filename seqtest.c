@@ -16,6 +16,7 @@
 #include "merge.h"
 #include "options.h"
 #include "report.h"
+#include "search.h"
 #include "supervisor.h"
 
 #define EXIT_USAGE	2
@@ -285,7 +286,7 @@ main(int argc, char *argv[])
 	    opt_resolve(&cfg, addr, naddr, err) == 0 &&
 	    budget_check(&cfg, err, OPT_ERRLEN) == 0) {
 		default_seed(&cfg);
-		rv = sup_run(&cfg);
+		rv = cfg.search != NULL ? search_run(&cfg) : sup_run(&cfg);
 	} else if (rv != 1)
 		rv = usage_error(&cfg, err);
 	else

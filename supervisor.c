@@ -104,6 +104,9 @@ struct sup {
 	size_t			 nivals;
 	size_t			 ivals_cap;
 	int			 ivals_full;	/* later ones are left out */
+	const struct sup_watch	*watch;		/* a search's step; NULL */
+	struct report_snapshot	 wsnap;		/* the watch's, each tick */
+	uint64_t		 next_watch_ns;
 };
 
 /* Installed so that SIGCHLD interrupts poll(): the loop then reaps. */
@@ -231,7 +234,7 @@ static int
 alloc_tables(struct sup *s)
 {
 	size_t	 n = s->nslots, np = s->nslots + s->cfg->nep;
-	size_t	 nh = s->ival_ns != 0 ? 4 : 1;
+	size_t	 nh = (s->ival_ns != 0 ? 4 : 1) + (s->watch != NULL);
 	char	*p;
 
 	s->tableslen = part_len(n, sizeof(*s->flows)) +
@@ -252,11 +255,13 @@ alloc_tables(struct sup *s)
 	s->tot.lat = take_part(&p, 1, sizeof(struct hist));
 	s->tot.rtt = take_part(&p, 1, sizeof(struct hist));
 	s->tot.svc = take_part(&p, 1, sizeof(struct hist));
-	if (nh > 1) {
+	if (s->ival_ns != 0) {
 		s->snap[0].lat = take_part(&p, 1, sizeof(struct hist));
 		s->snap[1].lat = take_part(&p, 1, sizeof(struct hist));
 		s->ival = take_part(&p, 1, sizeof(struct hist));
 	}
+	if (s->watch != NULL)
+		s->wsnap.lat = take_part(&p, 1, sizeof(struct hist));
 	return 0;
 }
 
@@ -1278,6 +1283,21 @@ run_done(const struct sup *s)
 }
 
 /*
+ * A search's step: the run so far, each tick, to the watch, which may
+ * end the run now (stopped as by a signal, but not interrupted).
+ */
+static void
+tick_watch(struct sup *s, uint64_t now)
+{
+	if (s->watch == NULL || s->stopping || now < s->next_watch_ns)
+		return;
+	s->next_watch_ns = now + (uint64_t)TICK_MS * 1000000;
+	take_snapshot(s, &s->wsnap, now);
+	if (s->watch->tick(s->watch->arg, &s->wsnap, now - s->start_ns))
+		stop_all(s, now);
+}
+
+/*
  * One turn of the loop: what is ready on the pipes and listeners, waiting
  * up to wait_ms for it, then the ended children, a stop, the watchdog
  * and the interval line.
@@ -1305,6 +1325,7 @@ serve(struct sup *s, int wait_ms)
 		stop_all(s, clock_now());
 	watchdog(s, clock_now());
 	tick_interval(s, clock_now());
+	tick_watch(s, clock_now());
 }
 
 /* Waits for events until every flow has ended (or, -r, until stopped). */
@@ -1452,7 +1473,7 @@ set_up(struct sup *s)
 		return got_stop ? 1 : 2;
 	if (cfg->mode == MODE_REPLY && open_listeners(s) == -1)
 		return 1;
-	if (cfg->mode != MODE_REPLY && !cfg->json)
+	if (cfg->mode != MODE_REPLY && !cfg->json && s->watch == NULL)
 		report_addresses(cfg);
 	s->start_ns = clock_now();
 	start_intervals(s);
@@ -1488,14 +1509,39 @@ write_plot(struct sup *s, int status)
 }
 
 /*
- * Runs the whole test as configured and prints its report.  Returns the
- * exit status: 0 when every flow exchanged everything and every check
- * held, 1 otherwise (a plot that could not be written too), 2 for a
- * dump or plot file that cannot be opened, 3 when the run passed but
- * missed a condition of expect=.
+ * The run's report: -j, -J's summary or the text, and expect='s lines.
+ * A search's step has none: the search reports it (search.c).
+ */
+static void
+report_run(struct sup *s, int ran, int status)
+{
+	const struct config *cfg = s->cfg;
+
+	if (s->watch != NULL) {
+		if (ran)
+			s->watch->end(s->watch->arg, &s->tot);
+		return;
+	}
+	/* -j, -J: a document at every ending, a run not set up included. */
+	if (cfg->json)
+		report_json(cfg, &s->tot, s->sums, s->sums != NULL ?
+		    s->nslots : 0, s->expect, status);
+	else if (ran)
+		report_text(cfg, &s->tot);
+	/* After the report: its last words on a terminal. */
+	if (ran)
+		expect_warn(cfg->expect_conds, cfg->nexpect, s->expect);
+}
+
+/*
+ * Runs the whole test as configured and prints its report, or with a
+ * watch, hands the totals to it.  Returns the exit status: 0 when every
+ * flow exchanged everything and every check held, 1 otherwise (a plot
+ * that could not be written too), 2 for a dump or plot file that cannot
+ * be opened, 3 when the run passed but missed a condition of expect=.
  */
 int
-sup_run(const struct config *cfg)
+sup_run_watched(const struct config *cfg, const struct sup_watch *watch)
 {
 	struct sup	 s;
 	uint64_t	 end;
@@ -1503,14 +1549,16 @@ sup_run(const struct config *cfg)
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
+	s.watch = watch;
 	s.pid = getpid();
 	s.dump_fd = -1;
 	s.plot_fd = -1;
 	s.ival_ns = interval_ns(cfg);
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
-	    cfg->threads ? cfg->threads : cfg->nep;
+	    config_flows(cfg);
 	budget_plan(cfg, &s.plan);
-	report_start(cfg);
+	if (watch == NULL)
+		report_start(cfg);
 	status = set_up(&s);
 	ran = status == 0;
 	if (ran) {
@@ -1528,15 +1576,13 @@ sup_run(const struct config *cfg)
 	if (ran)
 		status = write_plot(&s, status);
 	report_stop(&s);
-	/* -j, -J: a document at every ending, a run not set up included. */
-	if (cfg->json)
-		report_json(cfg, &s.tot, s.sums, s.sums != NULL ? s.nslots : 0,
-		    s.expect, status);
-	else if (ran)
-		report_text(cfg, &s.tot);
-	/* After the report: its last words on a terminal. */
-	if (ran)
-		expect_warn(cfg->expect_conds, cfg->nexpect, s.expect);
+	report_run(&s, ran, status);
 	release(&s);
 	return status;
+}
+
+int
+sup_run(const struct config *cfg)
+{
+	return sup_run_watched(cfg, NULL);
 }
