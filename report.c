@@ -916,7 +916,8 @@ json_search(FILE *fp, const struct config *cfg, const struct search_answer *a)
 
 	fputs("\"search\": {\"conditions\": ", fp);
 	json_put_str(fp, cfg->search);
-	json_u64(fp, ", \"flows", a->flows, ", \"steps\": [");
+	fputs(", ", fp);
+	json_u64(fp, "flows", a->flows, ", \"steps\": [");
 	for (i = 0; i < a->nsteps; i++) {
 		fputs(i > 0 ? ", {" : "{", fp);
 		json_step(fp, &a->steps[i], i);

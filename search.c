@@ -25,6 +25,7 @@
 #define JUDGE_FROM		2	/* judged from half the step on */
 
 struct search {
+	const struct config	*cfg;		/* the search's */
 	struct config		 step;		/* the run's, at the step's rate */
 	struct search_step	*steps;
 	size_t			 nsteps;
@@ -99,7 +100,7 @@ run_step(struct search *se, uint64_t rate)
 	st->held = status == 0 && !se->early;
 	if (status == 0 && se->early)
 		st->status = status = EXIT_MISSED;
-	report_search_step(&se->step, st, se->nsteps++);
+	report_search_step(se->cfg, st, se->nsteps++);
 	return status;
 }
 
@@ -150,6 +151,7 @@ search_run(const struct config *cfg)
 		log_warnx("out of memory");
 		return 1;
 	}
+	se.cfg = cfg;
 	se.step = *cfg;
 	se.step.json = JSON_NONE;
 	se.step.expect_conds = cfg->search_conds;
