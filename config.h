@@ -59,6 +59,7 @@ struct endpoint {
 #define DEF_SEARCH_MAX		1000000	/* search=: the highest rate tried */
 #define DEF_SEARCH_STEPS	16	/* search=: the most steps */
 #define DEF_SEARCH_SECS		2	/* search=: a step's duration= */
+#define START_AT_AHEAD		86400	/* s: start_at= at most a day ahead */
 
 struct config {
 	enum mode	 mode;
@@ -91,6 +92,10 @@ struct config {
 	size_t		 nsearch;
 	uint64_t	 search_max;	/* the highest rate= a step may have */
 	uint64_t	 search_steps;	/* the most steps */
+	char		*start_at;	/* start_at=: as given, or NULL */
+	uint64_t	 start_at_ns;	/* its wall-clock time; 0 = none */
+	char		*label;		/* label=: the run's name, or NULL */
+	uint64_t	 seed_index;	/* this host's, in a fleet of one seed */
 	uint64_t	 given;		/* what was given; see options.c */
 	struct endpoint	*ep;
 	size_t		 nep;

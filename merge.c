@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "fleet.h"
 #include "json.h"
 #include "merge.h"
 #include "plot.h"
@@ -46,6 +47,7 @@ struct merge {
 	enum mode		 mode;		/* of the first document */
 	int			 rate;		/* one had service times */
 	int			 status;	/* the worst so far */
+	struct fleet		 fleet;		/* sources, intervals by time */
 };
 
 /* An input's name as the diagnostics give it. */
@@ -433,7 +435,8 @@ take_document(struct merge *m, const struct input *in, uint32_t doc)
 	if (take_counts(m, in, doc) == -1 || take_errors(m, in, doc) == -1 ||
 	    take_status(m, in, doc) == -1 ||
 	    take_latencies(m, in, doc) == -1 ||
-	    take_tcp(m, in, doc, flows) == -1 || keep_flows(m, in, flows) == -1)
+	    take_tcp(m, in, doc, flows) == -1 ||
+	    keep_flows(m, in, flows) == -1 || fleet_take(&m->fleet, j, doc) == -1)
 		return -1;
 	return 1;
 }
@@ -502,14 +505,18 @@ print_merged(const struct config *cfg, struct merge *m)
 	c.debug = 0;
 	if (m->rate)
 		hist_merge(m->tot.svc, m->plain);
+	fleet_finish(&m->fleet, &m->tot, &c.interval);
 	if (c.plot != NULL && (fd = plot_open(c.plot)) == -1)
 		return EXIT_BAD_INPUT;
 	if (c.plot != NULL && plot_write(fd, &c, &m->tot) == -1)
 		status = report_fail_status(status);
 	if (c.json == JSON_DOC)
-		report_json_merged(&c, &m->tot, write_flows, m, status);
-	else
+		report_json_merged(&c, &m->tot, write_flows, m, fleet_write,
+		    &m->fleet, status);
+	else {
 		report_text(&c, &m->tot);
+		fleet_print(&m->fleet);
+	}
 	return status;
 }
 
@@ -526,6 +533,7 @@ free_merge(struct merge *m)
 	free(m->tot.svc);
 	free(m->tot.rtt);
 	free(m->plain);
+	fleet_free(&m->fleet);
 }
 
 /*

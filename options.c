@@ -17,6 +17,7 @@
 #include "net.h"
 #include "options.h"
 #include "proto.h"
+#include "wallclock.h"
 
 enum opt_kind {
 	K_SIZE,		/* message size: below 40 rounds up, above 65535 fails */
@@ -106,6 +107,9 @@ static const struct opt_def opt_defs[] = {
 	STRING(SENDERS, "search", search, "COND[/COND...]"),
 	FIELD(SENDERS, "search_max", K_U64, search_max, 1, 1000000000, DEF_SEARCH_MAX),
 	FIELD(SENDERS, "search_steps", K_U64, search_steps, 2, 100, DEF_SEARCH_STEPS),
+	STRING(SENDERS, "start_at", start_at, "TIME"),
+	STRING(SENDERS, "label", label, "NAME"),
+	FIELD(SENDERS, "seed_index", K_U64, seed_index, 0, UINT32_MAX, 0),
 };
 
 #define NOPTS		(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -517,13 +521,13 @@ parse_conds(const char *name, const char *list, struct expect_cond **conds,
  * search=: runs of duration= (DEF_SEARCH_SECS unless given) at rates
  * from rate= (DEF_SEARCH_START unless given) up to search_max=, so
  * neither count= nor what is one run's alone (expect=, interval=,
- * dump=, plot=) goes with it.
+ * dump=, plot=, start_at=) goes with it.
  */
 static int
 finish_search(struct config *cfg, char *err)
 {
 	static const char *const alone[] = { "count", "expect", "interval",
-	    "dump", "plot" };
+	    "dump", "plot", "start_at" };
 	size_t	 i;
 
 	for (i = 0; i < sizeof(alone) / sizeof(alone[0]); i++)
@@ -553,6 +557,36 @@ finish_search(struct config *cfg, char *err)
 }
 
 /*
+ * start_at=: a wall-clock time to start at, ahead of now by at most
+ * START_AT_AHEAD; one past, or further off, is refused with the figure.
+ */
+static int
+finish_start_at(struct config *cfg, char *err)
+{
+	uint64_t	 now = wall_now(), at;
+
+	if (wall_parse(cfg->start_at, &at) == -1) {
+		snprintf(err, OPT_ERRLEN, "option start_at: '%s' is neither "
+		    "seconds since the epoch nor an ISO 8601 time in UTC, as "
+		    "2026-12-03T19:40:00Z", cfg->start_at);
+		return -1;
+	}
+	if (at <= now) {
+		snprintf(err, OPT_ERRLEN, "option start_at: %s is %.3f s past",
+		    cfg->start_at, (double)(now - at) / 1e9);
+		return -1;
+	}
+	if (at - now > START_AT_AHEAD * UINT64_C(1000000000)) {
+		snprintf(err, OPT_ERRLEN, "option start_at: %s is %.0f s ahead, "
+		    "more than %d", cfg->start_at, (double)(at - now) / 1e9,
+		    START_AT_AHEAD);
+		return -1;
+	}
+	cfg->start_at_ns = at;
+	return 0;
+}
+
+/*
  * Checks what only the whole set of options can tell, and fills in the
  * defaults that depend on the mode.
  */
@@ -571,6 +605,8 @@ opt_finish(struct config *cfg, char *err)
 		if (opt_defs[i].range && finish_range(cfg, i, err) == -1)
 			return -1;
 	if (cfg->search != NULL && finish_search(cfg, err) == -1)
+		return -1;
+	if (cfg->start_at != NULL && finish_start_at(cfg, err) == -1)
 		return -1;
 	if (cfg->duration > 0 && !opt_given(cfg, "count"))
 		cfg->count = 0;

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "options.h"
 #include "report.h"
+#include "wallclock.h"
 
 static const char *const mode_names[] = {
 	"none", "send", "sync", "reply", "merge"
@@ -306,6 +307,31 @@ report_replier(const struct report_totals *t)
 		printf("Merged: %zu documents\n", t->merged);
 }
 
+/*
+ * label=, seed_index= and start_at='s lines, for runs of many hosts:
+ * the wall clock at the start, against start_at, shows their skew.
+ */
+static void
+print_run_names(const struct config *cfg, const struct report_totals *t)
+{
+	char	 at[WALL_TEXT], wall[WALL_TEXT];
+
+	if (t->merged != 0)
+		return;
+	if (cfg->label != NULL)
+		printf("Label: %s\n", cfg->label);
+	if (cfg->seed_index != 0)
+		printf("Seed index: %llu\n",
+		    (unsigned long long)cfg->seed_index);
+	if (t->start_wall_ns == 0)
+		return;
+	wall_format(cfg->start_at_ns, at, sizeof(at));
+	wall_format(t->start_wall_ns, wall, sizeof(wall));
+	printf("Start: %s by this host's clock, start_at %s, %+.3f ms\n",
+	    wall, at, ((double)t->start_wall_ns - (double)cfg->start_at_ns) /
+	    1e6);
+}
+
 void
 report_text(const struct config *cfg, const struct report_totals *t)
 {
@@ -344,6 +370,7 @@ report_text(const struct config *cfg, const struct report_totals *t)
 		printf("Merged: %zu documents\n", t->merged);
 	else
 		printf("Seed: %llu\n", (unsigned long long)cfg->seed);
+	print_run_names(cfg, t);
 	out_end(stdout);
 }
 
@@ -632,6 +659,20 @@ json_totals(FILE *fp, const struct config *cfg, const struct report_totals *t,
 	fprintf(fp, "\"exit_status\": %d", status);
 }
 
+/* start_at=: the run's time and the host's clock at its start. */
+static void
+json_start_clock(FILE *fp, const struct config *cfg,
+    const struct report_totals *t)
+{
+	char	 wall[WALL_TEXT];
+
+	wall_format(t->start_wall_ns, wall, sizeof(wall));
+	json_u64(fp, "start_at_ns", cfg->start_at_ns, ", ");
+	json_u64(fp, "start_wall_ns", t->start_wall_ns, ", \"start_wall\": ");
+	json_put_str(fp, wall);
+	fputs(", ", fp);
+}
+
 /*
  * A run's document, after its opening brace.  flows is the supervisor's
  * table; only slots that held a flow (sender modes) are listed.
@@ -645,6 +686,8 @@ json_run(FILE *fp, const struct config *cfg, const struct report_totals *t,
 	size_t		 i;
 
 	json_head(fp, cfg);
+	if (t->start_wall_ns != 0)
+		json_start_clock(fp, cfg, t);
 	fputs("\"flows\": [", fp);
 	for (i = 0; cfg->mode != MODE_REPLY && i < nflows; i++) {
 		if (flows[i].peer[0] == '\0')
@@ -684,18 +727,24 @@ report_json(const struct config *cfg, const struct report_totals *t,
 
 /*
  * -m -j: the merged documents as one, of their mode, with the number
- * merged in place of a seed and options, and their flows one after the
- * other.
+ * merged in place of a seed and options, their flows one after the
+ * other, what write_sources says of them, and their intervals when
+ * they could be merged.
  */
 void
 report_json_merged(const struct config *cfg, const struct report_totals *t,
-    report_flows_fn *write_flows, const void *arg, int status)
+    report_flows_fn *write_flows, const void *arg,
+    report_flows_fn *write_sources, const void *sarg, int status)
 {
 	putchar('{');
 	json_version(stdout, cfg->mode);
 	printf("\"merged\": %zu, \"flows\": [", t->merged);
 	write_flows(stdout, arg);
 	fputs("], ", stdout);
+	write_sources(stdout, sarg);
+	/* Merged by wall clock, when the runs shared a start_at=. */
+	if (t->nivals != 0)
+		json_intervals(stdout, cfg, t);
 	json_totals(stdout, cfg, t, NULL, status);
 	fputs("}\n", stdout);
 	out_end(stdout);

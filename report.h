@@ -75,6 +75,7 @@ struct report_totals {
 	const struct interval *ivals;	/* -j: the intervals, in order */
 	size_t		 nivals;
 	size_t		 merged;	/* -m: documents merged; 0 = a run */
+	uint64_t	 start_wall_ns;	/* start_at=: the clock at the start */
 };
 
 /*
@@ -160,7 +161,8 @@ void	 report_json(const struct config *, const struct report_totals *,
 	    const struct flow_summary *, size_t, const struct report_expect *,
 	    int);
 void	 report_json_merged(const struct config *, const struct report_totals *,
-	    report_flows_fn *, const void *, int);
+	    report_flows_fn *, const void *, report_flows_fn *, const void *,
+	    int);
 void	 report_search_step(const struct config *, const struct search_step *,
 	    size_t);
 void	 report_search(const struct config *, const struct search_answer *,

@@ -29,6 +29,7 @@
 #include "report.h"
 #include "rng.h"
 #include "supervisor.h"
+#include "wallclock.h"
 #include "worker.h"
 
 #define KILL_GRACE_NS	(2 * NS_PER_SEC)	/* SIGTERM, then SIGKILL */
@@ -329,11 +330,15 @@ child_setup(struct sup *s, size_t slot)
 		(void)close(s->plot_fd);
 }
 
-/* The seed of a flow's own random stream, from the run's seed. */
+/*
+ * The seed of a flow's own random stream, from the run's seed and, for a
+ * host of a fleet that shares it, the host's seed_index (0 leaves it).
+ */
 static uint64_t
-flow_seed(uint64_t seed, uint32_t id)
+flow_seed(const struct config *cfg, uint32_t id)
 {
-	uint64_t st = seed ^ ((uint64_t)id * 0xd1342543de82ef95ULL);
+	uint64_t st = cfg->seed ^ ((uint64_t)id * 0xd1342543de82ef95ULL) ^
+	    (cfg->seed_index * 0x9e3779b97f4a7c15ULL);
 
 	return rng_next(&st);
 }
@@ -382,7 +387,7 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.ring_max = s->plan.ring_max;
 	f.ring_first = s->plan.ring_first;
 	f.start_ns = s->start_ns;
-	f.seed = flow_seed(s->cfg->seed, sf->sum->id);
+	f.seed = flow_seed(s->cfg, sf->sum->id);
 	f.supervisor = s->pid;
 	(void)munmap(s->tables, s->tableslen);	/* see alloc_tables */
 	_exit(worker_run(&f, role));
@@ -1453,6 +1458,24 @@ release(struct sup *s)
 }
 
 /*
+ * start_at=: waits for the wall clock's time, then the run starts on the
+ * monotonic clock; the wall clock then is kept for the report, which
+ * shows how far apart hosts that shared the time started.  Returns 0,
+ * or -1 when a signal stopped the wait.
+ */
+static int
+wait_start(struct sup *s)
+{
+	if (wall_wait(s->cfg->start_at_ns, &got_stop) == -1) {
+		if (!got_stop)
+			log_warn("waiting for start_at");
+		return -1;
+	}
+	s->tot.start_wall_ns = wall_now();
+	return 0;
+}
+
+/*
  * Everything before the first flow starts.  Returns 0, or the exit
  * status of a run that could not be set up.
  */
@@ -1475,6 +1498,8 @@ set_up(struct sup *s)
 		return 1;
 	if (cfg->mode != MODE_REPLY && !cfg->json && s->watch == NULL)
 		report_addresses(cfg);
+	if (cfg->start_at_ns != 0 && wait_start(s) == -1)
+		return 1;
 	s->start_ns = clock_now();
 	start_intervals(s);
 	return 0;
