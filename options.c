@@ -521,13 +521,13 @@ parse_conds(const char *name, const char *list, struct expect_cond **conds,
  * search=: runs of duration= (DEF_SEARCH_SECS unless given) at rates
  * from rate= (DEF_SEARCH_START unless given) up to search_max=, so
  * neither count= nor what is one run's alone (expect=, interval=,
- * dump=, plot=, start_at=) goes with it.
+ * dump=, start_at=) goes with it.
  */
 static int
 finish_search(struct config *cfg, char *err)
 {
 	static const char *const alone[] = { "count", "expect", "interval",
-	    "dump", "plot", "start_at" };
+	    "dump", "start_at" };
 	size_t	 i;
 
 	for (i = 0; i < sizeof(alone) / sizeof(alone[0]); i++)

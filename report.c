@@ -937,7 +937,11 @@ print_answer(const struct search_answer *a, int status)
 	double	 prec = search_precision(a);
 
 	if (status != 0 && status != EXIT_MISSED) {
-		printf("Highest rate: none: step %zu failed\n", a->nsteps);
+		if (a->nsteps == 0)
+			printf("Highest rate: none: no step ran\n");
+		else
+			printf("Highest rate: none: step %zu failed\n",
+			    a->nsteps);
 		return;
 	}
 	if (a->held == 0) {

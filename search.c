@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "expect.h"
+#include "plot.h"
 #include "report.h"
 #include "search.h"
 #include "supervisor.h"
@@ -133,18 +134,45 @@ next_rate(const struct search *se, const struct config *cfg)
 }
 
 /*
- * Runs the search that cfg asks for and prints its table and answer.
- * Returns the exit status: 0 when a rate held, 3 when even the first,
- * the lowest, missed, 1 when a step failed, 2 when one could not be set
- * up.
+ * Steps from rate= on, as next_rate says, until it says done or a step
+ * fails.  Returns the last step's exit status, 0 when one held and the
+ * later ones missed.
+ */
+static int
+run_steps(struct search *se, const struct config *cfg)
+{
+	uint64_t	 rate = cfg->rate;
+	int		 status = 0;
+
+	while (rate != 0) {
+		status = run_step(se, rate);
+		if (status != 0 && status != EXIT_MISSED)
+			return status;
+		if (status == EXIT_MISSED && !missed_twice(se) &&
+		    se->nsteps < cfg->search_steps)
+			continue;
+		if (status == 0)
+			se->held = rate;
+		else
+			se->missed = rate;
+		rate = next_rate(se, cfg);
+	}
+	return status == EXIT_MISSED && se->held != 0 ? 0 : status;
+}
+
+/*
+ * Runs the search that cfg asks for and prints its table and answer;
+ * with plot=, the knee curve.  Returns the exit status: 0 when a rate
+ * held, 3 when even the first, the lowest, missed, 1 when a step failed
+ * or the plot could not be written, 2 when a step could not be set up
+ * or the plot's file created.
  */
 int
 search_run(const struct config *cfg)
 {
-	struct search	 se;
-	uint64_t	 rate = cfg->rate;
-	int		 status = 0;
-	struct search_answer a;
+	struct search		 se;
+	struct search_answer	 a;
+	int			 status = 2, plot_fd = -1;
 
 	memset(&se, 0, sizeof(se));
 	if ((se.steps = calloc(cfg->search_steps, sizeof(*se.steps))) == NULL) {
@@ -154,31 +182,24 @@ search_run(const struct config *cfg)
 	se.cfg = cfg;
 	se.step = *cfg;
 	se.step.json = JSON_NONE;
+	se.step.plot = NULL;
 	se.step.expect_conds = cfg->search_conds;
 	se.step.nexpect = cfg->nsearch;
 	report_start(cfg);
-	if (!cfg->json)
-		report_addresses(cfg);
-	while (rate != 0) {
-		status = run_step(&se, rate);
-		if (status != 0 && status != EXIT_MISSED)
-			break;
-		if (status == EXIT_MISSED && !missed_twice(&se) &&
-		    se.nsteps < cfg->search_steps)
-			continue;
-		if (status == 0)
-			se.held = rate;
-		else
-			se.missed = rate;
-		rate = next_rate(&se, cfg);
+	/* Before the first step: a path that fails, fails at once. */
+	if (cfg->plot == NULL || (plot_fd = plot_open(cfg->plot)) != -1) {
+		if (!cfg->json)
+			report_addresses(cfg);
+		status = run_steps(&se, cfg);
 	}
-	if (status == EXIT_MISSED && se.held != 0)
-		status = 0;
 	a.steps = se.steps;
 	a.nsteps = se.nsteps;
 	a.flows = config_flows(cfg);
 	a.held = se.held;
 	a.missed = se.missed;
+	/* Before the report, whose exit status counts it. */
+	if (plot_fd != -1 && plot_knee(plot_fd, cfg, &a) == -1)
+		status = report_fail_status(status);
 	report_search(cfg, &a, status);
 	free(se.steps);
 	return status;

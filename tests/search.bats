@@ -132,3 +132,22 @@ assert t[3]["search"]["steps"] == steps' <<<"$output"
 	bad "option rate: a search starts at a rate from 1 to search_max=50, not 100" 'search=errors=0,search_max=50'
 	bad "option search_steps: 1 is out of range (2 to 100)" 'search=errors=0,search_steps=1'
 }
+
+@test "plot=: the knee curve, p50 and p99 against the rate offered, a dot a step" {
+	start_replier
+	svg=$BATS_TEST_TMPDIR/knee.svg
+	run --separate-stderr "$SEQTEST" -s -o "threads=2,rate=100,search_max=400,duration=0.3,search=errors=0,plot=$svg" \
+	    "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	svg_assert "$svg" \
+	    'points(g("knee"), "s a") == 2 and points(g("knee"), "s b") == 2' \
+	    'len([c for c in g("knee").iter(NS + "circle") if c.get("fill") == "#2ca02c"]) == 3' \
+	    '[t for t in texts(g("knee")) if t in ("p50", "p99", "highest held")] == ["p50", "p99", "highest held"]' \
+	    're.search(r"search: 3 steps, highest rate held 400 a flow, 2 flows<", raw)' \
+	    '"search=errors=0" in raw'
+	svg_renders "$svg"
+	run "$SEQTEST" -s -o 'search=errors=0,plot=/nonexistent/knee.svg' "127.0.0.1:$PORT"
+	[ "$status" -eq 2 ]
+	[[ $output == *"seqtest: plot /nonexistent/knee.svg: No such file or directory"* ]]
+	[ "${lines[-1]}" = "Highest rate: none: no step ran" ]
+}
