@@ -1,7 +1,9 @@
 /*
  * Wall-clock time: see wallclock.h.  The parser is pure; the wait
- * sleeps on CLOCK_REALTIME, which follows the clock's steps (NTP), to
- * just before the time, and spins the rest, as worker.c's delays do.
+ * sleeps on CLOCK_REALTIME, which follows the clock's steps (NTP), until
+ * the time.  It does not spin the last of it, as worker.c's delays do:
+ * on a busy host a process woken from a sleep runs sooner than one that
+ * has spun, and hosts starting together all spin at once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +13,6 @@
 #include "clock.h"
 #include "wallclock.h"
 
-#define WALL_SPIN_NS	1000000		/* the last millisecond is spun */
 #define WALL_YEAR_MIN	1970
 #define WALL_YEAR_MAX	9999
 
@@ -140,20 +141,17 @@ int
 wall_wait(uint64_t at, volatile sig_atomic_t *stop)
 {
 	struct timespec	 ts;
-	uint64_t	 wake = at - WALL_SPIN_NS;
 	int		 rv;
 
-	ts.tv_sec = (time_t)(wake / NS_PER_SEC);
-	ts.tv_nsec = (long)(wake % NS_PER_SEC);
-	while (!*stop && wall_now() < wake) {
+	ts.tv_sec = (time_t)(at / NS_PER_SEC);
+	ts.tv_nsec = (long)(at % NS_PER_SEC);
+	while (!*stop && wall_now() < at) {
 		rv = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL);
 		if (rv != 0 && rv != EINTR) {
 			errno = rv;
 			return -1;
 		}
 	}
-	while (!*stop && wall_now() < at)
-		;
 	if (*stop) {
 		errno = EINTR;
 		return -1;

@@ -27,14 +27,16 @@ start_in() {
 		wait "$pid"
 	done
 	# Each report has the host's clock at the start: within a few ms
-	# (under 1 ms on an idle host; 20 ms allows for a busy one).
+	# of one another (about 1 ms here when the host is quiet; a host
+	# loaded tenfold wakes a sleeper 10 to 30 ms late), where without
+	# start_at they would be 2 s apart.
 	python3 -c 'import json, sys
 at = int(sys.argv[1]) * 10**9
 walls = [json.load(open(f))["start_wall_ns"] for f in sys.argv[2:]]
 print("start skews (ms):", [(w - at) / 1e6 for w in walls])
 assert all(json.load(open(f))["start_at_ns"] == at for f in sys.argv[2:])
-assert all(0 <= w - at < 2 * 10**7 for w in walls), walls
-assert max(walls) - min(walls) < 2 * 10**7, walls' "$at" "$BATS_TEST_TMPDIR"/h{0,1,2}.json >&3
+assert all(0 <= w - at < 5 * 10**7 for w in walls), walls
+assert max(walls) - min(walls) < 25 * 10**6, walls' "$at" "$BATS_TEST_TMPDIR"/h{0,1,2}.json >&3
 	run --separate-stderr "$SEQTEST" -m -j "$BATS_TEST_TMPDIR"/h{0,1,2}.json
 	[ "$status" -eq 0 ]
 	json_check '[s["label"] for s in d["sources"]] == ["host0", "host1", "host2"]'
@@ -100,7 +102,8 @@ assert max(walls) - min(walls) < 2 * 10**7, walls' "$at" "$BATS_TEST_TMPDIR"/h{0
 	}
 	bad "option start_at: 1000 is [0-9]+\\.[0-9]{3} s past" start_at=1000
 	bad "option start_at: 2020-01-01T00:00:00Z is [0-9]+\\.[0-9]{3} s past" start_at=2020-01-01T00:00:00Z
-	bad "option start_at: $(start_in 90000) is 9[0-9]{4} s ahead, more than 86400" "start_at=$(start_in 90000)"
+	ahead=$(start_in 90000)
+	bad "option start_at: $ahead is (89|90)[0-9]{3} s ahead, more than 86400" "start_at=$ahead"
 	bad "option start_at: '2026-02-30T00:00:00Z' is neither seconds since the epoch nor an ISO 8601 time in UTC, as 2026-12-03T19:40:00Z" start_at=2026-02-30T00:00:00Z
 	bad "option start_at: '12:00' is neither .*" start_at=12:00
 	bad "option start_at: not with search=, whose steps each run for duration=" "search=errors=0,start_at=$(start_in 60)"
