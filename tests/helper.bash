@@ -234,6 +234,13 @@ stop_process() {
 # What the kernel saw, which ends a stall line where TCP_INFO is, as a
 # regular expression: grep -E "...waiting for reply seqno 5($KERNEL)?$".
 KERNEL=' \(kernel: [^)]*\)'
+# And before it, which way data stopped: at a peer that went quiet, with
+# all of ours acknowledged (a relay or a listener that takes them in).
+QUIET_REPLIER=": nothing arrives from the replier for [0-9.]+ s; all our requests are acknowledged$KERNEL"
+QUIET_SENDER=": nothing arrives from the sender for [0-9.]+ s; all our replies are acknowledged$KERNEL"
+# At a replier whose window closed: it, or a relay before it, stopped
+# reading, and our requests wait in our send buffer.
+NOT_READING=": the replier stopped reading; its window is closed and our requests wait in the send buffer$KERNEL"
 
 # field NAME: the number after "NAME" in $output, e.g. field Received.
 field() {

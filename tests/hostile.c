@@ -15,6 +15,8 @@
  *        next one and an RST)
  *        reset_reply (n good requests, the last asking the replier to
  *        wait 900 ms; an RST while it waits)
+ *        noread (n requests asking 60000-byte replies, none of them
+ *        read: the replier's send blocks; waits until killed)
  * replier modes: reply_ssz_small reply_rsz_small (a reply header with
  *        that size 12), reply_unasked (a reply to a request that asked
  *        none)
@@ -254,6 +256,32 @@ reset_mid(int fd, const char *mode, int n)
 	reset_close(fd);
 }
 
+/*
+ * n requests, each asking a 60000-byte reply, and not a byte read: the
+ * replier's send blocks once our window and its buffer are full.  Waits
+ * to be killed (alarm() bounds it); says first that all are sent.
+ */
+static void
+no_read(int fd, int n)
+{
+	unsigned char	 msg[PROTO_HDR_LEN];
+	struct msg_hdr	 h;
+	int		 i;
+
+	memset(&h, 0, sizeof(h));
+	h.ssz = sizeof(msg);
+	h.rsz = 60000;
+	for (i = 0; i < n; i++) {
+		h.seqno = (uint64_t)i;
+		proto_encode(msg, &h);
+		send_all(fd, msg, sizeof(msg));
+	}
+	printf("sent %d\n", n);
+	(void)fflush(stdout);
+	for (;;)
+		(void)pause();
+}
+
 /* Listens on host:port and accepts one connection. */
 static int
 accept_one(const char *host, int port)
@@ -373,6 +401,8 @@ main(int argc, char *argv[])
 		unpatterned(fd, n);
 		return 0;
 	}
+	if (strcmp(mode, "noread") == 0)
+		no_read(fd, n);
 	if (strncmp(mode, "reset", 5) == 0) {
 		reset_mid(fd, mode, n);
 		return 0;
