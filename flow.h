@@ -107,14 +107,16 @@ struct flow_shm {
 	volatile uint32_t	fin_sent;	/* close=half: our FIN is out */
 	volatile uint32_t	sending;	/* a send is under way */
 	volatile uint64_t	send_seqno;	/* the message it moves */
-	char			pad1[CACHELINE - 56];
+	volatile uint32_t	send_dbg_lost;	/* -d characters left out */
+	char			pad1[CACHELINE - 60];
 	/* written by the receiving side */
 	volatile uint64_t	recv_msgs;
 	volatile uint64_t	recv_bytes;
 	volatile uint64_t	replies;	/* replies checked = ring tail */
 	volatile uint64_t	errors;
 	struct wait_state	wait;
-	char			pad2[CACHELINE - 48];
+	volatile uint32_t	recv_dbg_lost;	/* -d characters left out */
+	char			pad2[CACHELINE - 52];
 };
 
 /*

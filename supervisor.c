@@ -106,6 +106,7 @@ struct sup {
 	uint64_t		 ival_ns;	/* the interval in effect; 0: none */
 	uint64_t		 next_ival_ns;
 	uint64_t		 stalls;	/* flows the watchdog stalled */
+	uint64_t		 dbg_lost;	/* -d characters left out */
 	struct interval		*ivals;		/* -j, plot=: the intervals so far */
 	size_t			 nivals;
 	size_t			 ivals_cap;
@@ -717,6 +718,7 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 	if (sf->result_w != -1)
 		(void)close(sf->result_w);
 	sf->result_w = -1;
+	s->dbg_lost += sf->shm->send_dbg_lost + sf->shm->recv_dbg_lost;
 	end_connection(s, sf);
 	final_counts(s, sf);
 	t->flows++;
@@ -1785,6 +1787,9 @@ sup_run_watched(const struct config *cfg, const struct sup_watch *watch)
 		status = write_plot(&s, status);
 	report_stop(&s);
 	report_run(&s, ran, status);
+	if (s.dbg_lost != 0)
+		log_warnx("-d: %llu progress characters left out: standard "
+		    "output was not ready for them", (unsigned long long)s.dbg_lost);
 	release(&s);
 	return status;
 }

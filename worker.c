@@ -462,12 +462,27 @@ flush_send(struct worker *w)
 	return 0;
 }
 
-/* -d: a character on stdout, but where -J keeps it for whole lines. */
+/*
+ * -d: a character on stdout, but where -J keeps it for whole lines.
+ * Never at the cost of waiting: a reader that pauses must not stall the
+ * flow, so a character stdout has no room for now is left out, and
+ * counted for the supervisor to say at the end.
+ */
 static void
 progress(const struct worker *w, const char *c)
 {
-	if (w->cfg->debug && w->cfg->json != JSON_LINES)
-		(void)write(STDOUT_FILENO, c, 1);
+	struct pollfd	 pfd = { STDOUT_FILENO, POLLOUT, 0 };
+	struct flow_shm	*shm = w->f->shm;
+
+	if (!w->cfg->debug || w->cfg->json == JSON_LINES)
+		return;
+	if (poll(&pfd, 1, 0) == 1 && pfd.revents == POLLOUT &&
+	    write(STDOUT_FILENO, c, 1) == 1)
+		return;
+	if (w->role == ROLE_RECEIVER)
+		shm->recv_dbg_lost++;
+	else
+		shm->send_dbg_lost++;
 }
 
 /*
@@ -670,6 +685,9 @@ next_message(struct worker *w)
 
 	plan_message(w, &p);
 	pace(w, &p);
+	/* A stop that came during the delay sends nothing new. */
+	if (stop_asked)
+		return 0;
 	if (is_last(w))
 		w->last_sent = p.asks = 1;
 	if (p.asks && wait_ring(w) == -1)
@@ -738,16 +756,14 @@ run_sender(struct worker *w)
 
 /*
  * An RST that ends the stream as an EOF would: at the replier, right
- * after the answer to the last request (a sender's close=reset); at a
- * sender, after our FIN with close=half, which check_end then reports
- * as a path that does not carry a half-close.
+ * after the answer to the last request (a sender's close=reset).  At a
+ * sender a reset is a reset, after our FIN too: check_end blames the
+ * path's half-close only for an orderly end with replies missing.
  */
 static int
 reset_is_end(const struct worker *w)
 {
-	if (w->role == ROLE_REPLIER)
-		return w->rhave == 0 && w->answered;
-	return w->f->shm->fin_sent != 0;
+	return w->role == ROLE_REPLIER && w->rhave == 0 && w->answered;
 }
 
 /*
@@ -1126,9 +1142,9 @@ take_replies(struct worker *w, uint64_t now)
 }
 
 /*
- * The stream ended before the flow was complete: say where.  After our
- * FIN (close=half), replies missing mean the path ended the connection
- * when it saw the FIN.
+ * The stream ended, in an orderly way, before the flow was complete:
+ * say where.  After our FIN (close=half), replies missing mean the path
+ * ended the connection when it saw the FIN.
  */
 static void
 check_end(struct worker *w)

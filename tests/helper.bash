@@ -745,6 +745,14 @@ for x in sys.argv[2:]:
 PY
 }
 
+# peak_kib CMD...: runs CMD, its output thrown away, and prints the most
+# memory it held at once (its peak resident set, in KiB).
+peak_kib() {
+	python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+}
+
 # json_lines FILE: every line of FILE is a whole line of JSON, an object
 # with a "type"; prints the types, one a line.
 json_lines() {

@@ -195,3 +195,18 @@ hostile_case() {
 	[ "$output" = "received 76 bytes" ]	# the replier's error report
 	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0 from .*: request seqno 0: corrupt payload at offset 40: expected 0x[0-9a-f]{2}, got 0x00$'
 }
+
+# close=half: a replier that resets after our FIN, having answered
+# nothing, reset the connection; the path's half-close is not to blame.
+@test "close=half: a replier that resets without answering is a reset, not the path's half-close" {
+	for mode in -S -s; do
+		start_listener "$BATS_TEST_TMPDIR/h.out" "$BATS_TEST_TMPDIR/h.err" \
+		    "$HOSTILE" 127.0.0.1 0 reply_reset
+		run --separate-stderr "$SEQTEST" "$mode" -o count=5,rinterval=0,close=half "127.0.0.1:$LISTENER_PORT"
+		echo "$mode: $stderr" >&3
+		[ "$status" -eq 1 ]
+		[ "$stderr" = "seqtest: flow 0 (127.0.0.1 port $LISTENER_PORT): reply seqno 0: reset: recv: Connection reset by peer" ]
+		grep -q '^Errors: 1 (reset 1)$' <<<"$output"
+		wait "$LISTENER_PID"
+	done
+}

@@ -20,6 +20,8 @@
  * replier modes: reply_ssz_small reply_rsz_small (a reply header with
  *        that size 12), reply_unasked (a reply to a request that asked
  *        none)
+ *        reply_reset (answers nothing: reads until the sender's FIN,
+ *        then ends the connection with an RST)
  *        evil_report (listens on host:port, "Listening on" on stderr;
  *        answers the first request with an error report of kind n,
  *        default 4, bad header, whose detail holds terminal escapes, a
@@ -369,6 +371,20 @@ serve_bad_reply(const char *host, int port, const char *mode)
 	await_close(fd);
 }
 
+/* reply_reset: reads all the sender sends, answers none, then an RST. */
+static void
+reset_unanswered(const char *host, int port)
+{
+	unsigned char	 buf[4096];
+	int		 fd = accept_one(host, port);
+	ssize_t		 n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
+	    (n == -1 && errno == EINTR))
+		continue;
+	reset_close(fd);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -390,6 +406,10 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(mode, "many") == 0) {
 		many(argv[1], atoi(argv[2]), n);
+		return 0;
+	}
+	if (strcmp(mode, "reply_reset") == 0) {
+		reset_unanswered(argv[1], atoi(argv[2]));
 		return 0;
 	}
 	if (strncmp(mode, "reply_", 6) == 0) {
