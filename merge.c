@@ -48,7 +48,9 @@ static const char *const doc_members[] = {
 	"failed", "replies", "sent_msgs", "sent_bytes", "recv_msgs",
 	"recv_bytes", "duration_s", "errors", "exit_status", "histogram",
 	"histogram_moments", "service_histogram",
-	"service_histogram_moments", "tcp", NULL
+	"service_histogram_moments", "tcp",
+	/* fleet.c's: the sources, and intervals to merge by time. */
+	"seed", "options", "start_wall_ns", "intervals", NULL
 };
 
 /* An input: a file, or "-" for the standard input. */

@@ -28,15 +28,15 @@ start_in() {
 	done
 	# Each report has the host's clock at the start: within a few ms
 	# of one another (about 1 ms here when the host is quiet; a host
-	# loaded tenfold wakes a sleeper 10 to 30 ms late), where without
+	# loaded tenfold wakes a sleeper up to 50 ms late), where without
 	# start_at they would be 2 s apart.
 	python3 -c 'import json, sys
 at = int(sys.argv[1]) * 10**9
 walls = [json.load(open(f))["start_wall_ns"] for f in sys.argv[2:]]
 print("start skews (ms):", [(w - at) / 1e6 for w in walls])
 assert all(json.load(open(f))["start_at_ns"] == at for f in sys.argv[2:])
-assert all(0 <= w - at < 5 * 10**7 for w in walls), walls
-assert max(walls) - min(walls) < 25 * 10**6, walls' "$at" "$BATS_TEST_TMPDIR"/h{0,1,2}.json >&3
+assert all(0 <= w - at < 10**8 for w in walls), walls
+assert max(walls) - min(walls) < 5 * 10**7, walls' "$at" "$BATS_TEST_TMPDIR"/h{0,1,2}.json >&3
 	run --separate-stderr "$SEQTEST" -m -j "$BATS_TEST_TMPDIR"/h{0,1,2}.json
 	[ "$status" -eq 0 ]
 	json_check '[s["label"] for s in d["sources"]] == ["host0", "host1", "host2"]'
