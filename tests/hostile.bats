@@ -98,10 +98,9 @@ hostile_case() {
 	hpid=$!
 	STARTED_PIDS+=("$hpid")
 	child=$(connection_child 0)
-	cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-	a=$(( $(cpu "$REPLIER_PID") + $(cpu "$child") ))
+	a=$(( $(cpu_ticks "$REPLIER_PID") + $(cpu_ticks "$child") ))
 	sleep 1
-	b=$(( $(cpu "$REPLIER_PID") + $(cpu "$child") ))
+	b=$(( $(cpu_ticks "$REPLIER_PID") + $(cpu_ticks "$child") ))
 	echo "CPU ticks in 1 s while idle: $((b - a))" >&3
 	(( b - a <= 10 ))
 	wait "$hpid"
@@ -115,7 +114,8 @@ hostile_case() {
 	start_replier -d
 	run_sender_bg -S -o count=4000,rdelay=999999 "127.0.0.1:$PORT"
 	child=$(connection_child 0)
-	sleep 0.3
+	# measured from its first reply on: in its loop
+	wait_for_line "$REPLIER_OUT" '[+]'
 	share=$(cpu_share "$child" 1)
 	echo "replier child while honouring rdelay=999999: $share% of a CPU" >&3
 	(( share < 25 ))
