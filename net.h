@@ -17,7 +17,8 @@
 
 int	 net_connect(const struct endpoint *, uint64_t,
 	    const volatile sig_atomic_t *, const char **);
-int	 net_listen(const struct endpoint *, char *, size_t, const char **);
+int	 net_listen(const struct endpoint *, size_t, size_t, char *, size_t,
+	    const char **);
 int	 net_accept(int, char *, size_t);
 int	 net_set_blocking(int, int);
 int	 net_buffer_sizes(int, int *, int *);

@@ -939,7 +939,8 @@ open_listeners(struct sup *s)
 	}
 	for (i = 0; i < s->cfg->nep; i++) {
 		ep = &s->cfg->ep[i];
-		if ((fd = net_listen(ep, name, sizeof(name), &call)) == -1) {
+		if ((fd = net_listen(s->cfg->ep, s->cfg->nep, i, name,
+		    sizeof(name), &call)) == -1) {
 			log_warn("listen on %s: %s", ep->name, call);
 			return -1;
 		}
