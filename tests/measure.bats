@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Measurement options: JSON, seeds, duration, rate, warmup, interval,
 # conns, and memory that does not grow with the message count.
+# seqtest: serial (rates, intervals and RSS want the CPUs alone)
 
 load helper
 

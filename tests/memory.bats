@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # What a flow takes: -d says it, and a run that would need more memory
 # than the system has is refused before it starts.
+# seqtest: serial (it reads the memory the system has free)
 
 load helper
 
