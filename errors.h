@@ -57,6 +57,7 @@ enum err_detail {
 	DET_HALF_CLOSE,		/* ended after our FIN, replies missing */
 	DET_NOT_ASKED,		/* a reply beyond those asked for */
 	DET_UNKNOWN,		/* a peer's word we do not know */
+	DET_SENDING,		/* a stall in a send: never from a peer */
 	DET_KINDS
 };
 

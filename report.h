@@ -21,6 +21,7 @@ struct flow_summary {
 	uint32_t		 id;
 	int			 failed;	/* ended abnormally */
 	int			 cut_short;	/* ended early by the run's stop */
+	int			 not_started;	/* never connected: a stop, a limit */
 	int			 has_first;
 	struct flow_error	 first;		/* its first error */
 	uint64_t		 errors[ERR_KINDS];
@@ -32,6 +33,7 @@ struct flow_summary {
 	char			 peer[96];	/* remote address; "" = unused */
 	struct tcp_view		 tcp;		/* the kernel's, at its end */
 	struct tcp_view		 stall;		/* the kernel's, when it stalled */
+	struct tcp_wait		 stall_wait;	/* and which way data stopped */
 };
 
 /*
@@ -74,6 +76,9 @@ struct report_totals {
 	struct hist	*rtt;		/* each flow's smoothed rtt, us */
 	const struct interval *ivals;	/* -j: the intervals, in order */
 	size_t		 nivals;
+	uint64_t	 not_started;	/* flows never connected */
+	const struct flow_summary *sums;	/* a run's flows, to name them */
+	size_t		 nsums;
 	size_t		 merged;	/* -m: documents merged; 0 = a run */
 };
 
