@@ -99,6 +99,8 @@ struct config {
 	uint64_t	 given;		/* what was given; see options.c */
 	struct endpoint	*ep;
 	size_t		 nep;
+	char *const	*argv;		/* the command as typed, for plot= */
+	int		 argc;
 };
 
 /* A sender run's flows: threads=, or one per address. */

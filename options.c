@@ -788,6 +788,9 @@ opt_resolve(struct config *cfg, char *const *args, int nargs, char *err)
 		snprintf(err, OPT_ERRLEN, "no usable address");
 		return -1;
 	}
+	/* Without threads=, one flow per address: the count the report shows. */
+	if (cfg->mode != MODE_REPLY && cfg->threads == 0)
+		cfg->threads = cfg->nep;
 	return 0;
 }
 

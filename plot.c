@@ -86,30 +86,36 @@ put_xml(FILE *fp, const char *s, size_t n)
 	}
 }
 
-/* "seqtest -s -o NAME=VALUE,... ADDRESS ...": the options given. */
+/* The bytes a POSIX shell takes as they are in a word. */
+#define SHELL_PLAIN	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789_-./:,=@%+"
+
+/*
+ * The command as typed, its arguments as a shell reads them back, so
+ * that it can be pasted: one with other bytes in '...', a ' as '\''.
+ */
 static void
 put_command(FILE *fp, const struct config *cfg)
 {
-	struct opt_value v;
-	const char	*sep = " -o ";
-	size_t		 i, n;
+	const char	*a;
+	int		 i;
 
-	fprintf(fp, "seqtest -%c", cfg->mode == MODE_SEND ? 's' : 'S');
-	for (i = 0; i < opt_count(); i++)
-		for (n = 0; opt_value(cfg, i, n, &v) == 0; n++) {
-			if (!opt_given(cfg, v.key))
-				continue;
-			fprintf(fp, "%s%s=", sep, v.key);
-			sep = ",";
-			if (v.type == OPT_STRING)
-				fputs(v.str, fp);
-			else if (v.type == OPT_SECONDS)
-				fprintf(fp, "%.9g", (double)v.num / NS_PER_SEC);
-			else
-				fprintf(fp, "%llu", (unsigned long long)v.num);
+	for (i = 0; i < cfg->argc; i++) {
+		a = cfg->argv[i];
+		if (i > 0)
+			putc(' ', fp);
+		if (*a != '\0' && a[strspn(a, SHELL_PLAIN)] == '\0') {
+			fputs(a, fp);
+			continue;
 		}
-	for (i = 0; i < cfg->nep; i++)
-		fprintf(fp, " %s", cfg->ep[i].name);
+		putc('\'', fp);
+		for (; *a != '\0'; a++)
+			if (*a == '\'')
+				fputs("'\\''", fp);
+			else
+				putc(*a, fp);
+		putc('\'', fp);
+	}
 }
 
 /* The command, or what -m merged, as text to free; NULL with errno. */

@@ -58,7 +58,8 @@ usage(FILE *fp)
 "  -s send (a sender and a receiver per flow)   -S send synchronously\n"
 "  -r reply   -m merge reports (file - is stdin)   -d progress and pids\n"
 "  -j JSON report   -J JSON lines as the run goes   -V version\n"
-"options (sizes in bytes, 40..65535; delays in ns; S seconds), ");
+"units: sizes " OPT_SIZES "; delays in ns; S in seconds\n"
+"options ");
 	/* The first heading ends that line: "..., for every mode:". */
 	for (who = 0; who < OPT_FOR_N; who++)
 		usage_options(fp, (enum opt_for)who);
@@ -279,6 +280,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	opt_defaults(&cfg);
+	cfg.argc = argc;
+	cfg.argv = argv;
 	rv = parse_args(argc, argv, &cfg, addr, &naddr, err);
 	if (rv == 0 && cfg.mode == MODE_MERGE)
 		rv = merge_files(&cfg, addr, naddr);

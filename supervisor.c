@@ -1114,7 +1114,8 @@ open_listeners(struct sup *s)
 	}
 	for (i = 0; i < s->cfg->nep; i++) {
 		ep = &s->cfg->ep[i];
-		if ((fd = net_listen(ep, name, sizeof(name), &call)) == -1) {
+		if ((fd = net_listen(s->cfg->ep, s->cfg->nep, i, name,
+		    sizeof(name), &call)) == -1) {
 			log_warn("listen on %s: %s", ep->name, call);
 			return -1;
 		}
@@ -1523,10 +1524,11 @@ event_loop(struct sup *s)
  * Opens the dump file; a FIFO waits for its reader, as long as timeout=
  * (0: for ever) or until a stop signal.  O_NONBLOCK makes open() fail
  * with ENXIO rather than wait where no one can stop it; the descriptor
- * is made blocking once open.  Returns it, or -1 (errno 0: timed out).
+ * is made blocking once open.  With debug, says once that it waits.
+ * Returns it, or -1 (errno 0: timed out).
  */
 static int
-open_dump_file(const char *path, uint64_t timeout)
+open_dump_file(const char *path, uint64_t timeout, int debug)
 {
 	struct timespec	 pause = { 0, DUMP_RETRY_NS };
 	uint64_t	 end = clock_now() + timeout * NS_PER_SEC;
@@ -1534,6 +1536,10 @@ open_dump_file(const char *path, uint64_t timeout)
 
 	while ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
 	    O_NONBLOCK, 0644)) == -1 && (errno == ENXIO || errno == EINTR)) {
+		if (debug && errno == ENXIO) {
+			log_warnx("dump file %s: waiting for a reader", path);
+			debug = 0;
+		}
 		if (got_stop || (timeout != 0 && clock_now() >= end)) {
 			errno = 0;
 			return -1;
@@ -1556,7 +1562,8 @@ open_dump(struct sup *s)
 
 	if (path == NULL || s->cfg->mode == MODE_REPLY)
 		return 0;
-	if ((s->dump_fd = open_dump_file(path, s->cfg->timeout)) == -1) {
+	if ((s->dump_fd = open_dump_file(path, s->cfg->timeout,
+	    s->cfg->debug)) == -1) {
 		if (errno != 0)
 			log_warn("dump file %s", path);
 		else if (!got_stop)
