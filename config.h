@@ -79,8 +79,10 @@ struct config {
 	uint64_t	 warmup;	/* replies per flow left out of statistics */
 	uint64_t	 seed;
 	char		*expect;	/* expect=: conditions as given, or NULL */
+/* Between expect='s conditions: a comma would end the -o item. */
+#define EXPECT_SEP	'/'
 	char		*plot;		/* plot=: the SVG file, or NULL */
-	struct expect_cond *expect_conds;	/* parsed by opt_finish */
+	struct expect_cond *expect_conds;	/* parsed by seqtest.c's main */
 	size_t		 nexpect;
 	uint64_t	 given;		/* what was given; see options.c */
 	struct endpoint	*ep;

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expect.h"
 #include "net.h"
 #include "options.h"
 #include "proto.h"
@@ -521,10 +520,6 @@ opt_finish(struct config *cfg, char *err)
 		snprintf(err, OPT_ERRLEN, "option count=0 needs a duration");
 		return -1;
 	}
-	/* Once, here: a bad condition is refused before anything is sent. */
-	if (cfg->expect != NULL)
-		return expect_parse(cfg->expect, &cfg->expect_conds,
-		    &cfg->nexpect, err, OPT_ERRLEN);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "budget.h"
 #include "errors.h"
+#include "expect.h"
 #include "merge.h"
 #include "options.h"
 #include "report.h"
@@ -262,6 +263,19 @@ merge_files(struct config *cfg, char **files, int nfiles)
 	return usage_error(cfg, err);
 }
 
+/*
+ * expect='s conditions, parsed once, here: a bad one is refused before
+ * any address is resolved or anything is sent.
+ */
+static int
+parse_expect(struct config *cfg, char *err)
+{
+	if (cfg->expect == NULL)
+		return 0;
+	return expect_parse(cfg->expect, &cfg->expect_conds, &cfg->nexpect,
+	    err, OPT_ERRLEN);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -282,6 +296,7 @@ main(int argc, char *argv[])
 	if (rv == 0 && cfg.mode == MODE_MERGE)
 		rv = merge_files(&cfg, addr, naddr);
 	else if (rv == 0 && opt_finish(&cfg, err) == 0 &&
+	    parse_expect(&cfg, err) == 0 &&
 	    opt_resolve(&cfg, addr, naddr, err) == 0 &&
 	    budget_check(&cfg, err, OPT_ERRLEN) == 0) {
 		default_seed(&cfg);
