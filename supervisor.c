@@ -119,6 +119,16 @@ on_stop(int sig)
 	got_stop = sig;
 }
 
+/*
+ * The run is to stop: a signal asked, or the report could not be
+ * written (report.c), which must not go on in silence.
+ */
+static int
+stop_asked(void)
+{
+	return got_stop != 0 || report_failed();
+}
+
 /* No SA_RESTART: a signal must wake poll() so the loop sees its flag. */
 static int
 set_handler(int sig, void (*fn)(int))
@@ -618,7 +628,7 @@ ended_early(struct sup *s, struct sup_flow *sf, int idx, pid_t pid)
 	struct flow_error	 e;
 
 	sf->unfinished = 1;
-	if (r->ended != 0 || sf->stopping || got_stop)
+	if (r->ended != 0 || sf->stopping || stop_asked())
 		return;
 	memset(&e, 0, sizeof(e));
 	e.kind = ERR_INTERRUPTED;
@@ -705,7 +715,7 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 		c->failed |= c->errors[k] != 0;
 	}
 	t->failed += c->failed != 0;
-	if (got_stop && sf->unfinished && !c->has_first) {
+	if (stop_asked() && sf->unfinished && !c->has_first) {
 		c->cut_short = 1;
 		s->cut_short++;
 	}
@@ -1301,7 +1311,7 @@ serve(struct sup *s, int wait_ms)
 		}
 	}
 	reap_children(s);
-	if (got_stop && !s->stopping)
+	if (stop_asked() && !s->stopping)
 		stop_all(s, clock_now());
 	watchdog(s, clock_now());
 	tick_interval(s, clock_now());
@@ -1330,7 +1340,7 @@ open_dump_file(const char *path, uint64_t timeout)
 
 	while ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
 	    O_NONBLOCK, 0644)) == -1 && (errno == ENXIO || errno == EINTR)) {
-		if (got_stop || (timeout != 0 && clock_now() >= end)) {
+		if (stop_asked() || (timeout != 0 && clock_now() >= end)) {
 			errno = 0;
 			return -1;
 		}
@@ -1355,7 +1365,7 @@ open_dump(struct sup *s)
 	if ((s->dump_fd = open_dump_file(path, s->cfg->timeout)) == -1) {
 		if (errno != 0)
 			log_warn("dump file %s", path);
-		else if (!got_stop)
+		else if (!stop_asked())
 			log_warnx("dump file %s: no reader after %llu s", path,
 			    (unsigned long long)s->cfg->timeout);
 		return -1;
@@ -1373,7 +1383,7 @@ start_flows(struct sup *s)
 {
 	size_t	 i;
 
-	for (i = 0; i < s->nslots && !got_stop; i++) {
+	for (i = 0; i < s->nslots && !stop_asked(); i++) {
 		/*
 		 * The flows started already are served between starts, which
 		 * take long on a busy host: a worker blocked on a full result
@@ -1443,13 +1453,11 @@ set_up(struct sup *s)
 	if (install_signals() == -1 || make_segment(s) == -1 ||
 	    alloc_slots(s) == -1)
 		return 1;
-	/* A report that cannot be written stops the run, as SIGTERM does. */
-	report_on_failure(&got_stop);
 	if (open_dump(s) == -1)
-		return got_stop ? 1 : 2;	/* a path the user gave: bad input */
+		return stop_asked() ? 1 : 2;	/* a path the user gave: bad input */
 	/* Before the run, not after it: a path that fails, fails at once. */
 	if (cfg->plot != NULL && (s->plot_fd = plot_open(cfg->plot)) == -1)
-		return got_stop ? 1 : 2;
+		return stop_asked() ? 1 : 2;
 	if (cfg->mode == MODE_REPLY && open_listeners(s) == -1)
 		return 1;
 	if (cfg->mode != MODE_REPLY && !cfg->json)
