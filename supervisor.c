@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "expect.h"
 #include "flow.h"
+#include "intervals.h"
 #include "net.h"
 #include "plot.h"
 #include "report.h"
@@ -37,10 +38,6 @@
 #define READ_SIZE	16384		/* a pipe read: several tables' worth */
 #define TICK_MS		100		/* the loop's longest sleep */
 #define DUMP_RETRY_NS	20000000	/* between tries to open a FIFO */
-#define IVALS_FIRST	64		/* intervals kept, at first */
-#define IVALS_MAX	(IVALS_FIRST << 11)	/* a day's at 1 s, 12 MiB */
-#define PLOT_STEP_MIN	(NS_PER_SEC / 10)	/* plot='s own interval */
-#define PLOT_POINTS	512	/* plot='s own intervals: then merged */
 
 /* The signal that asked the run to stop (SIGINT, SIGTERM), 0 = none. */
 static volatile sig_atomic_t got_stop;
@@ -93,17 +90,11 @@ struct sup {
 	struct report_expect	 expect[EXPECT_MAX];	/* expect='s verdicts */
 	struct pollfd		*pfd;
 	size_t			*pfd_slot;
-	struct report_snapshot	 snap[2];	/* interval: last, now */
-	struct hist		*ival;		/* interval's own latencies */
-	struct hist_table	*live;		/* a flow's table, as read */
 	unsigned char		*rbuf;		/* READ_SIZE: what a read brings */
-	uint64_t		 ival_ns;	/* the interval in effect; 0: none */
-	uint64_t		 next_ival_ns;
 	uint64_t		 stalls;	/* flows the watchdog stalled */
-	struct interval		*ivals;		/* -j, plot=: the intervals so far */
-	size_t			 nivals;
-	size_t			 ivals_cap;
-	int			 ivals_full;	/* later ones are left out */
+	uint64_t		 ival_ns;	/* the interval in effect; 0: none */
+	void			*ival_mem;	/* intervals_mem's, for intervals */
+	struct intervals	 ivals;
 };
 
 /* Installed so that SIGCHLD interrupts poll(): the loop then reaps. */
@@ -241,14 +232,14 @@ static int
 alloc_tables(struct sup *s)
 {
 	size_t	 n = s->nslots, np = s->nslots + s->cfg->nep;
-	size_t	 nh = s->ival_ns != 0 ? 4 : 1;
+	size_t	 iv = intervals_mem(s->ival_ns);
 	char	*p;
 
 	s->tableslen = part_len(n, sizeof(*s->flows)) +
 	    part_len(n, sizeof(*s->sums)) + part_len(np, sizeof(*s->pfd)) +
 	    part_len(np, sizeof(*s->pfd_slot)) +
-	    part_len(nh + 2, sizeof(struct hist)) +
-	    part_len(1, sizeof(struct hist_table)) + part_len(1, READ_SIZE);
+	    part_len(3, sizeof(struct hist)) + part_len(1, iv) +
+	    part_len(1, READ_SIZE);
 	if ((p = s->tables = map_zeroed(s->tableslen, MAP_PRIVATE)) == NULL) {
 		log_warn("memory for %zu flows", n);
 		return -1;
@@ -257,16 +248,11 @@ alloc_tables(struct sup *s)
 	s->sums = take_part(&p, n, sizeof(*s->sums));
 	s->pfd = take_part(&p, np, sizeof(*s->pfd));
 	s->pfd_slot = take_part(&p, np, sizeof(*s->pfd_slot));
-	s->live = take_part(&p, 1, sizeof(*s->live));
 	s->rbuf = take_part(&p, 1, READ_SIZE);
 	s->tot.lat = take_part(&p, 1, sizeof(struct hist));
 	s->tot.rtt = take_part(&p, 1, sizeof(struct hist));
 	s->tot.svc = take_part(&p, 1, sizeof(struct hist));
-	if (nh > 1) {
-		s->snap[0].lat = take_part(&p, 1, sizeof(struct hist));
-		s->snap[1].lat = take_part(&p, 1, sizeof(struct hist));
-		s->ival = take_part(&p, 1, sizeof(struct hist));
-	}
+	s->ival_mem = take_part(&p, 1, iv);
 	return 0;
 }
 
@@ -662,16 +648,6 @@ final_counts(const struct sup *s, const struct sup_flow *sf)
 	c->replies = flow_replies(s->cfg->mode, c->sent_msgs, c->recv_msgs);
 }
 
-/* Adds a flow's kernel view, if any, to retransmits and rtt's. */
-static void
-count_view(const struct tcp_view *tv, uint64_t *retrans, struct hist *rtt)
-{
-	if (!TCPV_HAS(tv, TCPV_RETRANS))
-		return;
-	*retrans += tv->v[TCPV_RETRANS];
-	hist_record(rtt, tv->v[TCPV_RTT]);
-}
-
 /*
  * The kernel's view at a flow's end.  Its workers have exited, and our
  * copy of the connection kept it as they left it; closing that copy
@@ -687,7 +663,7 @@ end_connection(struct sup *s, struct sup_flow *sf)
 	if (sf->sock_fd != -1)
 		(void)close(sf->sock_fd);
 	sf->sock_fd = -1;
-	count_view(tv, &s->tot.tcp_retrans, s->tot.rtt);
+	tcpv_count(tv, &s->tot.tcp_retrans, s->tot.rtt);
 }
 
 /* Adds an ended flow to the totals and frees its slot. */
@@ -996,261 +972,36 @@ accept_conn(struct sup *s, int lfd)
 		finish_flow(s, &s->flows[slot]);
 }
 
-/*
- * Adds what a live flow's latency table holds and has not sent.  A
- * table on its way (records read but lat_sent not yet bumped, or the
- * other way round, or bumped while we copied) is left out: its records
- * bring it into the next snapshot, and interval lines are differences
- * of snapshots, so nothing is counted twice.
- */
-static void
-add_live_table(const struct sup *s, const struct sup_flow *sf,
-    struct hist *into)
+/* A live flow, as intervals.c reads it; 0 when the slot is free. */
+static int
+live_flow(const void *run, size_t slot, struct live_flow *lf)
 {
-	uint64_t sent = sf->area->lat_sent[LAT_RESPONSE];
+	const struct sup	*s = run;
+	const struct sup_flow	*sf = &s->flows[slot];
 
-	if (sent != sf->lat_tables[LAT_RESPONSE] ||
-	    sf->lat_partial[LAT_RESPONSE])
-		return;
-	memcpy(s->live, &sf->area->lat[LAT_RESPONSE], sizeof(*s->live));
-	if (sf->area->lat_sent[LAT_RESPONSE] == sent)
-		hist_add_table(into, s->live);
-}
-
-/*
- * The run so far: the totals (with every latency table read from the
- * pipes) plus the live flows' counters and unsent latencies.
- */
-static void
-take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
-{
-	const struct flow_shm	*shm;
-	const uint64_t		*errors;
-	size_t			 i;
-
-	sn->ns = now;
-	sn->sent_msgs = s->tot.sent_msgs;
-	sn->sent_bytes = s->tot.sent_bytes;
-	sn->recv_msgs = s->tot.recv_msgs;
-	sn->recv_bytes = s->tot.recv_bytes;
-	sn->replies = s->tot.replies;
-	sn->errors = s->tot.nerrors;
-	sn->stalls = s->stalls;
-	memcpy(sn->lat, s->tot.lat, sizeof(*sn->lat));
-	for (i = 0; i < s->nslots; i++) {
-		if (!s->flows[i].in_use)
-			continue;
-		shm = s->flows[i].shm;
-		errors = s->flows[i].sum->errors;
-		sn->sent_msgs += shm->sent_msgs;
-		sn->sent_bytes += shm->sent_bytes;
-		sn->recv_msgs += shm->recv_msgs;
-		sn->recv_bytes += shm->recv_bytes;
-		sn->replies += flow_replies(s->cfg->mode, shm->sent_msgs,
-		    shm->recv_msgs);
-		/* Workers count theirs live; the supervisor's own kinds here. */
-		sn->errors += shm->errors + shm->send_errors +
-		    errors[ERR_STALL] + errors[ERR_CRASH] +
-		    errors[ERR_INTERRUPTED];
-		if (s->flows[i].area != NULL)
-			add_live_table(s, &s->flows[i], sn->lat);
-	}
-}
-
-/*
- * The kernel's view of the run so far, for an interval line: the ended
- * flows' retransmits and the live ones', and the live flows' median
- * smoothed rtt.  s->ival is free until report_interval fills it.
- */
-static void
-snapshot_tcp(struct sup *s, struct report_snapshot *sn)
-{
-	struct tcp_view	 tv;
-	size_t		 i;
-
-	sn->tcp_retrans = s->tot.tcp_retrans;
-	hist_init(s->ival);
-	for (i = 0; i < s->nslots; i++) {
-		if (!s->flows[i].in_use)
-			continue;
-		tcpv_read(s->flows[i].sock_fd, &tv);
-		count_view(&tv, &sn->tcp_retrans, s->ival);
-	}
-	sn->rtt_flows = s->ival->count;
-	sn->rtt_us = hist_percentile(s->ival, 50.0);
-}
-
-/* What moved between the last two snapshots, and its latencies. */
-static void
-make_interval(struct sup *s, struct interval *iv)
-{
-	const struct report_snapshot *a = &s->snap[0], *b = &s->snap[1];
-
-	iv->start_ns = a->ns - s->start_ns;
-	iv->end_ns = b->ns - s->start_ns;
-	iv->sent_msgs = b->sent_msgs - a->sent_msgs;
-	iv->sent_bytes = b->sent_bytes - a->sent_bytes;
-	iv->recv_msgs = b->recv_msgs - a->recv_msgs;
-	iv->recv_bytes = b->recv_bytes - a->recv_bytes;
-	iv->replies = b->replies - a->replies;
-	iv->errors = b->errors - a->errors;
-	iv->stalls = b->stalls - a->stalls;
-	hist_diff(s->ival, b->lat, a->lat);
-	iv->latencies = s->ival->count;
-	iv->p50_ns = hist_percentile(s->ival, 50.0);
-	iv->p99_ns = hist_percentile(s->ival, 99.0);
-	iv->max_ns = s->ival->max;
-}
-
-/*
- * Two neighbouring intervals as one: the counts summed; p50 and p99 the
- * larger of the two, which bounds the pair's from above.
- */
-static void
-join_intervals(struct interval *to, const struct interval *a,
-    const struct interval *b)
-{
-	to->start_ns = a->start_ns;
-	to->end_ns = b->end_ns;
-	to->sent_msgs = a->sent_msgs + b->sent_msgs;
-	to->sent_bytes = a->sent_bytes + b->sent_bytes;
-	to->recv_msgs = a->recv_msgs + b->recv_msgs;
-	to->recv_bytes = a->recv_bytes + b->recv_bytes;
-	to->replies = a->replies + b->replies;
-	to->errors = a->errors + b->errors;
-	to->stalls = a->stalls + b->stalls;
-	to->latencies = a->latencies + b->latencies;
-	to->p50_ns = a->p50_ns > b->p50_ns ? a->p50_ns : b->p50_ns;
-	to->p99_ns = a->p99_ns > b->p99_ns ? a->p99_ns : b->p99_ns;
-	to->max_ns = a->max_ns > b->max_ns ? a->max_ns : b->max_ns;
-}
-
-/*
- * plot= without interval=: PLOT_POINTS intervals become half as many,
- * each pair joined, and the interval doubles from the last one's end,
- * so that a run of any length plots as a few hundred points.
- */
-static void
-halve_intervals(struct sup *s)
-{
-	size_t	 i;
-
-	for (i = 0; i < s->nivals / 2; i++)
-		join_intervals(&s->ivals[i], &s->ivals[2 * i],
-		    &s->ivals[2 * i + 1]);
-	s->nivals /= 2;
-	s->ival_ns *= 2;
-	s->next_ival_ns = s->snap[1].ns;	/* tick_interval adds ival_ns */
-}
-
-/*
- * -j, plot=: keeps the interval, in an array that doubles as it fills,
- * at most IVALS_MAX long: past that, or should memory run out, the
- * later ones are left out, and a line says so.
- */
-static void
-keep_interval(struct sup *s, const struct interval *iv)
-{
-	struct interval	*p;
-	size_t		 cap = s->ivals_cap ? 2 * s->ivals_cap : IVALS_FIRST;
-
-	if ((s->cfg->json != JSON_DOC && s->cfg->plot == NULL) ||
-	    s->ivals_full)
-		return;
-	if (s->cfg->interval == 0 && s->nivals == PLOT_POINTS)
-		halve_intervals(s);
-	if (s->nivals == s->ivals_cap) {
-		if (cap > IVALS_MAX ||
-		    (p = realloc(s->ivals, cap * sizeof(*p))) == NULL) {
-			log_warnx("the report keeps only the first %zu "
-			    "intervals", s->nivals);
-			s->ivals_full = 1;
-			return;
-		}
-		s->ivals = p;
-		s->ivals_cap = cap;
-	}
-	s->ivals[s->nivals++] = *iv;
-}
-
-/*
- * The interval from the last snapshot to now: its line, which only
- * interval= asks for, and kept.
- */
-static void
-end_interval(struct sup *s, uint64_t now)
-{
-	struct report_snapshot	 tmp;
-	struct interval		 iv;
-
-	take_snapshot(s, &s->snap[1], now);
-	make_interval(s, &iv);
-	if (s->cfg->interval != 0) {
-		snapshot_tcp(s, &s->snap[1]);
-		report_interval(s->cfg, &iv, &s->snap[1]);
-	}
-	keep_interval(s, &iv);
-	tmp = s->snap[0];
-	s->snap[0] = s->snap[1];
-	s->snap[1] = tmp;
-}
-
-/*
- * interval=S: one line per interval, from the shared segment.  After a
- * pause (the supervisor stopped, or slow) one line covers the whole gap,
- * not a burst of empty ones, and the next ends on the first boundary of
- * the schedule after now.
- */
-static void
-tick_interval(struct sup *s, uint64_t now)
-{
-	if (s->ival_ns == 0 || now < s->next_ival_ns)
-		return;
-	end_interval(s, now);
-	/* After end_interval, which may have doubled it. */
-	s->next_ival_ns += s->ival_ns *
-	    ((now - s->next_ival_ns) / s->ival_ns + 1);
-}
-
-/*
- * At the run's end, the part of an interval since the last line: with
- * every flow ended, its snapshot is the totals, so that the intervals
- * add up to them.
- */
-static void
-last_interval(struct sup *s, uint64_t now)
-{
-	if (s->ival_ns != 0 && now > s->snap[0].ns)
-		end_interval(s, now);
-	s->tot.ivals = s->ivals;
-	s->tot.nivals = s->nivals;
-}
-
-/*
- * The interval in effect: interval='s or, for plot= alone, one of about
- * a hundredth of duration=, rounded down to 1, 2 or 5 times a power of
- * ten, and PLOT_STEP_MIN at least; keep_interval doubles it as needed.
- */
-static uint64_t
-interval_ns(const struct config *cfg)
-{
-	uint64_t	 step = PLOT_STEP_MIN, want = cfg->duration / 100;
-
-	if (cfg->interval != 0 || cfg->plot == NULL)
-		return cfg->interval;
-	while (step * 10 <= want)
-		step *= 10;
-	return want >= 5 * step ? 5 * step : want >= 2 * step ? 2 * step :
-	    step;
+	if (!sf->in_use)
+		return 0;
+	lf->shm = sf->shm;
+	lf->area = sf->area;
+	lf->errors = sf->sum->errors;
+	lf->lat_tables = sf->lat_tables;
+	lf->lat_partial = sf->lat_partial;
+	lf->sock_fd = sf->sock_fd;
+	return 1;
 }
 
 static void
 start_intervals(struct sup *s)
 {
-	if (s->ival_ns == 0)
-		return;
-	s->snap[0].ns = s->start_ns;
-	s->next_ival_ns = s->start_ns + s->ival_ns;
+	struct ival_source src;
+
+	src.cfg = s->cfg;
+	src.tot = &s->tot;
+	src.stalls = &s->stalls;
+	src.nslots = s->nslots;
+	src.live = live_flow;
+	src.run = s;
+	intervals_start(&s->ivals, &src, s->ival_ns, s->ival_mem, s->start_ns);
 }
 
 /* The descriptors to wait on: result pipes, and listeners with room. */
@@ -1314,7 +1065,7 @@ serve(struct sup *s, int wait_ms)
 	if (stop_asked() && !s->stopping)
 		stop_all(s, clock_now());
 	watchdog(s, clock_now());
-	tick_interval(s, clock_now());
+	intervals_tick(&s->ivals, clock_now());
 }
 
 /* Waits for events until every flow has ended (or, -r, until stopped). */
@@ -1438,7 +1189,7 @@ release(struct sup *s)
 	if (s->tables != NULL)
 		(void)munmap(s->tables, s->tableslen);
 	free(s->lfd);
-	free(s->ivals);
+	intervals_free(&s->ivals);
 }
 
 /*
@@ -1514,7 +1265,7 @@ sup_run(const struct config *cfg)
 	s.pid = getpid();
 	s.dump_fd = -1;
 	s.plot_fd = -1;
-	s.ival_ns = interval_ns(cfg);
+	s.ival_ns = intervals_step(cfg);
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
 	    cfg->threads ? cfg->threads : cfg->nep;
 	budget_plan(cfg, &s.plan);
@@ -1526,7 +1277,7 @@ sup_run(const struct config *cfg)
 			start_flows(&s);
 		event_loop(&s);
 		end = clock_now();
-		last_interval(&s, end);
+		intervals_last(&s.ivals, end, &s.tot);
 		s.tot.secs = (double)(end - s.start_ns) / NS_PER_SEC;
 		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
 		    (got_stop && cfg->mode != MODE_REPLY) || report_failed();

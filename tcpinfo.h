@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "stats.h"
+
 /* The values, in this order; tcpinfo.c has their offsets and JSON keys. */
 enum tcpv_field {
 	TCPV_RTT = 0,		/* smoothed round-trip time, us */
@@ -34,6 +36,7 @@ struct tcp_view {
 #define TCPV_HAS(tv, f)	(((tv)->have >> (f)) & 1u)
 
 void		 tcpv_read(int, struct tcp_view *);
+void		 tcpv_count(const struct tcp_view *, uint64_t *, struct hist *);
 const char	*tcpv_key(enum tcpv_field);
 
 #endif
