@@ -106,6 +106,8 @@ budget_plan(const struct config *c, struct budget *b)
 		out = max_size(c->rsize.max, PROTO_ERR_LEN);
 	}
 	memset(b, 0, sizeof(*b));
+	b->nflows = c->mode == MODE_REPLY ? c->maxconn :
+	    c->threads != 0 ? c->threads : c->nep;
 	socket_sizes(c, &snd, &rcv);
 	b->rbuf = round_page(max_size(in, min_size(min_size(RBUF_MAX,
 	    (size_t)rcv), RECV_MSGS * in)));
@@ -121,7 +123,7 @@ budget_plan(const struct config *c, struct budget *b)
 	/* Of the read buffer, what RECV_MSGS reads at a time can fill. */
 	b->flow = min_size(b->rbuf, round_page(in + RECV_MIN + RECV_MSGS *
 	    in)) + b->sbuf + (c->dump != NULL ? DUMP_SIZE : 0) + b->area +
-	    (c->mode == MODE_SEND ? 2 : 1) * PROC_BYTES;
+	    (uint64_t)flow_nprocs(c->mode) * PROC_BYTES;
 }
 
 #define ENV_AVAIL	"SEQTEST_MEM_AVAILABLE"
@@ -174,28 +176,28 @@ mem_available(uint64_t *avail, char *err, size_t errlen)
 }
 
 /*
- * Checks that the sender's flows fit in the memory the system has; with
- * -d, says what they take.  Returns 0, or -1 with one line in err.
+ * Checks that the sender's flows, as planned in b, fit in the memory the
+ * system has; with -d, says what they take.  Returns 0, or -1 with one
+ * line in err.
  */
 int
-budget_check(const struct config *c, char *err, size_t errlen)
+budget_check(const struct config *c, const struct budget *b, char *err,
+    size_t errlen)
 {
-	struct budget	 b;
-	uint64_t	 n = c->threads ? c->threads : c->nep, need, avail;
+	uint64_t	 n = b->nflows, need, avail;
 	int		 fits;
 
 	if (c->mode == MODE_REPLY)
 		return 0;
 	if (mem_available(&avail, err, errlen) == -1)
 		return -1;
-	budget_plan(c, &b);
-	need = (n * (b.flow + SLOT_BYTES) + RUN_BYTES) / MIB + 1;
+	need = (n * (b->flow + SLOT_BYTES) + RUN_BYTES) / MIB + 1;
 	avail /= MIB;
 	fits = avail == 0 || need <= avail;
 	snprintf(err, errlen, "%llu flow%s need%s about %llu MiB here (%llu "
 	    "KiB a flow), %s %llu MiB available%s", (unsigned long long)n,
 	    n == 1 ? "" : "s", n == 1 ? "s" : "", (unsigned long long)need,
-	    (unsigned long long)(b.flow / KIB), fits ? "of" : "more than the",
+	    (unsigned long long)(b->flow / KIB), fits ? "of" : "more than the",
 	    (unsigned long long)avail, fits ? "" : ": run fewer flows");
 	if (c->debug)
 		log_warnx("memory: %s", err);

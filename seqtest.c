@@ -276,10 +276,19 @@ parse_expect(struct config *cfg, char *err)
 	    err, OPT_ERRLEN);
 }
 
+/* What each flow needs, worked out once, and whether the run fits. */
+static int
+plan_run(const struct config *cfg, struct budget *plan, char *err)
+{
+	budget_plan(cfg, plan);
+	return budget_check(cfg, plan, err, OPT_ERRLEN);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct config	 cfg;
+	struct budget	 plan;
 	char		 err[OPT_ERRLEN], **addr;
 	int		 naddr = 0, rv;
 
@@ -298,9 +307,9 @@ main(int argc, char *argv[])
 	else if (rv == 0 && opt_finish(&cfg, err) == 0 &&
 	    parse_expect(&cfg, err) == 0 &&
 	    opt_resolve(&cfg, addr, naddr, err) == 0 &&
-	    budget_check(&cfg, err, OPT_ERRLEN) == 0) {
+	    plan_run(&cfg, &plan, err) == 0) {
 		default_seed(&cfg);
-		rv = sup_run(&cfg);
+		rv = sup_run(&cfg, &plan);
 	} else if (rv != 1)
 		rv = usage_error(&cfg, err);
 	else

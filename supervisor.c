@@ -1254,7 +1254,7 @@ write_plot(struct sup *s, int status)
  * missed a condition of expect=.
  */
 int
-sup_run(const struct config *cfg)
+sup_run(const struct config *cfg, const struct budget *plan)
 {
 	struct sup	 s;
 	uint64_t	 end;
@@ -1266,9 +1266,8 @@ sup_run(const struct config *cfg)
 	s.dump_fd = -1;
 	s.plot_fd = -1;
 	s.ival_ns = intervals_step(cfg);
-	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
-	    cfg->threads ? cfg->threads : cfg->nep;
-	budget_plan(cfg, &s.plan);
+	s.nslots = plan->nflows;
+	s.plan = *plan;
 	report_start(cfg);
 	status = set_up(&s);
 	ran = status == 0;

@@ -6,8 +6,9 @@
 #ifndef SEQTEST_SUPERVISOR_H
 #define SEQTEST_SUPERVISOR_H
 
+#include "budget.h"
 #include "config.h"
 
-int	 sup_run(const struct config *);
+int	 sup_run(const struct config *, const struct budget *);
 
 #endif
