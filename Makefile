@@ -8,7 +8,7 @@ SRCS =		seqtest.c options.c merge.c supervisor.c intervals.c expect.c \
 OBJS =		$(SRCS:.c=.o)
 HDRS =		config.h options.h merge.h supervisor.h intervals.h expect.h \
 		report.h plot.h worker.h budget.h flow.h net.h errors.h clock.h \
-		proto.h stats.h rng.h tcpinfo.h json.h
+		proto.h stats.h rng.h tcpinfo.h json.h status.h
 MAN =		man/seqtest.1
 
 PREFIX ?=	/usr/local

@@ -19,8 +19,8 @@
 #include "plot.h"
 #include "report.h"
 #include "stats.h"
+#include "status.h"
 
-#define EXIT_BAD_INPUT	2
 #define READ_FIRST	65536		/* bytes of an input's first read */
 
 /* An input: a file, or "-" for the standard input. */
@@ -243,15 +243,18 @@ take_errors(struct merge *m, const struct input *in, uint32_t doc)
 }
 
 /*
- * How bad an exit status is: 0, then 3 (an expectation missed), 1 (a
- * check failed), 2 (bad input); -1 for a status seqtest never gives.
+ * How bad an exit status is: passed, then an expectation missed, a
+ * check failed, bad input; -1 for a status seqtest never gives.
  */
 static int
 badness(uint64_t status)
 {
-	static const int rank[] = { 0, 2, 3, 1 };
+	static const int rank[EXIT_STATUSES] = {
+		[EXIT_PASSED] = 0, [EXIT_MISSED] = 1, [EXIT_FAILED] = 2,
+		[EXIT_BAD_INPUT] = 3
+	};
 
-	return status < 4 ? rank[status] : -1;
+	return status < EXIT_STATUSES ? rank[status] : -1;
 }
 
 static int
@@ -539,7 +542,7 @@ merge_run(const struct config *cfg, char *const *names, size_t n)
 {
 	struct merge	 m;
 	size_t		 i;
-	int		 status = 0;
+	int		 status = EXIT_PASSED;
 
 	memset(&m, 0, sizeof(m));
 	m.json = cfg->json;
@@ -551,15 +554,15 @@ merge_run(const struct config *cfg, char *const *names, size_t n)
 	if (m.in == NULL || m.tot.lat == NULL || m.tot.svc == NULL ||
 	    m.tot.rtt == NULL || m.plain == NULL) {
 		log_warn("memory for the merge");
-		status = 1;
+		status = EXIT_FAILED;
 	}
-	for (i = 0; status == 0 && i < n; i++) {
+	for (i = 0; status == EXIT_PASSED && i < n; i++) {
 		m.in[i].name = names[i];
 		m.nin = i + 1;
 		if (take_input(&m, &m.in[i]) == -1)
 			status = EXIT_BAD_INPUT;
 	}
-	if (status == 0)
+	if (status == EXIT_PASSED)
 		status = print_merged(cfg, &m);
 	free_merge(&m);
 	return status;

@@ -112,7 +112,8 @@ report_mode_name(enum mode m)
 int
 report_fail_status(int status)
 {
-	return status != 0 && status != EXIT_MISSED ? status : 1;
+	return status != EXIT_PASSED && status != EXIT_MISSED ? status :
+	    EXIT_FAILED;
 }
 
 /*
@@ -769,7 +770,8 @@ report_flow_end(const struct config *cfg, const struct flow_summary *f)
 		return;
 	fputs("{\"mode\": \"reply\", \"connection\": ", stdout);
 	json_flow(stdout, f, "");
-	printf(", \"exit_status\": %d}\n", f->failed || f->has_first);
+	printf(", \"exit_status\": %d}\n", f->failed || f->has_first ?
+	    EXIT_FAILED : EXIT_PASSED);
 	out_end(stdout);
 }
 

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "errors.h"
 #include "stats.h"
+#include "status.h"
 #include "tcpinfo.h"
 
 /* A flow's final word: its counts as its workers reported them. */
@@ -102,9 +103,6 @@ struct report_snapshot {
 	uint64_t	 rtt_flows;	/* live flows the kernel gave a view of */
 	uint64_t	 rtt_us;	/* their median smoothed rtt */
 };
-
-/* The exit status of a run that passed but missed a condition of expect=. */
-#define EXIT_MISSED	3
 
 /*
  * Every write of the report is checked.  The first that fails makes

@@ -17,9 +17,9 @@
 #include "merge.h"
 #include "options.h"
 #include "report.h"
+#include "status.h"
 #include "supervisor.h"
 
-#define EXIT_USAGE	2
 #define USAGE_WIDTH	79	/* -h fits an 80-column terminal */
 
 /* The -o options for one set of modes, from options.c's table, wrapped. */
@@ -70,9 +70,9 @@ static int
 usage_error(const struct config *cfg, const char *err)
 {
 	if (cfg->json)
-		report_json_error(cfg->json, err, EXIT_USAGE);
+		report_json_error(cfg->json, err, EXIT_BAD_INPUT);
 	log_warnx("%s", err);
-	return EXIT_USAGE;
+	return EXIT_BAD_INPUT;
 }
 
 static int
@@ -294,11 +294,11 @@ main(int argc, char *argv[])
 
 	if (guard_std_fds() == -1) {
 		log_warn("/dev/null for a closed standard descriptor");
-		return 1;
+		return EXIT_FAILED;
 	}
 	if ((addr = calloc((size_t)argc, sizeof(*addr))) == NULL) {
 		log_warn("arguments");
-		return 1;
+		return EXIT_FAILED;
 	}
 	opt_defaults(&cfg);
 	rv = parse_args(argc, argv, &cfg, addr, &naddr, err);
@@ -313,7 +313,7 @@ main(int argc, char *argv[])
 	} else if (rv != 1)
 		rv = usage_error(&cfg, err);
 	else
-		rv = 0;
+		rv = EXIT_PASSED;	/* -h or -V answered */
 	free(addr);
 	opt_free(&cfg);
 	return report_close(rv);

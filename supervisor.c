@@ -29,6 +29,7 @@
 #include "plot.h"
 #include "report.h"
 #include "rng.h"
+#include "status.h"
 #include "supervisor.h"
 #include "worker.h"
 
@@ -1203,19 +1204,20 @@ set_up(struct sup *s)
 
 	if (install_signals() == -1 || make_segment(s) == -1 ||
 	    alloc_slots(s) == -1)
-		return 1;
+		return EXIT_FAILED;
+	/* A path the user gave that cannot be opened: bad input. */
 	if (open_dump(s) == -1)
-		return stop_asked() ? 1 : 2;	/* a path the user gave: bad input */
+		return stop_asked() ? EXIT_FAILED : EXIT_BAD_INPUT;
 	/* Before the run, not after it: a path that fails, fails at once. */
 	if (cfg->plot != NULL && (s->plot_fd = plot_open(cfg->plot)) == -1)
-		return stop_asked() ? 1 : 2;
+		return stop_asked() ? EXIT_FAILED : EXIT_BAD_INPUT;
 	if (cfg->mode == MODE_REPLY && open_listeners(s) == -1)
-		return 1;
+		return EXIT_FAILED;
 	if (cfg->mode != MODE_REPLY && !cfg->json)
 		report_addresses(cfg);
 	s->start_ns = clock_now();
 	start_intervals(s);
-	return 0;
+	return EXIT_PASSED;
 }
 
 /*
@@ -1231,7 +1233,7 @@ judge_expect(struct sup *s, int ran, int status)
 
 	missed = expect_check(cfg->expect_conds, cfg->nexpect,
 	    ran ? &s->tot : NULL, s->expect);
-	return status == 0 && missed > 0 ? EXIT_MISSED : status;
+	return status == EXIT_PASSED && missed > 0 ? EXIT_MISSED : status;
 }
 
 /* plot=: the run's plot; one that cannot be written fails the run. */
@@ -1270,7 +1272,7 @@ sup_run(const struct config *cfg, const struct budget *plan)
 	s.plan = *plan;
 	report_start(cfg);
 	status = set_up(&s);
-	ran = status == 0;
+	ran = status == EXIT_PASSED;
 	if (ran) {
 		if (cfg->mode != MODE_REPLY)
 			start_flows(&s);
@@ -1279,7 +1281,8 @@ sup_run(const struct config *cfg, const struct budget *plan)
 		intervals_last(&s.ivals, end, &s.tot);
 		s.tot.secs = (double)(end - s.start_ns) / NS_PER_SEC;
 		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
-		    (got_stop && cfg->mode != MODE_REPLY) || report_failed();
+		    (got_stop && cfg->mode != MODE_REPLY) || report_failed() ?
+		    EXIT_FAILED : EXIT_PASSED;
 	}
 	status = judge_expect(&s, ran, status);
 	/* Before the report, whose exit status counts it. */
