@@ -287,6 +287,13 @@ flow_proc_index(enum role r)
 	return r == ROLE_RECEIVER;
 }
 
+/* The errors a process of a role has counted so far, in its half of shm. */
+static inline uint64_t
+flow_live_errors(const struct flow_shm *shm, enum role r)
+{
+	return r == ROLE_SENDER ? shm->send_errors : shm->errors;
+}
+
 /* A flow's replies: received, for a sender; sent, for a replier. */
 static inline uint64_t
 flow_replies(enum mode m, uint64_t sent_msgs, uint64_t recv_msgs)

@@ -51,10 +51,7 @@ add_live_flow(struct intervals *iv, const struct live_flow *lf,
 	sn->recv_bytes += shm->recv_bytes;
 	sn->replies += flow_replies(iv->src.cfg->mode, shm->sent_msgs,
 	    shm->recv_msgs);
-	/* Workers count theirs live; the supervisor's own kinds here. */
-	sn->errors += shm->errors + shm->send_errors +
-	    lf->errors[ERR_STALL] + lf->errors[ERR_CRASH] +
-	    lf->errors[ERR_INTERRUPTED];
+	sn->errors += lf->nerrors;
 	if (lf->area != NULL)
 		add_live_table(iv, lf, sn->lat);
 }

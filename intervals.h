@@ -20,7 +20,7 @@
 struct live_flow {
 	const struct flow_shm	*shm;
 	const struct flow_area	*area;		/* sender modes; else NULL */
-	const uint64_t		*errors;	/* counted so far, by kind */
+	uint64_t		 nerrors;	/* counted so far, as at its end */
 	const uint64_t		*lat_tables;	/* tables read whole, by kind */
 	const int		*lat_partial;	/* one coming in, by kind */
 	int			 sock_fd;	/* for the kernel's view */

@@ -51,6 +51,8 @@ struct sup_flow {
 	pid_t			 pid[2];	/* by process index; 0 = ended */
 	int			 got_done[2];	/* REC_DONE read */
 	struct result		 res[2];
+	uint32_t		 first_kind[2];	/* REC_ERROR's kind + 1; 0: none */
+	uint64_t		 found[ERR_KINDS]; /* errors we found ourselves */
 	unsigned char		 part[REC_MAX];	/* a record read in part */
 	size_t			 rlen;		/* bytes of a partial record */
 	uint64_t		 lat_tables[LAT_KINDS];	/* tables read whole */
@@ -395,7 +397,7 @@ note_error(struct sup *s, struct sup_flow *sf, const struct flow_error *e)
 static void
 flow_fail(struct sup *s, struct sup_flow *sf, struct flow_error *e)
 {
-	sf->sum->errors[e->kind]++;
+	sf->found[e->kind]++;
 	sf->sum->failed = 1;
 	note_error(s, sf, e);
 }
@@ -500,18 +502,16 @@ static void
 take_result(struct sup *s, struct sup_flow *sf, const struct result *r)
 {
 	int	 idx = flow_proc_index((enum role)r->role);
-	size_t	 k;
 
 	if (!valid_result(r))
 		return;
 	if (r->type == REC_ERROR) {
+		sf->first_kind[idx] = r->first.kind + 1;
 		note_error(s, sf, &r->first);
 		return;
 	}
 	sf->res[idx] = *r;
 	sf->got_done[idx] = 1;
-	for (k = 0; k < ERR_KINDS; k++)
-		sf->sum->errors[k] += r->errors[k];
 	if (r->ended != 0) {
 		/* The flow is broken: its other process can stop now. */
 		sf->sum->failed = 1;
@@ -667,6 +667,32 @@ end_connection(struct sup *s, struct sup_flow *sf)
 	tcpv_count(tv, &s->tot.tcp_retrans, s->tot.rtt);
 }
 
+/*
+ * A flow's errors by kind, the one count of them, for its summary and
+ * for a snapshot: the supervisor's own, and each worker's, from its
+ * REC_DONE; from one without (still running, or dead), as many as it
+ * has counted live, of the kind of the first, which is all it told.
+ */
+static void
+count_errors(const struct sup *s, const struct sup_flow *sf,
+    uint64_t *errors)
+{
+	enum role	 role;
+	size_t		 k;
+	int		 idx;
+
+	memcpy(errors, sf->found, sizeof(sf->found));
+	for (idx = 0; idx < flow_nprocs(s->cfg->mode); idx++) {
+		role = flow_role(s->cfg->mode, idx);
+		if (sf->got_done[idx])
+			for (k = 0; k < ERR_KINDS; k++)
+				errors[k] += sf->res[idx].errors[k];
+		else if (sf->first_kind[idx] != 0)
+			errors[sf->first_kind[idx] - 1] +=
+			    flow_live_errors(sf->shm, role);
+	}
+}
+
 /* Adds an ended flow to the totals and frees its slot. */
 static void
 finish_flow(struct sup *s, struct sup_flow *sf)
@@ -680,6 +706,7 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 	sf->result_fd = -1;
 	end_connection(s, sf);
 	final_counts(s, sf);
+	count_errors(s, sf, c->errors);
 	t->flows++;
 	t->sent_msgs += c->sent_msgs;
 	t->sent_bytes += c->sent_bytes;
@@ -979,12 +1006,16 @@ live_flow(const void *run, size_t slot, struct live_flow *lf)
 {
 	const struct sup	*s = run;
 	const struct sup_flow	*sf = &s->flows[slot];
+	uint64_t		 errors[ERR_KINDS];
+	size_t			 k;
 
 	if (!sf->in_use)
 		return 0;
 	lf->shm = sf->shm;
 	lf->area = sf->area;
-	lf->errors = sf->sum->errors;
+	count_errors(s, sf, errors);
+	for (lf->nerrors = 0, k = 0; k < ERR_KINDS; k++)
+		lf->nerrors += errors[k];
 	lf->lat_tables = sf->lat_tables;
 	lf->lat_partial = sf->lat_partial;
 	lf->sock_fd = sf->sock_fd;

@@ -254,7 +254,10 @@ record_latency(struct worker *w, enum lat_kind kind, uint64_t ns)
 static void
 flow_error(struct worker *w, const struct flow_error *e, int fatal)
 {
-	/* Each side counts in its own half of the slot: no shared writes. */
+	/*
+	 * Each side counts in its own half of the slot, no shared writes
+	 * (flow_live_errors reads them), before its first is sent.
+	 */
 	if (w->role == ROLE_SENDER)
 		w->f->shm->send_errors++;
 	else
