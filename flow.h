@@ -194,7 +194,7 @@ struct result {
 	uint16_t	len;		/* sizeof(struct result) */
 	uint16_t	role;		/* enum role */
 	uint16_t	ended;		/* enum err_kind + 1 of the end, 0 = clean */
-	uint32_t	flow;
+	uint32_t	flow;		/* its flow's id: the reader checks it */
 	uint16_t	complete;	/* REC_DONE: all it was asked is done */
 	uint16_t	stop_signo;	/* the signal that asked it to stop, 0 = none */
 	uint64_t	sent_msgs;	/* this process's share of the flow */
@@ -226,7 +226,7 @@ struct lat_record {
 	uint16_t		len;		/* sizeof(struct lat_record) */
 	uint16_t		role;
 	uint16_t		ncells;		/* cells used */
-	uint32_t		flow;
+	uint32_t		flow;		/* as a result's */
 	uint16_t		kind;		/* enum lat_kind */
 	uint8_t			first;		/* the table's first: m is valid */
 	uint8_t			last;		/* the table's last */
@@ -243,6 +243,10 @@ typedef char lat_record_fits_pipe_buf[sizeof(struct lat_record) < 512 ?
  * other in an aligned buffer, each is aligned. */
 typedef char records_are_aligned[sizeof(struct result) % 8 == 0 &&
     sizeof(struct lat_record) % 8 == 0 ? 1 : -1];
+/* The supervisor checks every record's header, read as a result's. */
+typedef char record_headers_agree[offsetof(struct lat_record, role) ==
+    offsetof(struct result, role) && offsetof(struct lat_record, flow) ==
+    offsetof(struct result, flow) ? 1 : -1];
 typedef char slot_is_two_lines[sizeof(struct flow_shm) == 2 * CACHELINE ?
     1 : -1];
 

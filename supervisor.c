@@ -463,11 +463,29 @@ record_len(const struct result *r)
 	return 0;
 }
 
+/*
+ * Whether a record's header is what this flow's workers write: its
+ * flow's id, and a role of the run's mode.  Every record's header
+ * starts as a struct result's.
+ */
+static int
+valid_header(const struct sup *s, const struct sup_flow *sf,
+    const struct result *r)
+{
+	int	 idx;
+
+	if (r->flow != sf->sum->id || r->role >= ROLES)
+		return 0;
+	idx = flow_proc_index((enum role)r->role);
+	return idx < flow_nprocs(s->cfg->mode) &&
+	    flow_role(s->cfg->mode, idx) == (enum role)r->role;
+}
+
 /* A record that is not what a worker writes means the child is broken. */
 static int
 valid_result(const struct result *r)
 {
-	return r->role < ROLES && r->first.kind < ERR_KINDS;
+	return r->first.kind < ERR_KINDS;
 }
 
 /* The run's histogram for latencies of a kind. */
@@ -521,8 +539,9 @@ take_result(struct sup *s, struct sup_flow *sf, const struct result *r)
 
 /*
  * Takes every whole record of the have bytes at buf, which is aligned;
- * returns the bytes taken.  One that cannot be framed means the child
- * is broken: all is taken, and dropped.
+ * returns the bytes taken.  One that cannot be framed, or whose header
+ * names another flow or a role not of the run, means the child is
+ * broken: all is taken, and dropped.
  */
 static size_t
 take_records(struct sup *s, struct sup_flow *sf, const unsigned char *buf,
@@ -538,6 +557,8 @@ take_records(struct sup *s, struct sup_flow *sf, const unsigned char *buf,
 			return have;
 		if (have - pos < len)
 			break;
+		if (!valid_header(s, sf, r))
+			return have;
 		if (r->type == REC_LAT)
 			take_latencies(s, sf, (const void *)r);
 		else
