@@ -248,7 +248,7 @@ parse_cond(const char *text, struct expect_cond *c, char *err, size_t len)
 
 /* Copies the condition from p to end into c's text; -1 with err. */
 static int
-take_text(const char *list, const char *p, const char *end,
+copy_text(const char *list, const char *p, const char *end,
     struct expect_cond *c, char *err, size_t len)
 {
 	size_t	 n = (size_t)(end - p);
@@ -297,7 +297,7 @@ expect_parse(const char *list, struct expect_cond **conds, size_t *n,
 	for (i = 0, p = list; i < count; i++, p = end + 1) {
 		if ((end = strchr(p, EXPECT_SEP)) == NULL)
 			end = p + strlen(p);
-		if (take_text(list, p, end, &c[i], err, len) == -1 ||
+		if (copy_text(list, p, end, &c[i], err, len) == -1 ||
 		    parse_cond(c[i].text, &c[i], err, len) == -1) {
 			free(c);
 			return -1;

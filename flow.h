@@ -2,8 +2,9 @@
  * The contract between the supervisor and its workers: what a worker is
  * given (struct flow), the per-flow slot and area of the shared segment
  * that both see (live counters; latency table, reply ring), and the
- * records a worker writes on its pipe.  Both sides include this;
- * neither includes the other's header.
+ * records a worker writes on its pipe.  Both sides include this; the
+ * worker never includes the supervisor's header, and the supervisor
+ * takes from worker.h only the entry it calls in a child it forked.
  */
 #ifndef SEQTEST_FLOW_H
 #define SEQTEST_FLOW_H

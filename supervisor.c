@@ -214,9 +214,9 @@ part_len(size_t n, size_t size)
 	return (n * size + CACHELINE - 1) / CACHELINE * CACHELINE;
 }
 
-/* Takes the next part of n things of size bytes from *p. */
+/* Carves the next part of n things of size bytes from *p. */
 static void *
-take_part(char **p, size_t n, size_t size)
+carve_part(char **p, size_t n, size_t size)
 {
 	void	*part = *p;
 
@@ -247,15 +247,15 @@ alloc_tables(struct sup *s)
 		log_warn("memory for %zu flows", n);
 		return -1;
 	}
-	s->flows = take_part(&p, n, sizeof(*s->flows));
-	s->sums = take_part(&p, n, sizeof(*s->sums));
-	s->pfd = take_part(&p, np, sizeof(*s->pfd));
-	s->pfd_slot = take_part(&p, np, sizeof(*s->pfd_slot));
-	s->rbuf = take_part(&p, 1, READ_SIZE);
-	s->tot.lat = take_part(&p, 1, sizeof(struct hist));
-	s->tot.rtt = take_part(&p, 1, sizeof(struct hist));
-	s->tot.svc = take_part(&p, 1, sizeof(struct hist));
-	s->ival_mem = take_part(&p, 1, iv);
+	s->flows = carve_part(&p, n, sizeof(*s->flows));
+	s->sums = carve_part(&p, n, sizeof(*s->sums));
+	s->pfd = carve_part(&p, np, sizeof(*s->pfd));
+	s->pfd_slot = carve_part(&p, np, sizeof(*s->pfd_slot));
+	s->rbuf = carve_part(&p, 1, READ_SIZE);
+	s->tot.lat = carve_part(&p, 1, sizeof(struct hist));
+	s->tot.rtt = carve_part(&p, 1, sizeof(struct hist));
+	s->tot.svc = carve_part(&p, 1, sizeof(struct hist));
+	s->ival_mem = carve_part(&p, 1, iv);
 	return 0;
 }
 
@@ -1161,7 +1161,7 @@ open_dump_file(const char *path, uint64_t timeout)
 static int
 open_dump(struct sup *s)
 {
-	static const char header[] = "# thread time latency rsz ssz\n";
+	static const char header[] = "# flow time latency rsz ssz\n";
 	const char	*path = s->cfg->dump;
 
 	if (path == NULL || s->cfg->mode == MODE_REPLY)

@@ -63,7 +63,7 @@ struct worker {
 	uint32_t		 ring_gen;	/* sender: the ring's generation */
 	uint64_t		 rng;
 	uint64_t		 nsent;		/* messages composed */
-	uint64_t		 expect;	/* replier: next request seqno */
+	uint64_t		 next_req;	/* replier: next request seqno */
 	uint64_t		 reply_seq;	/* replier: next reply seqno */
 	uint64_t		 start_ns;	/* this worker's first send */
 	uint64_t		 end_ns;	/* duration's end, 0 = none */
@@ -311,7 +311,7 @@ static uint64_t
 moving_seqno(const struct worker *w, enum direction dir)
 {
 	if (w->role == ROLE_REPLIER)
-		return dir == DIR_REQ ? w->expect : w->reply_seq - w->sbatch;
+		return dir == DIR_REQ ? w->next_req : w->reply_seq - w->sbatch;
 	return dir == DIR_REQ ? w->nsent - w->sbatch : w->f->shm->wait.seqno;
 }
 
@@ -1188,7 +1188,7 @@ take_request(struct worker *w, const struct msg_hdr *h,
 {
 	struct flow_shm *shm = w->f->shm;
 
-	w->expect++;
+	w->next_req++;
 	check_pattern(w, msg, h->ssz, h->seqno);
 	if (w->fatal)
 		return;
@@ -1211,13 +1211,13 @@ check_request_head(struct worker *w, const struct msg_hdr *h,
 	enum proto_verdict v;
 	enum err_kind	 kind;
 
-	if (h->seqno != w->expect) {
-		kind = seqno_error(h->seqno, w->expect);
+	if (h->seqno != w->next_req) {
+		kind = seqno_error(h->seqno, w->next_req);
 		if (kind == ERR_LOST)
-			kind = ahead_kind(msg, avail, h->ssz, w->expect,
+			kind = ahead_kind(msg, avail, h->ssz, w->next_req,
 			    h->seqno);
-		report(w, kind, kind == ERR_HEADER ? w->expect : h->seqno,
-		    DET_SEQNO, w->expect, h->seqno, 1);
+		report(w, kind, kind == ERR_HEADER ? w->next_req : h->seqno,
+		    DET_SEQNO, w->next_req, h->seqno, 1);
 		return -1;
 	}
 	if ((v = proto_check_request(h, lim)) != PROTO_OK) {
@@ -1252,7 +1252,7 @@ take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 		pos += h.ssz;
 		next_frame(w);
 	}
-	keep_rest(w, pos, w->expect);
+	keep_rest(w, pos, w->next_req);
 }
 
 /*
@@ -1315,7 +1315,7 @@ run_replier(struct worker *w)
 			(void)flush_send(w);
 	}
 	if (!w->fatal && !stop_asked && w->rhave > 0)
-		report(w, ERR_SHORT, w->expect, DET_MID_MESSAGE,
+		report(w, ERR_SHORT, w->next_req, DET_MID_MESSAGE,
 		    w->f->shm->wait.need, w->rhave, 1);
 	if (w->fatal && !stop_asked && w->res.first.sys_errno == 0)
 		send_error_report(w);
