@@ -108,8 +108,9 @@ struct flow_shm {
 	volatile uint64_t	recv_bytes;
 	volatile uint64_t	replies;	/* replies checked = ring tail */
 	volatile uint64_t	errors;
+	volatile uint64_t	end_ns;		/* when it ended, by its clock */
 	struct wait_state	wait;
-	char			pad2[CACHELINE - 48];
+	char			pad2[CACHELINE - 56];
 };
 
 /*

@@ -294,14 +294,17 @@ intervals_tick(struct intervals *iv, uint64_t now)
  * At the run's end, the part of an interval since the last one: with
  * every flow ended, its snapshot is the totals, so that the intervals
  * add up to them.  Hands the kept ones to tot, until intervals_free.
+ * Returns the run's end: end, or the last interval's if that was later
+ * (a tick between the flows' last reply and the supervisor seeing it).
  */
-void
-intervals_last(struct intervals *iv, uint64_t now, struct report_totals *tot)
+uint64_t
+intervals_last(struct intervals *iv, uint64_t end, struct report_totals *tot)
 {
-	if (iv->step_ns != 0 && now > iv->snap[0].ns)
-		end_interval(iv, now);
+	if (iv->step_ns != 0 && end > iv->snap[0].ns)
+		end_interval(iv, end);
 	tot->ivals = iv->kept;
 	tot->nivals = iv->nkept;
+	return iv->step_ns != 0 && iv->snap[0].ns > end ? iv->snap[0].ns : end;
 }
 
 void

@@ -85,6 +85,7 @@ struct sup {
 	int			 dump_fd;
 	int			 plot_fd;	/* plot=: its file, until written */
 	uint64_t		 start_ns;
+	uint64_t		 end_ns;	/* the last flow's end, or 0 */
 	uint64_t		 accepted;
 	int			 stopping;
 	uint64_t		 stop_ns;	/* when the run was asked to stop */
@@ -714,6 +715,33 @@ count_errors(const struct sup *s, const struct sup_flow *sf,
 	}
 }
 
+/*
+ * A flow's end, as its receiving worker timed it, or now for one that
+ * died first: the run ends with its last flow.
+ */
+static void
+note_end(struct sup *s, const struct flow_shm *shm)
+{
+	uint64_t end = shm->end_ns != 0 ? shm->end_ns : clock_now();
+
+	if (end > s->end_ns)
+		s->end_ns = end;
+}
+
+/*
+ * When the run ended.  The senders': when their last flow did, as its
+ * worker timed it, so that a supervisor held up (stopped, or slow to be
+ * scheduled) does not stretch the run; now when no flow started, and
+ * for the replier, whose run is its time listening.
+ */
+static uint64_t
+run_end(const struct sup *s, uint64_t now)
+{
+	if (s->cfg->mode != MODE_REPLY && s->end_ns > s->start_ns)
+		return s->end_ns;
+	return now;
+}
+
 /* Adds an ended flow to the totals and frees its slot. */
 static void
 finish_flow(struct sup *s, struct sup_flow *sf)
@@ -728,6 +756,7 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 	end_connection(s, sf);
 	final_counts(s, sf);
 	count_errors(s, sf, c->errors);
+	note_end(s, sf->shm);
 	t->flows++;
 	t->sent_msgs += c->sent_msgs;
 	t->sent_bytes += c->sent_bytes;
@@ -1329,8 +1358,8 @@ sup_run(const struct config *cfg, const struct budget *plan)
 		if (cfg->mode != MODE_REPLY)
 			start_flows(&s);
 		event_loop(&s);
-		end = clock_now();
-		intervals_last(&s.ivals, end, &s.tot);
+		end = intervals_last(&s.ivals, run_end(&s, clock_now()),
+		    &s.tot);
 		s.tot.secs = (double)(end - s.start_ns) / NS_PER_SEC;
 		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
 		    (got_stop && cfg->mode != MODE_REPLY) || report_failed() ?

@@ -1456,6 +1456,9 @@ worker_run(struct flow *f, enum role role)
 	if (role == ROLE_SENDER || role == ROLE_SYNC)
 		f->shm->sched_ns = w.start_ns;
 	run_role(&w);
+	/* The run's time is the flows' own, not when the supervisor saw it. */
+	if (role != ROLE_SENDER)
+		f->shm->end_ns = clock_now();
 	flush_dump(&w);
 	/* The -s sender's tables are its receiver's: not ours to send. */
 	for (k = 0; k < LAT_KINDS; k++)

@@ -157,6 +157,25 @@ load helper
 	(( n >= 5 && n <= 11 ))
 }
 
+# The run's time and rates are the flows': a supervisor stopped past the
+# run's end used to stretch Time and halve the rate.
+@test "time: a supervisor stopped for 5 s does not stretch the run" {
+	start_replier
+	run_sender_bg -d -S -o rate=100,duration=3,expect='rate>=90' "127.0.0.1:$PORT"
+	wait_for_line "$SENDER_ERR" '^seqtest: flow 0: sync sender pid '
+	kill -STOP "$SENDER_PID"
+	# Not a wait: the pause is what is tested, past the flows' 3 s.
+	sleep 5
+	kill -CONT "$SENDER_PID"
+	wait_sender
+	cat "$SENDER_ERR" "$SENDER_OUT"
+	[ "$SENDER_STATUS" -eq 0 ]
+	us=$(sed -n 's/^Time: \([0-9]*\)\..*/\1/p' "$SENDER_OUT")
+	(( us >= 2900000 && us < 3500000 ))
+	rate=$(sed -n 's/^Message rate: .*, \([0-9]*\)\.[0-9] msg\/s received$/\1/p' "$SENDER_OUT")
+	(( rate >= 90 ))
+}
+
 @test "conns=N: the replier serves N connections, reports and exits 0" {
 	start_replier -o conns=2
 	run "$SEQTEST" -S -o count=50,threads=2 "127.0.0.1:$PORT"
