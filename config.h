@@ -55,6 +55,8 @@ struct endpoint {
 #define DEF_MAXCONN	1024
 #define DEF_RDLY_LIMIT	1000000000u	/* replier: largest rdly honoured, ns */
 #define MAX_FLOWS	10000
+/* The supervisor's tick, its longest sleep: interval= is no finer. */
+#define TICK_MS		100
 
 struct config {
 	enum mode	 mode;
@@ -75,7 +77,8 @@ struct config {
 	uint64_t	 conns;		/* replier: exit after this many; 0 = never */
 	uint64_t	 duration;	/* ns to send for, instead of count */
 	uint64_t	 rate;		/* messages per second per flow; 0 = no pacing */
-	uint64_t	 interval;	/* ns between progress lines; 0 = none */
+	uint64_t	 interval;	/* ns between progress lines; 0 = none,
+					   else TICK_MS at least */
 	uint64_t	 warmup;	/* replies per flow left out of statistics */
 	uint64_t	 seed;
 	char		*expect;	/* expect=: conditions as given, or NULL */

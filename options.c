@@ -497,6 +497,25 @@ check_modes(const struct config *cfg, char *err)
 }
 
 /*
+ * A line comes at the supervisor's tick: a finer interval would give
+ * uneven lines, not the ones asked for.
+ */
+static int
+check_interval(const struct config *cfg, char *err)
+{
+	unsigned sets;
+	int	 i = find_opt("interval", &sets);
+
+	if (cfg->interval == 0 || cfg->interval >= TICK_MS * UINT64_C(1000000))
+		return 0;
+	snprintf(err, OPT_ERRLEN, "option interval: %.9g s is finer than the "
+	    "supervisor's tick of %g s (0 for none, or %g to %llu seconds)",
+	    (double)cfg->interval / 1e9, TICK_MS / 1e3, TICK_MS / 1e3,
+	    (unsigned long long)opt_defs[i].vals.hi);
+	return -1;
+}
+
+/*
  * Checks what only the whole set of options can tell, and fills in the
  * defaults that depend on the mode.
  */
@@ -520,7 +539,7 @@ opt_finish(struct config *cfg, char *err)
 		snprintf(err, OPT_ERRLEN, "option count=0 needs a duration");
 		return -1;
 	}
-	return 0;
+	return check_interval(cfg, err);
 }
 
 /* Removes the brackets of "[v6addr]" in place; -1 when they are unbalanced. */

@@ -37,7 +37,6 @@
 #define REC_MAX		(sizeof(struct lat_record) > sizeof(struct result) ? \
 			    sizeof(struct lat_record) : sizeof(struct result))
 #define READ_SIZE	16384		/* a pipe read: several tables' worth */
-#define TICK_MS		100		/* the loop's longest sleep */
 #define DUMP_RETRY_NS	20000000	/* between tries to open a FIFO */
 
 /* The signal that asked the run to stop (SIGINT, SIGTERM), 0 = none. */

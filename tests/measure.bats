@@ -138,6 +138,19 @@ load helper
 	(( n >= 3 && n <= 6 ))
 }
 
+# Lines come at the supervisor's 100 ms tick: a finer interval gave
+# uneven lines (interval=0.01: 25 lines in 1 s), so it is refused.
+@test "interval: finer than the supervisor's tick is refused, with the tick" {
+	for v in 0.01 0.000000001 0.099999999; do
+		run --separate-stderr "$SEQTEST" -S -o interval=$v 127.0.0.1:9
+		[ "$status" -eq 2 ]
+		[[ $stderr =~ ^seqtest:\ option\ interval:\ [0-9.e-]+\ s\ is\ finer\ than\ the\ supervisor\'s\ tick\ of\ 0\.1\ s\ \(0\ for\ none,\ or\ 0\.1\ to\ 86400\ seconds\)$ ]]
+	done
+	start_replier
+	run "$SEQTEST" -S -o count=10,interval=0.1 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+}
+
 # A stopped supervisor used to catch up with a burst of lines, one per
 # interval missed, with meaningless rates.
 @test "interval: after a pause of the supervisor, one line covers the gap" {
