@@ -129,9 +129,10 @@ unit_ns(unsigned unit)
 
 /*
  * Reads digits, with a fraction, at *s and moves *s past them.  By
- * hand, as options.c reads seconds: exact, and no floating-point parser
- * in the static binary.  Returns 0; -1 when no digit is at *s, -2 when
- * none follows its '.'.
+ * hand, as options.c reads seconds, for exactness: a bound such as
+ * "p99<0.062998929s" is whole nanoseconds, where strtod's double would
+ * be 1 ns short, and "finer than 1 ns" is told from the digits.
+ * Returns 0; -1 when no digit is at *s, -2 when none follows its '.'.
  */
 static int
 scan_number(const char **s, struct number *num)

@@ -103,7 +103,7 @@ set_json(struct config *cfg, enum json_form form, char *err)
  * has answered, -1 on error.
  */
 static int
-take_flag(int c, const char *value, struct config *cfg, char *err)
+parse_flag(int c, const char *value, struct config *cfg, char *err)
 {
 	switch (c) {
 	case 'd':
@@ -127,73 +127,48 @@ take_flag(int c, const char *value, struct config *cfg, char *err)
 	case 'V':
 		printf("seqtest %s\n", SEQTEST_VERSION);
 		return 1;
+	case ':':
+		snprintf(err, OPT_ERRLEN, "flag -%c needs a value", optopt);
+		return -1;
 	default:
-		snprintf(err, OPT_ERRLEN, "unknown flag -%c", c);
+		snprintf(err, OPT_ERRLEN, "unknown flag -%c", optopt);
 		return -1;
 	}
 }
 
-/* The flags; a letter before ':' takes a value. */
-#define FLAGS	"dhjJmo:rsSV"
-
 /*
- * One argument of flags, as getopt takes them: "-dS", "-o LIST" or
- * "-oLIST".  Our own, as getopt would make a static build 2 KiB larger
- * (its messages, and multibyte letters).  *i moves past what it took.
- * Returns as take_flag does.
+ * The flags, for getopt; a letter before ':' takes a value.  The first
+ * ':' makes getopt quiet, and tell a missing value from a bad flag.
  */
-static int
-take_flags(int argc, char **argv, int *i, struct config *cfg, char *err)
-{
-	const char	*p = argv[(*i)++] + 1, *spec;
-	int		 rv;
-
-	for (; *p != '\0'; p++) {
-		spec = *p != ':' ? strchr(FLAGS, *p) : NULL;
-		if (spec == NULL || spec[1] != ':') {
-			if ((rv = take_flag(*p, NULL, cfg, err)) != 0)
-				return rv;
-			continue;
-		}
-		if (p[1] != '\0')
-			return take_flag(*p, p + 1, cfg, err);
-		if (*i == argc) {
-			snprintf(err, OPT_ERRLEN, "flag -%c needs a value", *p);
-			return -1;
-		}
-		return take_flag(*p, argv[(*i)++], cfg, err);
-	}
-	return 0;
-}
+#define FLAGS	":dhjJmo:rsSV"
 
 /*
- * Flags and addresses in any order, the same with every libc: an
- * argument that starts with '-' holds flags; any other is an address,
- * and so is all after "--".  The
- * addresses go to addr, which has room for argc.  Returns 1 when -h or
- * -V has answered, -1 on error.
+ * Flags and addresses in any order, the same with every libc: getopt
+ * stops at an address where POSIX says so (and glibc only under
+ * POSIXLY_CORRECT); it is taken, and getopt goes on after it.  All
+ * after "--" are addresses.  The addresses go to addr, which has room
+ * for argc.  Returns 1 when -h or -V has answered, -1 on error.
  */
 static int
 parse_args(int argc, char **argv, struct config *cfg, char **addr,
     int *naddr, char *err)
 {
-	const char	*arg;
-	int		 i = 1, rv;
+	int	 c, rv;
 
-	while (i < argc) {
-		arg = argv[i];
-		if (strcmp(arg, "--") == 0) {
-			while (++i < argc)
-				addr[(*naddr)++] = argv[i];
-			break;
-		}
-		if (arg[0] != '-' || arg[1] == '\0') {
-			addr[(*naddr)++] = argv[i++];
+	opterr = 0;
+	while (optind < argc) {
+		if ((c = getopt(argc, argv, FLAGS)) != -1) {
+			if ((rv = parse_flag(c, optarg, cfg, err)) != 0)
+				return rv;
 			continue;
 		}
-		if ((rv = take_flags(argc, argv, &i, cfg, err)) != 0)
-			return rv;
+		if (optind > 1 && strcmp(argv[optind - 1], "--") == 0)
+			break;
+		if (optind < argc)
+			addr[(*naddr)++] = argv[optind++];
 	}
+	while (optind < argc)
+		addr[(*naddr)++] = argv[optind++];
 	return 0;
 }
 
