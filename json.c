@@ -193,9 +193,9 @@ parse_number(struct json *j, uint32_t n)
 	return 0;
 }
 
-/* Takes the word at text[pos] if it is there. */
+/* Scans past the word at text[pos] if it is there. */
 static int
-take_word(struct json *j, const char *word)
+scan_word(struct json *j, const char *word)
 {
 	size_t	 len = strlen(word);
 
@@ -207,7 +207,7 @@ take_word(struct json *j, const char *word)
 
 /* What follows an element or member: ',' or the closing byte. */
 static int
-take_separator(struct json *j, int close, int *more)
+scan_separator(struct json *j, int close, int *more)
 {
 	skip_space(j);
 	if (j->text[j->pos] == close) {
@@ -255,7 +255,7 @@ parse_list(struct json *j, uint32_t parent, int depth)
 		else
 			j->node[last].next = v;
 		last = v;
-		if (take_separator(j, close, &more) == -1)
+		if (scan_separator(j, close, &more) == -1)
 			return -1;
 	}
 	return 0;
@@ -306,7 +306,7 @@ parse_value(struct json *j, int depth, uint32_t *out)
 	case JSON_NUMBER:
 		return parse_number(j, *out);
 	default:
-		return take_word(j, words[type]) ? 0 :
+		return scan_word(j, words[type]) ? 0 :
 		    fail(j, "expected a value");
 	}
 }

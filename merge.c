@@ -170,7 +170,7 @@ add_count(const struct merge *m, const struct input *in, uint32_t at,
 
 /* The version that wrote it must be ours, and the mode the first's. */
 static int
-take_kind(struct merge *m, const struct input *in, uint32_t doc)
+merge_kind(struct merge *m, const struct input *in, uint32_t doc)
 {
 	const struct json *j = &in->json;
 	const char	*version = json_text(j, json_find(j, doc, "version"));
@@ -198,7 +198,7 @@ take_kind(struct merge *m, const struct input *in, uint32_t doc)
 
 /* The counters, summed, and the longest duration. */
 static int
-take_counts(struct merge *m, const struct input *in, uint32_t doc)
+merge_counts(struct merge *m, const struct input *in, uint32_t doc)
 {
 	static const char *const keys[] = { "connections", "failed",
 	    "replies", "sent_msgs", "sent_bytes", "recv_msgs", "recv_bytes" };
@@ -224,7 +224,7 @@ take_counts(struct merge *m, const struct input *in, uint32_t doc)
 
 /* The errors by kind, each kind of errors.c's. */
 static int
-take_errors(struct merge *m, const struct input *in, uint32_t doc)
+merge_errors(struct merge *m, const struct input *in, uint32_t doc)
 {
 	uint32_t errors = json_find(&in->json, doc, "errors");
 	uint64_t v;
@@ -258,7 +258,7 @@ badness(uint64_t status)
 }
 
 static int
-take_status(struct merge *m, const struct input *in, uint32_t doc)
+merge_status(struct merge *m, const struct input *in, uint32_t doc)
 {
 	uint64_t status;
 
@@ -316,7 +316,7 @@ get_moments(const struct merge *m, const struct input *in, uint32_t mom,
  * hist_add_moments needs; once every bucket is known to be one.
  */
 static int
-take_hist(const struct merge *m, const struct input *in, uint32_t doc,
+merge_hist(const struct merge *m, const struct input *in, uint32_t doc,
     const char *prefix, struct hist *h)
 {
 	const struct json	*j = &in->json;
@@ -354,14 +354,14 @@ take_hist(const struct merge *m, const struct input *in, uint32_t doc,
  * histogram is its service times too, should another have had a rate.
  */
 static int
-take_latencies(struct merge *m, const struct input *in, uint32_t doc)
+merge_latencies(struct merge *m, const struct input *in, uint32_t doc)
 {
-	if (take_hist(m, in, doc, "", m->tot.lat) == -1)
+	if (merge_hist(m, in, doc, "", m->tot.lat) == -1)
 		return -1;
 	if (json_find(&in->json, doc, "service_histogram") == 0)
-		return take_hist(m, in, doc, "", m->plain);
+		return merge_hist(m, in, doc, "", m->plain);
 	m->rate = 1;
-	return take_hist(m, in, doc, "service_", m->tot.svc);
+	return merge_hist(m, in, doc, "service_", m->tot.svc);
 }
 
 /*
@@ -369,7 +369,7 @@ take_latencies(struct merge *m, const struct input *in, uint32_t doc)
  * rtt, of which the run's median and largest are made again.
  */
 static int
-take_tcp(struct merge *m, const struct input *in, uint32_t doc,
+merge_tcp(struct merge *m, const struct input *in, uint32_t doc,
     uint32_t flows)
 {
 	const struct json *j = &in->json;
@@ -418,7 +418,7 @@ keep_flows(struct merge *m, const struct input *in, uint32_t flows)
  * of one connection), or -1 when it is refused.
  */
 static int
-take_document(struct merge *m, const struct input *in, uint32_t doc)
+merge_document(struct merge *m, const struct input *in, uint32_t doc)
 {
 	const struct json *j = &in->json;
 	const char	*type = json_text(j, json_find(j, doc, "type"));
@@ -429,21 +429,21 @@ take_document(struct merge *m, const struct input *in, uint32_t doc)
 	if ((type != NULL && strcmp(type, "summary") != 0) ||
 	    json_find(j, doc, "connection") != 0)
 		return 0;
-	if (take_kind(m, in, doc) == -1)
+	if (merge_kind(m, in, doc) == -1)
 		return -1;
 	if (j->node[flows].type != JSON_ARRAY)
 		return refuse(m, in, j->node[doc].at, "no \"flows\" array");
-	if (take_counts(m, in, doc) == -1 || take_errors(m, in, doc) == -1 ||
-	    take_status(m, in, doc) == -1 ||
-	    take_latencies(m, in, doc) == -1 ||
-	    take_tcp(m, in, doc, flows) == -1 || keep_flows(m, in, flows) == -1)
+	if (merge_counts(m, in, doc) == -1 || merge_errors(m, in, doc) == -1 ||
+	    merge_status(m, in, doc) == -1 ||
+	    merge_latencies(m, in, doc) == -1 ||
+	    merge_tcp(m, in, doc, flows) == -1 || keep_flows(m, in, flows) == -1)
 		return -1;
 	return 1;
 }
 
 /* Every document of an input; it must hold one at least. */
 static int
-take_input(struct merge *m, struct input *in)
+merge_input(struct merge *m, struct input *in)
 {
 	uint32_t doc;
 	int	 rv, taken = 0;
@@ -455,7 +455,7 @@ take_input(struct merge *m, struct input *in)
 		return say_refused(m, line);
 	}
 	while ((doc = json_parse_next(&in->json)) != 0) {
-		if ((rv = take_document(m, in, doc)) == -1)
+		if ((rv = merge_document(m, in, doc)) == -1)
 			return -1;
 		taken += rv;
 	}
@@ -559,7 +559,7 @@ merge_run(const struct config *cfg, char *const *names, size_t n)
 	for (i = 0; status == EXIT_PASSED && i < n; i++) {
 		m.in[i].name = names[i];
 		m.nin = i + 1;
-		if (take_input(&m, &m.in[i]) == -1)
+		if (merge_input(&m, &m.in[i]) == -1)
 			status = EXIT_BAD_INPUT;
 	}
 	if (status == EXIT_PASSED)
