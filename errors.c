@@ -30,7 +30,7 @@ static const char *const detail_names[DET_KINDS] = {
 	"rsz above the limit", "rdly above the limit",
 	"payload", "missing", "repeated", "swapped", "inserted",
 	"mid-message", "replies missing", "closed early", "half-close",
-	"more replies than asked", "unknown"
+	"more replies than asked", "unknown", "sending"
 };
 
 static const char *const role_names[ROLES] = {
@@ -211,8 +211,9 @@ format_stall(char *buf, size_t len, const struct flow_error *e)
 {
 	int	 n;
 
-	n = snprintf(buf, len, "stalled: no progress for %u s, waiting for "
-	    "%s seqno %llu", e->timeout_s,
+	n = snprintf(buf, len, "stalled: no progress for %u s, %s %s seqno "
+	    "%llu", e->timeout_s, e->detail == DET_SENDING ?
+	    "blocked sending" : "waiting for",
 	    err_dir_name((enum direction)e->dir),
 	    (unsigned long long)e->seqno);
 	if (e->expected != 0 && n > 0 && (size_t)n < len)
@@ -333,6 +334,13 @@ escape(char *dst, size_t len, const char *src)
 		dst[n++] = hex[*p & 0xf];
 	}
 	dst[n] = '\0';
+}
+
+/* Text from elsewhere (a report's label) made safe to print, as above. */
+void
+log_escape(char *dst, size_t len, const char *src)
+{
+	escape(dst, len, src);
 }
 
 static void

@@ -59,6 +59,7 @@ enum err_detail {
 	DET_HALF_CLOSE,		/* ended after our FIN, replies missing */
 	DET_NOT_ASKED,		/* a reply beyond those asked for */
 	DET_UNKNOWN,		/* a peer's word we do not know */
+	DET_SENDING,		/* a stall in a send: never from a peer */
 	DET_KINDS
 };
 
@@ -119,5 +120,6 @@ int		 err_has_seqno(const struct flow_error *);
 /* "seqtest: " and the message on stderr, as warnx(3) and warn(3). */
 void		 log_warnx(const char *, ...) PRINTF_LIKE(1, 2);
 void		 log_warn(const char *, ...) PRINTF_LIKE(1, 2);
+void		 log_escape(char *, size_t, const char *);
 
 #endif

@@ -17,7 +17,11 @@
 #include "errors.h"
 #include "stats.h"
 
-/* Where the receiving side is, so a stall can say what it waited for. */
+/*
+ * Where the receiving side is, so a stall can say what it waited for.
+ * The sending side's own wait, a send that does not return, is in its
+ * half of the slot (send_seqno, sending): a store or two a batch.
+ */
 struct wait_state {
 	volatile uint64_t	seqno;		/* message or reply awaited */
 	volatile uint32_t	have;		/* bytes of it already in hand */
@@ -102,7 +106,10 @@ struct flow_shm {
 	volatile uint32_t	send_done;	/* the last request is composed */
 	volatile uint32_t	send_errors;
 	volatile uint32_t	fin_sent;	/* close=half: our FIN is out */
-	char			pad1[CACHELINE - 44];
+	volatile uint32_t	sending;	/* a send is under way */
+	volatile uint64_t	send_seqno;	/* the message it moves */
+	volatile uint32_t	send_dbg_lost;	/* -d characters left out */
+	char			pad1[CACHELINE - 60];
 	/* written by the receiving side */
 	volatile uint64_t	recv_msgs;
 	volatile uint64_t	recv_bytes;
@@ -110,7 +117,8 @@ struct flow_shm {
 	volatile uint64_t	errors;
 	volatile uint64_t	end_ns;		/* when it ended, by its clock */
 	struct wait_state	wait;
-	char			pad2[CACHELINE - 56];
+	volatile uint32_t	recv_dbg_lost;	/* -d characters left out */
+	char			pad2[CACHELINE - 60];
 };
 
 /*

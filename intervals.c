@@ -82,6 +82,14 @@ read_snapshot(struct intervals *iv, struct report_snapshot *sn, uint64_t now)
 			add_live_flow(iv, &lf, sn);
 }
 
+/* The run so far into sn, whose lat has room: a search's step reads it. */
+void
+intervals_snapshot(struct intervals *iv, struct report_snapshot *sn,
+    uint64_t now)
+{
+	read_snapshot(iv, sn, now);
+}
+
 /*
  * The kernel's view of the run so far, for an interval line: the ended
  * flows' retransmits and the live ones', and the live flows' median
@@ -242,12 +250,15 @@ intervals_step(const struct config *cfg)
 	    step;
 }
 
-/* The bytes of memory intervals_start needs for a step, aligned. */
+/*
+ * The bytes of memory intervals_start needs for a step, aligned: a
+ * table for snapshots, and with a step, the intervals' histograms.
+ */
 size_t
 intervals_mem(uint64_t step_ns)
 {
-	return step_ns == 0 ? 0 :
-	    3 * sizeof(struct hist) + sizeof(struct hist_table);
+	return sizeof(struct hist_table) +
+	    (step_ns == 0 ? 0 : 3 * sizeof(struct hist));
 }
 
 /*
@@ -264,12 +275,13 @@ intervals_start(struct intervals *iv, const struct ival_source *src,
 	iv->src = *src;
 	iv->step_ns = step_ns;
 	iv->start_ns = start_ns;
+	iv->table = (struct hist_table *)(void *)p;
 	if (step_ns == 0)
 		return;
+	p += sizeof(struct hist_table);
 	iv->snap[0].lat = (struct hist *)(void *)p;
 	iv->snap[1].lat = (struct hist *)(void *)(p + sizeof(struct hist));
 	iv->ival = (struct hist *)(void *)(p + 2 * sizeof(struct hist));
-	iv->table = (struct hist_table *)(void *)(p + 3 * sizeof(struct hist));
 	iv->snap[0].ns = start_ns;
 	iv->next_ns = start_ns + step_ns;
 }

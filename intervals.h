@@ -59,6 +59,8 @@ size_t	 intervals_mem(uint64_t);
 void	 intervals_start(struct intervals *, const struct ival_source *,
 	    uint64_t, void *, uint64_t);
 void	 intervals_tick(struct intervals *, uint64_t);
+void	 intervals_snapshot(struct intervals *, struct report_snapshot *,
+	    uint64_t);
 uint64_t intervals_last(struct intervals *, uint64_t,
 	    struct report_totals *);
 void	 intervals_free(struct intervals *);

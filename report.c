@@ -13,6 +13,9 @@
 #include "json.h"
 #include "options.h"
 #include "report.h"
+#include "wallclock.h"
+
+#define DETAIL_MAX	512	/* a flow's first error, in words */
 
 static const char *const mode_names[] = {
 	"none", "send", "sync", "reply", "merge"
@@ -143,9 +146,45 @@ report_listening(const char *name)
 }
 
 /*
+ * Which way a stalled connection stopped, in words, from this end's
+ * side: a replier's own data are replies and its peer is the sender.
+ * Nothing when the kernel did not say.
+ */
+static size_t
+stall_verdict(char *buf, size_t len, const struct flow_summary *f)
+{
+	const struct tcp_wait	*tw = &f->stall_wait;
+	int			 rep = f->first.role == ROLE_REPLIER;
+	const char		*ours = rep ? "replies" : "requests";
+	const char		*peer = rep ? "sender" : "replier";
+	int			 n = 0;
+
+	switch (tcpv_stopped(tw)) {
+	case TCPS_NOT_THROUGH:
+		n = snprintf(buf, len, ": %s are not getting through; no ACK "
+		    "for %.1f s", ours, tw->ack_recv_ms / 1e3);
+		break;
+	case TCPS_NOT_READ:
+		n = snprintf(buf, len, ": the %s stopped reading; its window "
+		    "is closed and our %s wait in the send buffer", peer,
+		    ours);
+		break;
+	case TCPS_SILENT:
+		n = snprintf(buf, len, ": nothing arrives from the %s for "
+		    "%.1f s; all our %s are acknowledged", peer,
+		    tw->data_recv_ms / 1e3, ours);
+		break;
+	default:
+		break;
+	}
+	return n > 0 && (size_t)n < len ? (size_t)n : 0;
+}
+
+/*
  * A flow's first error in words; a stall's with what the kernel saw
- * then: data unacknowledged and retransmitted means a dead path, a
- * send held back by the peer's window a peer that stopped reading.
+ * then: which way data stopped, and its figures.  Data unacknowledged
+ * and retransmitted means a dead path, a send held back by the peer's
+ * window a peer that stopped reading.
  */
 static void
 format_detail(char *buf, size_t len, const struct flow_summary *f)
@@ -154,10 +193,12 @@ format_detail(char *buf, size_t len, const struct flow_summary *f)
 	size_t		 n;
 
 	err_format(buf, len, &f->first);
-	if (f->first.kind != ERR_STALL ||
-	    !TCPV_HAS(&f->stall, TCPV_SNDBUF_LIMITED))
+	if (f->first.kind != ERR_STALL)
 		return;
 	n = strlen(buf);
+	n += stall_verdict(buf + n, len - n, f);
+	if (!TCPV_HAS(&f->stall, TCPV_SNDBUF_LIMITED))
+		return;
 	/* Signed, the times convert to double in one instruction. */
 	snprintf(buf + n, len - n, " (kernel: %llu segments unacknowledged, "
 	    "%llu retransmits, rwnd-limited %.1f s, sndbuf-limited %.1f s)",
@@ -196,7 +237,7 @@ error_line(const struct flow_summary *f, const char *detail)
 void
 report_flow_error(const struct config *cfg, const struct flow_summary *f)
 {
-	char	 detail[320];
+	char	 detail[DETAIL_MAX];
 
 	format_detail(detail, sizeof(detail), f);
 	if (cfg->mode == MODE_REPLY)
@@ -270,6 +311,42 @@ print_errors(const struct report_totals *t)
 	printf("%s\n", t->nerrors ? ")" : "");
 }
 
+/*
+ * The ids of the flows never started, as ranges: "0-3, 7, 9-15".  Each
+ * flow's slot is its id: a run after all those not started is ranges.
+ */
+static void
+print_id_ranges(const struct flow_summary *f, size_t n)
+{
+	const char	*sep = "";
+	size_t		 i, j;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; f[i].not_started && j < n && f[j].not_started &&
+		    f[j].id == f[j - 1].id + 1; j++)
+			;
+		if (!f[i].not_started)
+			continue;
+		if (j - i == 1)
+			printf("%s%u", sep, f[i].id);
+		else
+			printf("%s%u-%u", sep, f[i].id, f[j - 1].id);
+		sep = ", ";
+	}
+}
+
+/* "Not started: 12 flows (4-15)", in a run that ended before they did. */
+static void
+print_not_started(const struct report_totals *t)
+{
+	if (t->not_started == 0)
+		return;
+	printf("Not started: %llu flow%s (", (unsigned long long)t->not_started,
+	    t->not_started == 1 ? "" : "s");
+	print_id_ranges(t->sums, t->nsums);
+	printf(")\n");
+}
+
 /* The kernel's view over the run; nothing where it gave none. */
 static void
 print_tcp(const struct report_totals *t)
@@ -295,6 +372,31 @@ report_replier(const struct report_totals *t)
 	print_errors(t);
 	if (t->merged != 0)
 		printf("Merged: %zu documents\n", t->merged);
+}
+
+/*
+ * label=, seed_index= and start_at='s lines, for runs of many hosts:
+ * the wall clock at the start, against start_at, shows their skew.
+ */
+static void
+print_run_names(const struct config *cfg, const struct report_totals *t)
+{
+	char	 at[WALL_TEXT], wall[WALL_TEXT];
+
+	if (t->merged != 0)
+		return;
+	if (cfg->label != NULL)
+		printf("Label: %s\n", cfg->label);
+	if (cfg->seed_index != 0)
+		printf("Seed index: %llu\n",
+		    (unsigned long long)cfg->seed_index);
+	if (t->start_wall_ns == 0)
+		return;
+	wall_format(cfg->start_at_ns, at, sizeof(at));
+	wall_format(t->start_wall_ns, wall, sizeof(wall));
+	printf("Start: %s by this host's clock, start_at %s, %+.3f ms\n",
+	    wall, at, ((double)t->start_wall_ns - (double)cfg->start_at_ns) /
+	    1e6);
 }
 
 void
@@ -328,6 +430,7 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	    report_mbit_rate(t->recv_bytes, t->secs));
 	printf("Flows: %llu, failed %llu\n", (unsigned long long)t->flows,
 	    (unsigned long long)t->failed);
+	print_not_started(t);
 	print_tcp(t);
 	print_errors(t);
 	/* Merged runs had seeds of their own, in their documents. */
@@ -335,6 +438,7 @@ report_text(const struct config *cfg, const struct report_totals *t)
 		printf("Merged: %zu documents\n", t->merged);
 	else
 		printf("Seed: %llu\n", (unsigned long long)cfg->seed);
+	print_run_names(cfg, t);
 	out_end(stdout);
 }
 
@@ -450,7 +554,7 @@ json_head(FILE *fp, const struct config *cfg)
 static void
 json_flow(FILE *fp, const struct flow_summary *f, const char *sep)
 {
-	char	 detail[320];
+	char	 detail[DETAIL_MAX];
 
 	fprintf(fp, "%s{\"id\": %u, \"peer\": ", sep, f->id);
 	json_put_str(fp, f->peer);
@@ -464,8 +568,8 @@ json_flow(FILE *fp, const struct flow_summary *f, const char *sep)
 	json_tcp_view(fp, &f->tcp);
 	fputs(", \"ended\": ", fp);
 	if (!f->has_first) {
-		json_put_str(fp, f->failed ? "failed" : f->cut_short ?
-		    "interrupted" : "ok");
+		json_put_str(fp, f->not_started ? "not_started" : f->failed ?
+		    "failed" : f->cut_short ? "interrupted" : "ok");
 		fputs(", \"first_error\": null}", fp);
 		return;
 	}
@@ -623,6 +727,36 @@ json_totals(FILE *fp, const struct config *cfg, const struct report_totals *t,
 	fprintf(fp, "\"exit_status\": %d", status);
 }
 
+/* start_at=: the run's time and the host's clock at its start. */
+static void
+json_start_clock(FILE *fp, const struct config *cfg,
+    const struct report_totals *t)
+{
+	char	 wall[WALL_TEXT];
+
+	wall_format(t->start_wall_ns, wall, sizeof(wall));
+	json_u64(fp, "start_at_ns", cfg->start_at_ns, ", ");
+	json_u64(fp, "start_wall_ns", t->start_wall_ns, ", \"start_wall\": ");
+	json_put_str(fp, wall);
+	fputs(", ", fp);
+}
+
+/* "not_started": the ids of the flows never started, in a sender run. */
+static void
+json_not_started(FILE *fp, const struct flow_summary *flows, size_t n)
+{
+	const char	*sep = "";
+	size_t		 i;
+
+	fputs("\"not_started\": [", fp);
+	for (i = 0; i < n; i++)
+		if (flows[i].not_started) {
+			fprintf(fp, "%s%u", sep, flows[i].id);
+			sep = ", ";
+		}
+	fputs("], ", fp);
+}
+
 /*
  * A run's document, after its opening brace.  flows is the supervisor's
  * table; only slots that held a flow (sender modes) are listed.
@@ -636,6 +770,8 @@ json_run(FILE *fp, const struct config *cfg, const struct report_totals *t,
 	size_t		 i;
 
 	json_head(fp, cfg);
+	if (t->start_wall_ns != 0)
+		json_start_clock(fp, cfg, t);
 	fputs("\"flows\": [", fp);
 	for (i = 0; cfg->mode != MODE_REPLY && i < nflows; i++) {
 		if (flows[i].peer[0] == '\0')
@@ -644,6 +780,8 @@ json_run(FILE *fp, const struct config *cfg, const struct report_totals *t,
 		sep = ", ";
 	}
 	fputs("], ", fp);
+	if (cfg->mode != MODE_REPLY)
+		json_not_started(fp, flows, nflows);
 	if (cfg->json == JSON_DOC)
 		json_intervals(fp, cfg, t);
 	json_totals(fp, cfg, t, expect, status);
@@ -675,18 +813,24 @@ report_json(const struct config *cfg, const struct report_totals *t,
 
 /*
  * -m -j: the merged documents as one, of their mode, with the number
- * merged in place of a seed and options, and their flows one after the
- * other.
+ * merged in place of a seed and options, their flows one after the
+ * other, what write_sources says of them, and their intervals when
+ * they could be merged.
  */
 void
 report_json_merged(const struct config *cfg, const struct report_totals *t,
-    report_flows_fn *write_flows, const void *arg, int status)
+    report_flows_fn *write_flows, const void *arg,
+    report_flows_fn *write_sources, const void *sarg, int status)
 {
 	putchar('{');
 	json_version(stdout, cfg->mode);
 	printf("\"merged\": %zu, \"flows\": [", t->merged);
 	write_flows(stdout, arg);
 	fputs("], ", stdout);
+	write_sources(stdout, sarg);
+	/* Merged by wall clock, when the runs shared a start_at=. */
+	if (t->nivals != 0)
+		json_intervals(stdout, cfg, t);
 	json_totals(stdout, cfg, t, NULL, status);
 	fputs("}\n", stdout);
 	out_end(stdout);
@@ -790,6 +934,175 @@ report_json_error(enum json_form form, const char *err, int status)
 	json_put_str(fp, err);
 	fprintf(fp, ", \"exit_status\": %d", status);
 	if (form == JSON_LINES) {
+		line_write(&l);
+		return;
+	}
+	fputs("}\n", fp);
+	out_end(fp);
+}
+
+/* A step's verdict, in words: the text table's last column. */
+static const char *
+step_result(const struct search_step *st)
+{
+	if (st->held)
+		return "held";
+	if (st->status != 0 && st->status != EXIT_MISSED)
+		return "failed";
+	return st->early ? "missed, ended early" : "missed";
+}
+
+/* A step's members, as its object in "steps" or its -J line. */
+static void
+json_step(FILE *fp, const struct search_step *st, size_t i)
+{
+	fprintf(fp, "\"step\": %zu, ", i + 1);
+	json_u64(fp, "rate", st->rate, ", ");
+	fprintf(fp, "\"offered\": %.1f, \"achieved\": %.1f, "
+	    "\"duration_s\": %.6f, ", st->offered, st->achieved, st->secs);
+	if (st->latencies != 0)
+		fprintf(fp, "\"p50_us\": %.3f, \"p99_us\": %.3f, ",
+		    st->p50_ns / 1e3, st->p99_ns / 1e3);
+	else
+		fputs("\"p50_us\": null, \"p99_us\": null, ", fp);
+	json_u64(fp, "errors", st->errors, ", ");
+	fprintf(fp, "\"held\": %s, \"ended_early\": %s, \"exit_status\": %d",
+	    st->held ? "true" : "false", st->early ? "true" : "false",
+	    st->status);
+}
+
+/*
+ * One step of search=, as it ends: a line of the table (its head before
+ * the first), or with -J an object.  -j waits for the end.
+ */
+void
+report_search_step(const struct config *cfg, const struct search_step *st,
+    size_t i)
+{
+	struct line	 l;
+
+	if (cfg->json == JSON_LINES) {
+		if (line_open(&l, "step") != NULL) {
+			json_step(l.fp, st, i);
+			line_write(&l);
+		}
+		return;
+	}
+	if (cfg->json != JSON_NONE)
+		return;
+	if (i == 0)
+		printf("Search: %s, %llu flow%s, steps of %.1f s\n"
+		    "step       rate    offered   achieved     p50 us     "
+		    "p99 us  errors  result\n", cfg->search,
+		    (unsigned long long)config_flows(cfg),
+		    config_flows(cfg) == 1 ? "" : "s",
+		    (double)cfg->duration / NS_PER_SEC);
+	printf("%4zu %10llu %10.1f %10.1f", i + 1,
+	    (unsigned long long)st->rate, st->offered, st->achieved);
+	if (st->latencies != 0)
+		printf(" %10.1f %10.1f", st->p50_ns / 1e3, st->p99_ns / 1e3);
+	else
+		printf(" %10s %10s", "-", "-");
+	printf(" %7llu  %s\n", (unsigned long long)st->errors,
+	    step_result(st));
+	out_end(stdout);
+}
+
+/* The knee lies within this fraction above the rate held; -1: unknown. */
+static double
+search_precision(const struct search_answer *a)
+{
+	if (a->held == 0 || a->missed == 0)
+		return -1;
+	return (double)(a->missed - a->held) / (double)a->held;
+}
+
+/* The answer on its own line, and what bounds it. */
+static void
+print_answer(const struct search_answer *a, int status)
+{
+	double	 prec = search_precision(a);
+
+	if (status != 0 && status != EXIT_MISSED) {
+		if (a->nsteps == 0)
+			printf("Highest rate: none: no step ran\n");
+		else
+			printf("Highest rate: none: step %zu failed\n",
+			    a->nsteps);
+		return;
+	}
+	if (a->held == 0) {
+		printf("Highest rate: none: rate=%llu, the lowest, missed\n",
+		    (unsigned long long)a->missed);
+		return;
+	}
+	printf("Highest rate: rate=%llu a flow, %llu msg/s in all",
+	    (unsigned long long)a->held,
+	    (unsigned long long)(a->held * a->flows));
+	if (prec >= 0)
+		printf("; rate=%llu missed: within %.1f%%",
+		    (unsigned long long)a->missed, prec * 100);
+	else
+		printf("; none missed: at least this");
+	printf(", %zu steps\n", a->nsteps);
+}
+
+/* The search object: conditions, flows, steps, the answer. */
+static void
+json_search(FILE *fp, const struct config *cfg, const struct search_answer *a)
+{
+	double	 prec = search_precision(a);
+	size_t	 i;
+
+	fputs("\"search\": {\"conditions\": ", fp);
+	json_put_str(fp, cfg->search);
+	fputs(", ", fp);
+	json_u64(fp, "flows", a->flows, ", \"steps\": [");
+	for (i = 0; i < a->nsteps; i++) {
+		fputs(i > 0 ? ", {" : "{", fp);
+		json_step(fp, &a->steps[i], i);
+		putc('}', fp);
+	}
+	fputs("], \"rate\": ", fp);
+	if (a->held != 0)
+		fprintf(fp, "%llu", (unsigned long long)a->held);
+	else
+		fputs("null", fp);
+	fputs(", \"missed_rate\": ", fp);
+	if (a->missed != 0)
+		fprintf(fp, "%llu", (unsigned long long)a->missed);
+	else
+		fputs("null", fp);
+	if (prec >= 0)
+		fprintf(fp, ", \"precision\": %.6f}, ", prec);
+	else
+		fputs(", \"precision\": null}, ", fp);
+}
+
+/*
+ * A search's end: the answer line, or with -j its document, with -J
+ * its last line.
+ */
+void
+report_search(const struct config *cfg, const struct search_answer *a,
+    int status)
+{
+	struct line	 l;
+	FILE		*fp = stdout;
+
+	if (cfg->json == JSON_NONE) {
+		print_answer(a, status);
+		out_end(stdout);
+		return;
+	}
+	if (cfg->json == JSON_LINES && (fp = line_open(&l, "search")) == NULL)
+		return;
+	if (cfg->json == JSON_DOC)
+		putc('{', fp);
+	json_head(fp, cfg);
+	json_search(fp, cfg, a);
+	fprintf(fp, "\"exit_status\": %d", status);
+	if (cfg->json == JSON_LINES) {
 		line_write(&l);
 		return;
 	}

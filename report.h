@@ -21,6 +21,7 @@ struct flow_summary {
 	uint32_t		 id;
 	int			 failed;	/* ended abnormally */
 	int			 cut_short;	/* ended early by the run's stop */
+	int			 not_started;	/* never connected: a stop, a limit */
 	int			 has_first;
 	struct flow_error	 first;		/* its first error */
 	uint64_t		 errors[ERR_KINDS];
@@ -32,6 +33,7 @@ struct flow_summary {
 	char			 peer[96];	/* remote address; "" = unused */
 	struct tcp_view		 tcp;		/* the kernel's, at its end */
 	struct tcp_view		 stall;		/* the kernel's, when it stalled */
+	struct tcp_wait		 stall_wait;	/* and which way data stopped */
 };
 
 /*
@@ -74,7 +76,11 @@ struct report_totals {
 	struct hist	*rtt;		/* each flow's smoothed rtt, us */
 	const struct interval *ivals;	/* -j: the intervals, in order */
 	size_t		 nivals;
+	uint64_t	 not_started;	/* flows never connected */
+	const struct flow_summary *sums;	/* a run's flows, to name them */
+	size_t		 nsums;
 	size_t		 merged;	/* -m: documents merged; 0 = a run */
+	uint64_t	 start_wall_ns;	/* start_at=: the clock at the start */
 };
 
 /*
@@ -104,6 +110,33 @@ struct report_snapshot {
 	uint64_t	 rtt_us;	/* their median smoothed rtt */
 };
 
+/* One step of search=: a run at one rate= (search.c). */
+struct search_step {
+	uint64_t	 rate;		/* rate=: messages a second, a flow */
+	double		 offered;	/* messages a second, all flows */
+	double		 achieved;	/* received a second, all flows */
+	double		 secs;
+	uint64_t	 latencies;
+	uint64_t	 p50_ns;
+	uint64_t	 p99_ns;
+	uint64_t	 errors;
+	int		 status;	/* the run's exit status */
+	int		 held;		/* every condition, and no error */
+	int		 early;		/* ended early: a condition missed */
+};
+
+/*
+ * A search's answer: the highest rate= held and the lowest above it
+ * missed (0: none), so the knee lies between them.
+ */
+struct search_answer {
+	const struct search_step *steps;
+	size_t		 nsteps;
+	uint64_t	 flows;
+	uint64_t	 held;
+	uint64_t	 missed;
+};
+
 /*
  * Every write of the report is checked.  The first that fails makes
  * report_failed true (the supervisor then stops the run) and makes
@@ -129,7 +162,12 @@ void	 report_json(const struct config *, const struct report_totals *,
 	    const struct flow_summary *, size_t, const struct report_expect *,
 	    int);
 void	 report_json_merged(const struct config *, const struct report_totals *,
-	    report_flows_fn *, const void *, int);
+	    report_flows_fn *, const void *, report_flows_fn *, const void *,
+	    int);
+void	 report_search_step(const struct config *, const struct search_step *,
+	    size_t);
+void	 report_search(const struct config *, const struct search_answer *,
+	    int);
 void	 report_json_error(enum json_form, const char *, int);
 double	 report_msg_rate(uint64_t, double);
 double	 report_mbit_rate(uint64_t, double);

@@ -18,6 +18,7 @@
 #include "options.h"
 #include "report.h"
 #include "status.h"
+#include "search.h"
 #include "supervisor.h"
 
 #define USAGE_WIDTH	79	/* -h fits an 80-column terminal */
@@ -238,17 +239,32 @@ merge_files(struct config *cfg, char **files, int nfiles)
 	return usage_error(cfg, err);
 }
 
+/* Conditions of expect= or search=, in err after the option's name. */
+static int
+parse_conds(const char *name, const char *list, struct expect_cond **conds,
+    size_t *n, char *err)
+{
+	char	 why[OPT_ERRLEN - 32];
+
+	if (list == NULL || expect_parse(list, conds, n, why,
+	    sizeof(why)) == 0)
+		return 0;
+	snprintf(err, OPT_ERRLEN, "option %s: %s", name, why);
+	return -1;
+}
+
 /*
- * expect='s conditions, parsed once, here: a bad one is refused before
- * any address is resolved or anything is sent.
+ * expect='s and search='s conditions, parsed once, here: a bad one is
+ * refused before any address is resolved or anything is sent.
  */
 static int
 parse_expect(struct config *cfg, char *err)
 {
-	if (cfg->expect == NULL)
-		return 0;
-	return expect_parse(cfg->expect, &cfg->expect_conds, &cfg->nexpect,
-	    err, OPT_ERRLEN);
+	if (parse_conds("search", cfg->search, &cfg->search_conds,
+	    &cfg->nsearch, err) == -1)
+		return -1;
+	return parse_conds("expect", cfg->expect, &cfg->expect_conds,
+	    &cfg->nexpect, err);
 }
 
 /* What each flow needs, worked out once, and whether the run fits. */
@@ -284,7 +300,8 @@ main(int argc, char *argv[])
 	    opt_resolve(&cfg, addr, naddr, err) == 0 &&
 	    plan_run(&cfg, &plan, err) == 0) {
 		default_seed(&cfg);
-		rv = sup_run(&cfg, &plan);
+		rv = cfg.search != NULL ? search_run(&cfg, &plan) :
+		    sup_run(&cfg, &plan);
 	} else if (rv != 1)
 		rv = usage_error(&cfg, err);
 	else

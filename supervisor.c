@@ -31,6 +31,7 @@
 #include "rng.h"
 #include "status.h"
 #include "supervisor.h"
+#include "wallclock.h"
 #include "worker.h"
 
 #define KILL_GRACE_NS	(2 * NS_PER_SEC)	/* SIGTERM, then SIGKILL */
@@ -46,7 +47,10 @@ static volatile sig_atomic_t got_stop;
 struct sup_flow {
 	int			 in_use;	/* slot holds a live flow */
 	int			 result_fd;	/* read end, -1 once closed */
+	int			 result_w;	/* write end, until the forks; -1 */
 	int			 sock_fd;	/* our copy of the connection; -1 */
+	int			 connecting;	/* sock_fd's connect is under way */
+	uint64_t		 connect_end;	/* when it times out; 0 = never */
 	pid_t			 pid[2];	/* by process index; 0 = ended */
 	int			 got_done[2];	/* REC_DONE read */
 	struct result		 res[2];
@@ -89,6 +93,8 @@ struct sup {
 	int			 stopping;
 	uint64_t		 stop_ns;	/* when the run was asked to stop */
 	size_t			 cut_short;	/* flows its stop ended early */
+	size_t			 not_started;	/* flows never connected: a stop,
+						   a limit */
 	struct report_totals	 tot;
 	struct report_expect	 expect[EXPECT_MAX];	/* expect='s verdicts */
 	struct pollfd		*pfd;
@@ -98,7 +104,15 @@ struct sup {
 	uint64_t		 ival_ns;	/* the interval in effect; 0: none */
 	void			*ival_mem;	/* intervals_mem's, for intervals */
 	struct intervals	 ivals;
+	uint64_t		 dbg_lost;	/* -d characters left out */
+	const struct sup_watch	*watch;		/* a search's step; NULL */
+	struct report_snapshot	 wsnap;		/* the watch's, each tick */
+	uint64_t		 next_watch_ns;
 };
+
+/* The starts, which the watchdog and a stop end (see there). */
+static void	 not_started(struct sup *, size_t, int);
+static void	 connect_timeouts(struct sup *, uint64_t);
 
 /* Installed so that SIGCHLD interrupts poll(): the loop then reaps. */
 static void
@@ -235,13 +249,13 @@ static int
 alloc_tables(struct sup *s)
 {
 	size_t	 n = s->nslots, np = s->nslots + s->cfg->nep;
-	size_t	 iv = intervals_mem(s->ival_ns);
+	size_t	 iv = intervals_mem(s->ival_ns), nh = 3 + (s->watch != NULL);
 	char	*p;
 
 	s->tableslen = part_len(n, sizeof(*s->flows)) +
 	    part_len(n, sizeof(*s->sums)) + part_len(np, sizeof(*s->pfd)) +
 	    part_len(np, sizeof(*s->pfd_slot)) +
-	    part_len(3, sizeof(struct hist)) + part_len(1, iv) +
+	    part_len(nh, sizeof(struct hist)) + part_len(1, iv) +
 	    part_len(1, READ_SIZE);
 	if ((p = s->tables = map_zeroed(s->tableslen, MAP_PRIVATE)) == NULL) {
 		log_warn("memory for %zu flows", n);
@@ -256,6 +270,8 @@ alloc_tables(struct sup *s)
 	s->tot.rtt = carve_part(&p, 1, sizeof(struct hist));
 	s->tot.svc = carve_part(&p, 1, sizeof(struct hist));
 	s->ival_mem = carve_part(&p, 1, iv);
+	if (s->watch != NULL)
+		s->wsnap.lat = carve_part(&p, 1, sizeof(struct hist));
 	return 0;
 }
 
@@ -268,6 +284,7 @@ alloc_slots(struct sup *s)
 		return -1;
 	for (i = 0; i < s->nslots; i++) {
 		s->flows[i].result_fd = -1;
+		s->flows[i].result_w = -1;
 		s->flows[i].sock_fd = -1;
 		s->flows[i].shm = (struct flow_shm *)s->seg + i;
 		if (s->areas != NULL)
@@ -313,6 +330,9 @@ child_setup(struct sup *s, size_t slot)
 	for (i = 0; i < s->nslots; i++) {
 		if (i != slot && s->flows[i].result_fd != -1)
 			(void)close(s->flows[i].result_fd);
+		/* A flow still connecting has its pipe whole. */
+		if (i != slot && s->flows[i].result_w != -1)
+			(void)close(s->flows[i].result_w);
 		/* Nor may it hold another flow's connection open. */
 		if (i != slot && s->flows[i].sock_fd != -1)
 			(void)close(s->flows[i].sock_fd);
@@ -323,11 +343,15 @@ child_setup(struct sup *s, size_t slot)
 		(void)close(s->plot_fd);
 }
 
-/* The seed of a flow's own random stream, from the run's seed. */
+/*
+ * The seed of a flow's own random stream, from the run's seed and, for a
+ * host of a fleet that shares it, the host's seed_index (0 leaves it).
+ */
 static uint64_t
-flow_seed(uint64_t seed, uint32_t id)
+flow_seed(const struct config *cfg, uint32_t id)
 {
-	uint64_t st = seed ^ ((uint64_t)id * 0xd1342543de82ef95ULL);
+	uint64_t st = cfg->seed ^ ((uint64_t)id * 0xd1342543de82ef95ULL) ^
+	    (cfg->seed_index * 0x9e3779b97f4a7c15ULL);
 
 	return rng_next(&st);
 }
@@ -376,7 +400,7 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.ring_max = s->plan.ring_max;
 	f.ring_first = s->plan.ring_first;
 	f.start_ns = s->start_ns;
-	f.seed = flow_seed(s->cfg->seed, sf->sum->id);
+	f.seed = flow_seed(s->cfg, sf->sum->id);
 	f.supervisor = s->pid;
 	(void)munmap(s->tables, s->tableslen);	/* see alloc_tables */
 	_exit(worker_run(&f, role));
@@ -752,6 +776,10 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 	if (sf->result_fd != -1)
 		(void)close(sf->result_fd);
 	sf->result_fd = -1;
+	if (sf->result_w != -1)
+		(void)close(sf->result_w);
+	sf->result_w = -1;
+	s->dbg_lost += sf->shm->send_dbg_lost + sf->shm->recv_dbg_lost;
 	end_connection(s, sf);
 	final_counts(s, sf);
 	count_errors(s, sf, c->errors);
@@ -768,7 +796,8 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 		c->failed |= c->errors[k] != 0;
 	}
 	t->failed += c->failed != 0;
-	if (stop_asked() && sf->unfinished && !c->has_first) {
+	if (stop_asked() && sf->unfinished && !c->has_first &&
+	    !c->not_started) {
 		c->cut_short = 1;
 		s->cut_short++;
 	}
@@ -821,6 +850,32 @@ reap_children(struct sup *s)
 	}
 }
 
+/*
+ * The wait a stalled flow was in: a send that did not return, if one
+ * is under way (the sending side's half of the slot), else the reply
+ * or request its receiving side waited for.
+ */
+static void
+stall_wait(const struct sup *s, const struct sup_flow *sf,
+    struct flow_error *e)
+{
+	const struct flow_shm	*shm = sf->shm;
+	enum mode		 m = s->cfg->mode;
+
+	if (shm->sending) {
+		e->detail = DET_SENDING;
+		e->dir = m == MODE_REPLY ? DIR_REP : DIR_REQ;
+		e->role = flow_role(m, 0);
+		e->seqno = shm->send_seqno;
+		return;
+	}
+	e->dir = m == MODE_REPLY ? DIR_REQ : DIR_REP;
+	e->role = flow_role(m, flow_nprocs(m) - 1);
+	e->seqno = shm->wait.seqno;
+	e->got = shm->wait.have;
+	e->expected = shm->wait.need;
+}
+
 /* No progress for the timeout: say what the flow waited for, end it. */
 static void
 stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
@@ -829,13 +884,11 @@ stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
 
 	memset(&e, 0, sizeof(e));
 	e.kind = ERR_STALL;
-	e.dir = s->cfg->mode == MODE_REPLY ? DIR_REQ : DIR_REP;
-	e.seqno = sf->shm->wait.seqno;
-	e.got = sf->shm->wait.have;
-	e.expected = sf->shm->wait.need;
+	stall_wait(s, sf, &e);
 	e.timeout_s = (uint32_t)s->cfg->timeout;
 	/* What the kernel saw tells a dead path from a peer not reading. */
 	tcpv_read(sf->sock_fd, &sf->sum->stall);
+	tcpv_read_wait(sf->sock_fd, &sf->sum->stall_wait);
 	flow_fail(s, sf, &e);
 	s->stalls++;
 	stop_flow(sf, now);
@@ -856,6 +909,7 @@ watchdog(struct sup *s, uint64_t now)
 	uint64_t	 p, limit = s->cfg->timeout * NS_PER_SEC;
 	size_t		 i;
 
+	connect_timeouts(s, now);
 	for (i = 0; i < s->nslots; i++) {
 		sf = &s->flows[i];
 		if (!sf->in_use || (sf->pid[0] == 0 && sf->pid[1] == 0))
@@ -884,7 +938,9 @@ stop_all(struct sup *s, uint64_t now)
 		(void)close(s->lfd[i]);
 	s->nlfd = 0;
 	for (i = 0; i < s->nslots; i++)
-		if (s->flows[i].in_use)
+		if (s->flows[i].in_use && s->flows[i].connecting)
+			not_started(s, i, 0);
+		else if (s->flows[i].in_use)
 			stop_flow(&s->flows[i], now);
 }
 
@@ -904,22 +960,47 @@ print_pids(const struct sup *s, const struct sup_flow *sf)
 		    (long)sf->pid[0]);
 }
 
-/* Makes the flow's result pipe and forks its workers on fd. */
+/*
+ * Makes a flow's result pipe, its read end non-blocking.  Returns 0, or
+ * -1 with the flow failed and *err the errno.
+ */
+static int
+open_pipe(struct sup *s, struct sup_flow *sf, int *err)
+{
+	const char	*call = "pipe";
+	int		 p[2];
+
+	if (pipe(p) == -1)
+		goto fail;
+	call = "fcntl";
+	if (net_set_blocking(p[0], 0) == -1) {
+		net_close(p[0]);
+		net_close(p[1]);
+		goto fail;
+	}
+	sf->result_fd = p[0];
+	sf->result_w = p[1];
+	return 0;
+fail:
+	*err = errno;
+	fail_call(s, sf, ERR_IO, call, *err);
+	return -1;
+}
+
+/*
+ * Forks the flow's workers on fd, with its result pipe (made before its
+ * connect, in sender modes).
+ */
 static void
 fork_flow(struct sup *s, size_t slot, int fd)
 {
 	struct sup_flow	*sf = &s->flows[slot];
-	int		 p[2], i, n = flow_nprocs(s->cfg->mode);
+	int		 i, err, n = flow_nprocs(s->cfg->mode);
 
-	if (pipe(p) == -1) {
-		fail_call(s, sf, ERR_IO, "pipe", errno);
+	if (sf->result_w == -1 && open_pipe(s, sf, &err) == -1)
 		return;
-	}
-	if (net_set_blocking(p[0], 0) == -1)
-		fail_call(s, sf, ERR_IO, "fcntl", errno);
-	sf->result_fd = p[0];
 	for (i = 0; i < n && !sf->sum->failed; i++) {
-		sf->pid[i] = fork_worker(s, slot, fd, p[1],
+		sf->pid[i] = fork_worker(s, slot, fd, sf->result_w,
 		    flow_role(s->cfg->mode, i));
 		if (sf->pid[i] == -1) {
 			sf->pid[i] = 0;
@@ -928,7 +1009,8 @@ fork_flow(struct sup *s, size_t slot, int fd)
 		} else
 			s->alive++;
 	}
-	(void)close(p[1]);
+	(void)close(sf->result_w);
+	sf->result_w = -1;
 	if (s->cfg->debug)
 		print_pids(s, sf);
 }
@@ -950,6 +1032,7 @@ claim_slot(struct sup *s, size_t slot, uint32_t id, const char *peer)
 	sf->sum = sum;
 
 	sf->result_fd = -1;
+	sf->result_w = -1;
 	sf->sock_fd = -1;
 	sf->in_use = 1;
 	sf->progress_ns = clock_now();
@@ -957,34 +1040,127 @@ claim_slot(struct sup *s, size_t slot, uint32_t id, const char *peer)
 	snprintf(sum->peer, sizeof(sum->peer), "%s", peer);
 }
 
-/* Sender modes: connect flow i to its address and start its workers. */
+/*
+ * Sender modes: starts flow i's connect, without waiting for it; the
+ * loop forks its workers once it is done (flow_connected).  Returns -1
+ * when a system limit refused it: starting more would fail the same.
+ */
 static int
 start_flow(struct sup *s, size_t i)
 {
 	const struct endpoint	*ep = &s->cfg->ep[i % s->cfg->nep];
 	struct sup_flow		*sf = &s->flows[i];
-	const char		*call;
-	int			 fd, err;
+	const char		*call = "socket";
+	int			 fd, err = 0;
 
 	claim_slot(s, i, (uint32_t)i, ep->name);
-	fd = net_connect(ep, s->cfg->timeout, &got_stop, &call);
-	if (fd == -1 && got_stop && errno == EINTR) {
-		/* Cut short by the run's stop, not failed. */
-		sf->unfinished = 1;
-		finish_flow(s, sf);
-		return 0;
-	}
-	if (fd == -1) {
-		err = errno;
-		fail_call(s, sf, ERR_CONNECT, call, err);
+	/* The pipe first: a flow whose connect is under way has all its
+	 * descriptors, and a limit met stops the starts, not the forks. */
+	if (open_pipe(s, sf, &err) == -1 ||
+	    (fd = net_connect_start(ep, &call)) == -1) {
+		if (err == 0) {
+			err = errno;
+			fail_call(s, sf, ERR_CONNECT, call, err);
+		}
 		finish_flow(s, sf);
 		return err == EMFILE || err == ENFILE ? -1 : 0;
 	}
-	fork_flow(s, i, fd);
 	sf->sock_fd = fd;	/* kept for the kernel's view, until the end */
+	sf->connecting = 1;
+	if (s->cfg->timeout != 0)
+		sf->connect_end = clock_now() + s->cfg->timeout * NS_PER_SEC;
+	return 0;
+}
+
+/*
+ * Ends a flow whose connection was never made.  Its socket is closed
+ * first: it has no view of a connection to count.
+ */
+static void
+unconnected(struct sup *s, struct sup_flow *sf)
+{
+	if (sf->sock_fd != -1)
+		(void)close(sf->sock_fd);
+	sf->sock_fd = -1;
+	sf->connecting = 0;
+	finish_flow(s, sf);
+}
+
+/*
+ * Flow i's connect is done, or failed: its workers start, or it ends.
+ * Returns -1 when its pipe or fork failed, a system limit that the
+ * next flows would meet too.
+ */
+static int
+flow_connected(struct sup *s, struct sup_flow *sf)
+{
+	const char	*call;
+	int		 failed;
+
+	sf->connecting = 0;
+	if (net_connect_finish(sf->sock_fd, &call) == -1) {
+		fail_call(s, sf, ERR_CONNECT, call, errno);
+		unconnected(s, sf);
+		return 0;
+	}
+	/* The watchdog counts from the workers' start, not the connect's. */
+	sf->progress_ns = clock_now();
+	fork_flow(s, (size_t)(sf - s->flows), sf->sock_fd);
+	failed = sf->sum->failed;
 	if (sf->pid[0] == 0 && sf->pid[1] == 0)
 		finish_flow(s, sf);
-	return sf->sum->failed ? -1 : 0;
+	return failed ? -1 : 0;
+}
+
+/*
+ * A flow that never started: its connect cut short by the run's stop,
+ * or never begun after a system limit (then it failed).  Its slot is
+ * claimed, if it was not, so that the report names it.
+ */
+static void
+not_started(struct sup *s, size_t i, int failed)
+{
+	const struct endpoint	*ep = &s->cfg->ep[i % s->cfg->nep];
+	struct sup_flow		*sf = &s->flows[i];
+
+	if (!sf->in_use)
+		claim_slot(s, i, (uint32_t)i, ep->name);
+	sf->sum->not_started = 1;
+	sf->sum->failed = failed;
+	s->not_started++;
+	unconnected(s, sf);
+}
+
+/* A system limit met: the flows still connecting are not started. */
+static void
+stop_starts(struct sup *s)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->flows[i].in_use && s->flows[i].connecting) {
+			not_started(s, i, 1);
+			n++;
+		}
+	if (n > 0)
+		log_warnx("%zu flows not started", n);
+}
+
+/* Connects that took longer than timeout= fail, as a blocking one would. */
+static void
+connect_timeouts(struct sup *s, uint64_t now)
+{
+	struct sup_flow	*sf;
+	size_t		 i;
+
+	for (i = 0; i < s->nslots; i++) {
+		sf = &s->flows[i];
+		if (!sf->in_use || !sf->connecting || sf->connect_end == 0 ||
+		    now < sf->connect_end)
+			continue;
+		fail_call(s, sf, ERR_CONNECT, "connect", ETIMEDOUT);
+		unconnected(s, sf);
+	}
 }
 
 static int
@@ -1093,10 +1269,15 @@ build_pollfds(struct sup *s)
 	size_t	 i;
 
 	for (i = 0; i < s->nslots; i++) {
-		if (s->flows[i].result_fd == -1)
+		/* A flow has its result pipe once its connect is done. */
+		if (s->flows[i].connecting) {
+			s->pfd[n].fd = s->flows[i].sock_fd;
+			s->pfd[n].events = POLLOUT;
+		} else if (s->flows[i].result_fd != -1) {
+			s->pfd[n].fd = s->flows[i].result_fd;
+			s->pfd[n].events = POLLIN;
+		} else
 			continue;
-		s->pfd[n].fd = s->flows[i].result_fd;
-		s->pfd[n].events = POLLIN;
 		s->pfd_slot[n++] = i;
 	}
 	if (s->stopping || count_active(s) >= s->cfg->maxconn ||
@@ -1120,15 +1301,35 @@ run_done(const struct sup *s)
 }
 
 /*
- * One turn of the loop: what is ready on the pipes and listeners, waiting
- * up to wait_ms for it, then the ended children, a stop, the watchdog
- * and the interval line.
+ * A search's step: the run so far, each tick, to the watch, which may
+ * end the run now (stopped as by a signal, but not interrupted).
+ */
+static void
+tick_watch(struct sup *s, uint64_t now)
+{
+	if (s->watch == NULL || s->stopping || now < s->next_watch_ns)
+		return;
+	s->next_watch_ns = now + (uint64_t)TICK_MS * 1000000;
+	intervals_snapshot(&s->ivals, &s->wsnap, now);
+	if (s->watch->tick(s->watch->arg, &s->wsnap, now - s->start_ns))
+		stop_all(s, now);
+}
+
+/*
+ * One turn of the loop: what is ready on the pipes, connects and
+ * listeners, waiting up to wait_ms for it, then the ended children, a
+ * stop, the watchdog and the interval line.  One connected flow's
+ * workers start a turn: forks take long on a busy host, and the flows
+ * started already are served between them, so that none waits on a
+ * full result pipe (a start of many flows stays smooth).
  */
 static void
 serve(struct sup *s, int wait_ms)
 {
-	nfds_t	 n, i;
-	size_t	 slot;
+	struct sup_flow	*sf;
+	nfds_t		 n, i;
+	size_t		 slot;
+	int		 forked = 0;
 
 	n = build_pollfds(s);
 	if (poll(s->pfd, n, wait_ms) > 0) {
@@ -1136,10 +1337,13 @@ serve(struct sup *s, int wait_ms)
 			if (s->pfd[i].revents == 0)
 				continue;
 			slot = s->pfd_slot[i];
-			if (slot < s->nslots)
-				read_results(s, &s->flows[slot]);
-			else
+			sf = slot < s->nslots ? &s->flows[slot] : NULL;
+			if (sf == NULL)
 				accept_conn(s, s->pfd[i].fd);
+			else if (!sf->connecting)
+				read_results(s, sf);
+			else if (!forked++ && flow_connected(s, sf) == -1)
+				stop_starts(s);
 		}
 	}
 	reap_children(s);
@@ -1147,6 +1351,7 @@ serve(struct sup *s, int wait_ms)
 		stop_all(s, clock_now());
 	watchdog(s, clock_now());
 	intervals_tick(&s->ivals, clock_now());
+	tick_watch(s, clock_now());
 }
 
 /* Waits for events until every flow has ended (or, -r, until stopped). */
@@ -1210,29 +1415,29 @@ open_dump(struct sup *s)
 	return 0;
 }
 
+/*
+ * Starts every flow's connect at once: a path that drops SYNs fails them
+ * all within one timeout=, not one after the other.  A system limit
+ * stops the starts; the flows left are not started, and failed.
+ */
 static void
 start_flows(struct sup *s)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	for (i = 0; i < s->nslots && !stop_asked(); i++) {
-		/*
-		 * The flows started already are served between starts, which
-		 * take long on a busy host: a worker blocked on a full result
-		 * pipe would stall its flow, and a flow done already closes
-		 * its connection now, not later.
-		 */
-		serve(s, 0);
-		if (start_flow(s, i) == -1) {
-			/* A system limit: starting more would fail the same. */
-			s->tot.flows += s->nslots - i - 1;
-			s->tot.failed += s->nslots - i - 1;
-			if (i + 1 < s->nslots)
-				log_warnx("%zu flows not started",
-				    s->nslots - i - 1);
-			break;
-		}
+		if (start_flow(s, i) == 0)
+			continue;
+		/* Those connecting already go on, while they can. */
+		if (i + 1 < s->nslots)
+			log_warnx("%zu flows not started", s->nslots - i - 1);
+		for (j = i + 1; j < s->nslots; j++)
+			not_started(s, j, 1);
+		return;
 	}
+	/* A stop in the middle: the flows after it are not started. */
+	for (j = i; j < s->nslots; j++)
+		not_started(s, j, 0);
 }
 
 /*
@@ -1243,15 +1448,19 @@ static void
 report_stop(const struct sup *s)
 {
 	uint64_t	 at = s->stop_ns ? s->stop_ns : clock_now();
+	char		 more[48] = "";
 
 	/* A report that failed stopped the run: it has said so. */
 	if (!got_stop || s->cfg->mode == MODE_REPLY || report_failed())
 		return;
 	/* start_ns is 0 until the flows start. */
-	log_warnx("interrupted by SIG%s after %.1f s; %zu flow%s ended early",
-	    got_stop == SIGINT ? "INT" : "TERM", s->start_ns == 0 ? 0.0 :
-	    (double)(at - s->start_ns) / NS_PER_SEC, s->cut_short,
-	    s->cut_short == 1 ? "" : "s");
+	if (s->not_started != 0)
+		snprintf(more, sizeof(more), ", %zu never started",
+		    s->not_started);
+	log_warnx("interrupted by SIG%s after %.1f s; %zu flow%s ended "
+	    "early%s", got_stop == SIGINT ? "INT" : "TERM", s->start_ns == 0 ?
+	    0.0 : (double)(at - s->start_ns) / NS_PER_SEC, s->cut_short,
+	    s->cut_short == 1 ? "" : "s", more);
 }
 
 static void
@@ -1274,6 +1483,24 @@ release(struct sup *s)
 }
 
 /*
+ * start_at=: waits for the wall clock's time, then the run starts on the
+ * monotonic clock; the wall clock then is kept for the report, which
+ * shows how far apart hosts that shared the time started.  Returns 0,
+ * or -1 when a signal stopped the wait.
+ */
+static int
+wait_start(struct sup *s)
+{
+	if (wall_wait(s->cfg->start_at_ns, &got_stop) == -1) {
+		if (!got_stop)
+			log_warn("waiting for start_at");
+		return -1;
+	}
+	s->tot.start_wall_ns = wall_now();
+	return 0;
+}
+
+/*
  * Everything before the first flow starts.  Returns 0, or the exit
  * status of a run that could not be set up.
  */
@@ -1293,8 +1520,10 @@ set_up(struct sup *s)
 		return stop_asked() ? EXIT_FAILED : EXIT_BAD_INPUT;
 	if (cfg->mode == MODE_REPLY && open_listeners(s) == -1)
 		return EXIT_FAILED;
-	if (cfg->mode != MODE_REPLY && !cfg->json)
+	if (cfg->mode != MODE_REPLY && !cfg->json && s->watch == NULL)
 		report_addresses(cfg);
+	if (cfg->start_at_ns != 0 && wait_start(s) == -1)
+		return EXIT_FAILED;
 	s->start_ns = clock_now();
 	start_intervals(s);
 	return EXIT_PASSED;
@@ -1329,14 +1558,40 @@ write_plot(struct sup *s, int status)
 }
 
 /*
- * Runs the whole test as configured and prints its report.  Returns the
- * exit status: 0 when every flow exchanged everything and every check
- * held, 1 otherwise (a plot that could not be written too), 2 for a
- * dump or plot file that cannot be opened, 3 when the run passed but
- * missed a condition of expect=.
+ * The run's report: -j, -J's summary or the text, and expect='s lines.
+ * A search's step has none: the search reports it (search.c).
+ */
+static void
+report_run(struct sup *s, int ran, int status)
+{
+	const struct config *cfg = s->cfg;
+
+	if (s->watch != NULL) {
+		if (ran)
+			s->watch->end(s->watch->arg, &s->tot);
+		return;
+	}
+	/* -j, -J: a document at every ending, a run not set up included. */
+	if (cfg->json)
+		report_json(cfg, &s->tot, s->sums, s->sums != NULL ?
+		    s->nslots : 0, s->expect, status);
+	else if (ran)
+		report_text(cfg, &s->tot);
+	/* After the report: its last words on a terminal. */
+	if (ran)
+		expect_warn(cfg->expect_conds, cfg->nexpect, s->expect);
+}
+
+/*
+ * Runs the whole test as configured and prints its report, or with a
+ * watch, hands the totals to it.  Returns the exit status: 0 when every
+ * flow exchanged everything and every check held, 1 otherwise (a plot
+ * that could not be written too), 2 for a dump or plot file that cannot
+ * be opened, 3 when the run passed but missed a condition of expect=.
  */
 int
-sup_run(const struct config *cfg, const struct budget *plan)
+sup_run_watched(const struct config *cfg, const struct budget *plan,
+    const struct sup_watch *watch)
 {
 	struct sup	 s;
 	uint64_t	 end;
@@ -1344,13 +1599,15 @@ sup_run(const struct config *cfg, const struct budget *plan)
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
+	s.watch = watch;
 	s.pid = getpid();
 	s.dump_fd = -1;
 	s.plot_fd = -1;
 	s.ival_ns = intervals_step(cfg);
 	s.nslots = plan->nflows;
 	s.plan = *plan;
-	report_start(cfg);
+	if (watch == NULL)
+		report_start(cfg);
 	status = set_up(&s);
 	ran = status == EXIT_PASSED;
 	if (ran) {
@@ -1360,6 +1617,9 @@ sup_run(const struct config *cfg, const struct budget *plan)
 		end = intervals_last(&s.ivals, run_end(&s, clock_now()),
 		    &s.tot);
 		s.tot.secs = (double)(end - s.start_ns) / NS_PER_SEC;
+		s.tot.not_started = s.not_started;
+		s.tot.sums = s.sums;
+		s.tot.nsums = s.nslots;
 		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
 		    (got_stop && cfg->mode != MODE_REPLY) || report_failed() ?
 		    EXIT_FAILED : EXIT_PASSED;
@@ -1369,15 +1629,16 @@ sup_run(const struct config *cfg, const struct budget *plan)
 	if (ran)
 		status = write_plot(&s, status);
 	report_stop(&s);
-	/* -j, -J: a document at every ending, a run not set up included. */
-	if (cfg->json)
-		report_json(cfg, &s.tot, s.sums, s.sums != NULL ? s.nslots : 0,
-		    s.expect, status);
-	else if (ran)
-		report_text(cfg, &s.tot);
-	/* After the report: its last words on a terminal. */
-	if (ran)
-		expect_warn(cfg->expect_conds, cfg->nexpect, s.expect);
+	report_run(&s, ran, status);
+	if (s.dbg_lost != 0)
+		log_warnx("-d: %llu progress characters left out: standard "
+		    "output was not ready for them", (unsigned long long)s.dbg_lost);
 	release(&s);
 	return status;
+}
+
+int
+sup_run(const struct config *cfg, const struct budget *plan)
+{
+	return sup_run_watched(cfg, plan, NULL);
 }

@@ -234,6 +234,13 @@ stop_process() {
 # What the kernel saw, which ends a stall line where TCP_INFO is, as a
 # regular expression: grep -E "...waiting for reply seqno 5($KERNEL)?$".
 KERNEL=' \(kernel: [^)]*\)'
+# And before it, which way data stopped: at a peer that went quiet, with
+# all of ours acknowledged (a relay or a listener that takes them in).
+QUIET_REPLIER=": nothing arrives from the replier for [0-9.]+ s; all our requests are acknowledged$KERNEL"
+QUIET_SENDER=": nothing arrives from the sender for [0-9.]+ s; all our replies are acknowledged$KERNEL"
+# At a replier whose window closed: it, or a relay before it, stopped
+# reading, and our requests wait in our send buffer.
+NOT_READING=": the replier stopped reading; its window is closed and our requests wait in the send buffer$KERNEL"
 
 # field NAME: the number after "NAME" in $output, e.g. field Received.
 field() {
@@ -460,6 +467,68 @@ make_netns_pair() {
 	link_up "$NS_S" st1
 }
 
+# A routed path (tests of what a middlebox does): the sender's NS_S,
+# a router NS_G and the replier's NS_R, two veth pairs, each a private
+# /30 that exists only inside them.  The sender is $PATH_S_ADDR on s0 and
+# the replier $PATH_R_ADDR on r0; the router has g0 toward the sender
+# ($PATH_GS_ADDR) and g1 toward the replier ($PATH_GR_ADDR) and forwards
+# between them.  Rules and daemons of a test run in NS_G, the middlebox.
+PATH_S_ADDR=10.199.1.1
+PATH_GS_ADDR=10.199.1.2
+PATH_GR_ADDR=10.199.2.1
+PATH_R_ADDR=10.199.2.2
+
+# make_router_path: makes NS_S, NS_G and NS_R (names unique to this run
+# and test), the links, the routes and forwarding in NS_G.  Skips as
+# make_netns_pair does; netns_teardown removes them.
+make_router_path() {
+	local ns
+	((EUID == 0)) || skip "needs root for network namespaces"
+	command -v ip >/dev/null || skip "ip (iproute2) is not installed"
+	find_tool nft >/dev/null || skip "nft (nftables) is not installed"
+	NS_S=seqtest-$$-$BATS_TEST_NUMBER-s
+	NS_G=seqtest-$$-$BATS_TEST_NUMBER-g
+	NS_R=seqtest-$$-$BATS_TEST_NUMBER-r
+	for ns in "$NS_S" "$NS_G" "$NS_R"; do
+		netns_try "ip netns add" ip netns add "$ns"
+		NETNS+=("$ns")
+	done
+	netns_try "ip netns exec" ip netns exec "$NS_G" true
+	netns_try "a veth pair" ip link add s0 netns "$NS_S" gso_max_segs 1 \
+	    type veth peer name g0 netns "$NS_G" gso_max_segs 1
+	netns_try "a veth pair" ip link add g1 netns "$NS_G" gso_max_segs 1 \
+	    type veth peer name r0 netns "$NS_R" gso_max_segs 1
+	ip -n "$NS_S" addr add "$PATH_S_ADDR/30" dev s0
+	ip -n "$NS_G" addr add "$PATH_GS_ADDR/30" dev g0
+	ip -n "$NS_G" addr add "$PATH_GR_ADDR/30" dev g1
+	ip -n "$NS_R" addr add "$PATH_R_ADDR/30" dev r0
+	ip -n "$NS_S" link set dev lo up
+	ip -n "$NS_G" link set dev lo up
+	ip -n "$NS_R" link set dev lo up
+	ip -n "$NS_S" link set dev s0 up
+	ip -n "$NS_G" link set dev g0 up
+	ip -n "$NS_G" link set dev g1 up
+	ip -n "$NS_R" link set dev r0 up
+	link_up "$NS_S" s0
+	link_up "$NS_G" g0
+	link_up "$NS_G" g1
+	link_up "$NS_R" r0
+	ip -n "$NS_S" route add default via "$PATH_GS_ADDR"
+	ip -n "$NS_R" route add default via "$PATH_GR_ADDR"
+	ip netns exec "$NS_G" sysctl -qw net.ipv4.ip_forward=1
+}
+
+# start_path_replier [flags...]: a replier on $PATH_R_ADDR in NS_R; sets
+# what start_replier sets.
+start_path_replier() {
+	REPLIER_ERR=$BATS_TEST_TMPDIR/replier.err
+	REPLIER_OUT=$BATS_TEST_TMPDIR/replier.out
+	start_listener "$REPLIER_OUT" "$REPLIER_ERR" ip netns exec "$NS_R" \
+	    "$SEQTEST" -r "$@" "$PATH_R_ADDR:0" || return 1
+	REPLIER_PID=$LISTENER_PID
+	PORT=$LISTENER_PORT
+}
+
 # set_mtu MTU: the MTU of both ends of the pair.
 set_mtu() {
 	ip -n "$NS_R" link set dev st0 mtu "$1"
@@ -674,6 +743,14 @@ for x in sys.argv[2:]:
     if not eval(x):
         sys.exit("does not hold: " + x)
 PY
+}
+
+# peak_kib CMD...: runs CMD, its output thrown away, and prints the most
+# memory it held at once (its peak resident set, in KiB).
+peak_kib() {
+	python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
 }
 
 # json_lines FILE: every line of FILE is a whole line of JSON, an object
