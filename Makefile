@@ -2,13 +2,14 @@
 VERSION =	1.0.0
 
 PROG =		seqtest
-SRCS =		seqtest.c options.c merge.c search.c supervisor.c expect.c report.c \
-		plot.c worker.c budget.c net.c errors.c proto.c stats.c \
-		tcpinfo.c json.c wallclock.c fleet.c
+SRCS =		seqtest.c options.c merge.c search.c supervisor.c intervals.c \
+		expect.c report.c plot.c worker.c budget.c net.c errors.c \
+		proto.c stats.c tcpinfo.c json.c wallclock.c fleet.c
 OBJS =		$(SRCS:.c=.o)
-HDRS =		config.h options.h merge.h search.h supervisor.h expect.h report.h \
-		plot.h worker.h budget.h flow.h net.h errors.h clock.h proto.h stats.h \
-		rng.h tcpinfo.h json.h wallclock.h fleet.h
+HDRS =		config.h options.h merge.h search.h supervisor.h intervals.h \
+		expect.h report.h plot.h worker.h budget.h flow.h net.h \
+		errors.h clock.h proto.h stats.h rng.h tcpinfo.h json.h \
+		wallclock.h fleet.h status.h
 MAN =		man/seqtest.1
 
 PREFIX ?=	/usr/local
@@ -86,7 +87,8 @@ XDEFS =		$(STD) $(WARN) -DSEQTEST_VERSION=\"$(VERSION)\"
 # 100 KiB until flows were sized to their needs (budget.c, the latency
 # tables): 104 KiB since; 128 KiB for issue 12's features (expect=, -J,
 # -m and its JSON reader, the histogram and intervals in -j); 192 KiB
-# since issue 19, where libc's getopt and strtod came back.
+# since issue 19, where libc's getopt and strtod replaced code written
+# only to save their bytes.
 STATIC_MAX =	196608
 # -flto makes the sources one unit for -Os: it inlines and drops code
 # across files, about 900 bytes.

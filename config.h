@@ -55,6 +55,8 @@ struct endpoint {
 #define DEF_MAXCONN	1024
 #define DEF_RDLY_LIMIT	1000000000u	/* replier: largest rdly honoured, ns */
 #define MAX_FLOWS	10000
+/* The supervisor's tick, its longest sleep: interval= is no finer. */
+#define TICK_MS		100
 #define DEF_SEARCH_START	100	/* search=: the first rate, without rate= */
 #define DEF_SEARCH_MAX		1000000	/* search=: the highest rate tried */
 #define DEF_SEARCH_STEPS	16	/* search=: the most steps */
@@ -80,12 +82,15 @@ struct config {
 	uint64_t	 conns;		/* replier: exit after this many; 0 = never */
 	uint64_t	 duration;	/* ns to send for, instead of count */
 	uint64_t	 rate;		/* messages per second per flow; 0 = no pacing */
-	uint64_t	 interval;	/* ns between progress lines; 0 = none */
+	uint64_t	 interval;	/* ns between progress lines; 0 = none,
+					   else TICK_MS at least */
 	uint64_t	 warmup;	/* replies per flow left out of statistics */
 	uint64_t	 seed;
 	char		*expect;	/* expect=: conditions as given, or NULL */
+/* Between expect='s conditions: a comma would end the -o item. */
+#define EXPECT_SEP	'/'
 	char		*plot;		/* plot=: the SVG file, or NULL */
-	struct expect_cond *expect_conds;	/* parsed by opt_finish */
+	struct expect_cond *expect_conds;	/* parsed by seqtest.c's main */
 	size_t		 nexpect;
 	char		*search;	/* search=: its conditions, or NULL */
 	struct expect_cond *search_conds;	/* parsed by opt_finish */

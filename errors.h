@@ -1,7 +1,9 @@
 /*
  * The error model: what can go wrong with a flow, by kind and detail,
  * the names of each in text and in JSON, the one-line diagnostic, and
- * the warn helpers every diagnostic goes through.
+ * the warn helpers every "seqtest: " line on stderr goes through.  What
+ * else goes there is output, not a diagnostic: the replier's "Listening
+ * on" line, and interval lines with -j.
  */
 #ifndef SEQTEST_ERRORS_H
 #define SEQTEST_ERRORS_H

@@ -129,9 +129,10 @@ unit_ns(unsigned unit)
 
 /*
  * Reads digits, with a fraction, at *s and moves *s past them.  By
- * hand, as options.c reads seconds: exact, and no floating-point parser
- * in the static binary.  Returns 0; -1 when no digit is at *s, -2 when
- * none follows its '.'.
+ * hand, as options.c reads seconds, for exactness: a bound such as
+ * "p99<0.062998929s" is whole nanoseconds, where strtod's double would
+ * be 1 ns short, and "finer than 1 ns" is told from the digits.
+ * Returns 0; -1 when no digit is at *s, -2 when none follows its '.'.
  */
 static int
 scan_number(const char **s, struct number *num)
@@ -252,7 +253,7 @@ parse_cond(const char *text, struct expect_cond *c, char *err, size_t len)
 
 /* Copies the condition from p to end into c's text; -1 with err. */
 static int
-take_text(const char *list, const char *p, const char *end,
+copy_text(const char *list, const char *p, const char *end,
     struct expect_cond *c, char *err, size_t len)
 {
 	size_t	 n = (size_t)(end - p);
@@ -302,7 +303,7 @@ expect_parse(const char *list, struct expect_cond **conds, size_t *n,
 	for (i = 0, p = list; i < count; i++, p = end + 1) {
 		if ((end = strchr(p, EXPECT_SEP)) == NULL)
 			end = p + strlen(p);
-		if (take_text(list, p, end, &c[i], err, len) == -1 ||
+		if (copy_text(list, p, end, &c[i], err, len) == -1 ||
 		    parse_cond(c[i].text, &c[i], err, len) == -1) {
 			free(c);
 			return -1;

@@ -12,8 +12,6 @@
 
 #define EXPECT_MAX	32	/* conditions in one expect= */
 #define EXPECT_TEXT	48	/* a condition's text and its NUL */
-/* Between conditions: a comma would end the -o item. */
-#define EXPECT_SEP	'/'
 
 /* One condition, parsed. */
 struct expect_cond {

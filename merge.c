@@ -23,8 +23,8 @@
 #include "plot.h"
 #include "report.h"
 #include "stats.h"
+#include "status.h"
 
-#define EXIT_BAD_INPUT	2
 #define READ_FIRST	65536		/* bytes of an input's first read */
 /* A run's duration as -j writes it, to the microsecond; so the rates
  * and times of the merged report stay finite. */
@@ -198,7 +198,7 @@ add_count(const struct merge *m, const struct input *in, uint32_t at,
 
 /* The version that wrote it must be ours, and the mode the first's. */
 static int
-take_kind(struct merge *m, const struct input *in, uint32_t doc)
+merge_kind(struct merge *m, const struct input *in, uint32_t doc)
 {
 	const struct json *j = &in->json;
 	const char	*version = json_text(j, json_find(j, doc, "version"));
@@ -226,7 +226,7 @@ take_kind(struct merge *m, const struct input *in, uint32_t doc)
 
 /* The counters, summed, and the longest duration. */
 static int
-take_counts(struct merge *m, const struct input *in, uint32_t doc)
+merge_counts(struct merge *m, const struct input *in, uint32_t doc)
 {
 	static const char *const keys[] = { "connections", "failed",
 	    "replies", "sent_msgs", "sent_bytes", "recv_msgs", "recv_bytes" };
@@ -254,7 +254,7 @@ take_counts(struct merge *m, const struct input *in, uint32_t doc)
 
 /* The errors by kind, each kind of errors.c's. */
 static int
-take_errors(struct merge *m, const struct input *in, uint32_t doc)
+merge_errors(struct merge *m, const struct input *in, uint32_t doc)
 {
 	uint32_t errors = json_find(&in->json, doc, "errors");
 	uint64_t v;
@@ -273,19 +273,22 @@ take_errors(struct merge *m, const struct input *in, uint32_t doc)
 }
 
 /*
- * How bad an exit status is: 0, then 3 (an expectation missed), 1 (a
- * check failed), 2 (bad input); -1 for a status seqtest never gives.
+ * How bad an exit status is: passed, then an expectation missed, a
+ * check failed, bad input; -1 for a status seqtest never gives.
  */
 static int
 badness(uint64_t status)
 {
-	static const int rank[] = { 0, 2, 3, 1 };
+	static const int rank[EXIT_STATUSES] = {
+		[EXIT_PASSED] = 0, [EXIT_MISSED] = 1, [EXIT_FAILED] = 2,
+		[EXIT_BAD_INPUT] = 3
+	};
 
-	return status < 4 ? rank[status] : -1;
+	return status < EXIT_STATUSES ? rank[status] : -1;
 }
 
 static int
-take_status(struct merge *m, const struct input *in, uint32_t doc)
+merge_status(struct merge *m, const struct input *in, uint32_t doc)
 {
 	uint64_t status;
 
@@ -387,7 +390,7 @@ hist_adds_up(const struct hist *dst, const struct hist *src)
  * to h, once its moments are known to fit its buckets.
  */
 static int
-take_hist(struct merge *m, const struct input *in, uint32_t doc,
+merge_hist(struct merge *m, const struct input *in, uint32_t doc,
     const char *prefix, struct hist *h)
 {
 	const struct json	*j = &in->json;
@@ -423,14 +426,14 @@ take_hist(struct merge *m, const struct input *in, uint32_t doc,
  * histogram is its service times too, should another have had a rate.
  */
 static int
-take_latencies(struct merge *m, const struct input *in, uint32_t doc)
+merge_latencies(struct merge *m, const struct input *in, uint32_t doc)
 {
-	if (take_hist(m, in, doc, "", m->tot.lat) == -1)
+	if (merge_hist(m, in, doc, "", m->tot.lat) == -1)
 		return -1;
 	if (json_find(&in->json, doc, "service_histogram") == 0)
-		return take_hist(m, in, doc, "", m->plain);
+		return merge_hist(m, in, doc, "", m->plain);
 	m->rate = 1;
-	return take_hist(m, in, doc, "service_", m->tot.svc);
+	return merge_hist(m, in, doc, "service_", m->tot.svc);
 }
 
 /*
@@ -438,7 +441,7 @@ take_latencies(struct merge *m, const struct input *in, uint32_t doc)
  * rtt, of which the run's median and largest are made again.
  */
 static int
-take_tcp(struct merge *m, const struct input *in, uint32_t doc,
+merge_tcp(struct merge *m, const struct input *in, uint32_t doc,
     uint32_t flows)
 {
 	const struct json *j = &in->json;
@@ -493,7 +496,7 @@ keep_flows(struct merge *m, const struct input *in, uint32_t flows)
  * of one connection), or -1 when it is refused.
  */
 static int
-take_document(struct merge *m, const struct input *in, uint32_t doc)
+merge_document(struct merge *m, const struct input *in, uint32_t doc)
 {
 	const struct json *j = &in->json;
 	const char	*type = json_text(j, json_find(j, doc, "type"));
@@ -504,14 +507,14 @@ take_document(struct merge *m, const struct input *in, uint32_t doc)
 	if ((type != NULL && strcmp(type, "summary") != 0) ||
 	    json_find(j, doc, "connection") != 0)
 		return 0;
-	if (take_kind(m, in, doc) == -1)
+	if (merge_kind(m, in, doc) == -1)
 		return -1;
 	if (j->node[flows].type != JSON_ARRAY)
 		return refuse(m, in, j->node[doc].at, "no \"flows\" array");
-	if (take_counts(m, in, doc) == -1 || take_errors(m, in, doc) == -1 ||
-	    take_status(m, in, doc) == -1 ||
-	    take_latencies(m, in, doc) == -1 ||
-	    take_tcp(m, in, doc, flows) == -1 ||
+	if (merge_counts(m, in, doc) == -1 || merge_errors(m, in, doc) == -1 ||
+	    merge_status(m, in, doc) == -1 ||
+	    merge_latencies(m, in, doc) == -1 ||
+	    merge_tcp(m, in, doc, flows) == -1 ||
 	    keep_flows(m, in, flows) == -1 || fleet_take(&m->fleet, j, doc) == -1)
 		return -1;
 	return 1;
@@ -519,7 +522,7 @@ take_document(struct merge *m, const struct input *in, uint32_t doc)
 
 /* Every document of an input; it must hold one at least. */
 static int
-take_input(struct merge *m, struct input *in)
+merge_input(struct merge *m, struct input *in)
 {
 	uint32_t doc;
 	int	 rv, taken = 0;
@@ -533,7 +536,7 @@ take_input(struct merge *m, struct input *in)
 	in->json.keep = doc_members;
 	in->json.max_nodes = DOC_NODES;
 	while ((doc = json_parse_next(&in->json)) != 0) {
-		if ((rv = take_document(m, in, doc)) == -1)
+		if ((rv = merge_document(m, in, doc)) == -1)
 			return -1;
 		taken += rv;
 		json_drop_nodes(&in->json);
@@ -633,7 +636,7 @@ merge_run(const struct config *cfg, char *const *names, size_t n)
 {
 	struct merge	 m;
 	size_t		 i;
-	int		 status = 0;
+	int		 status = EXIT_PASSED;
 
 	memset(&m, 0, sizeof(m));
 	m.json = cfg->json;
@@ -649,15 +652,15 @@ merge_run(const struct config *cfg, char *const *names, size_t n)
 	    m.tot.rtt == NULL || m.plain == NULL || m.one == NULL ||
 	    (m.json == JSON_DOC && m.flows == NULL)) {
 		log_warn("memory for the merge");
-		status = 1;
+		status = EXIT_FAILED;
 	}
-	for (i = 0; status == 0 && i < n; i++) {
+	for (i = 0; status == EXIT_PASSED && i < n; i++) {
 		m.in[i].name = names[i];
 		m.nin = i + 1;
-		if (take_input(&m, &m.in[i]) == -1)
+		if (merge_input(&m, &m.in[i]) == -1)
 			status = EXIT_BAD_INPUT;
 	}
-	if (status == 0)
+	if (status == EXIT_PASSED)
 		status = print_merged(cfg, &m);
 	free_merge(&m);
 	return status;

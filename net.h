@@ -1,7 +1,8 @@
 /*
  * Sockets: a flow's connection, the replier's listeners, and their
- * addresses as text.  Each function returns a descriptor or 0, or -1
- * with errno set and, where given, *call naming the call that failed.
+ * addresses as text.  net_connect, net_listen and net_accept return a
+ * descriptor, the others 0 or nothing; -1 on failure, with errno set
+ * and, where given, *call naming the call that failed.
  */
 #ifndef SEQTEST_NET_H
 #define SEQTEST_NET_H

@@ -4,7 +4,6 @@
  * on stdout; diagnostics went to stderr.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,33 +21,24 @@ static const char *const mode_names[] = {
 	"none", "send", "sync", "reply", "merge"
 };
 
-static int			 out_errno;	/* first failed write, or 0 */
-static volatile sig_atomic_t	*out_stop;	/* set when one fails */
+static int	 out_errno;	/* first failed write, or 0 */
 
 /*
- * A report that cannot be written must not be lost in silence: the run
- * stops as if asked to by a signal, and report_close says so.
+ * A report that cannot be written must not be lost in silence: the
+ * supervisor stops the run when this says so, and report_close says so.
  */
-void
-report_on_failure(volatile sig_atomic_t *stop)
-{
-	out_stop = stop;
-}
-
 int
 report_failed(void)
 {
 	return out_errno != 0;
 }
 
-/* Notes a write of the report that failed with err, and stops the run. */
+/* Notes a write of the report that failed with err. */
 static void
 out_fail(int err)
 {
 	if (out_errno == 0)
 		out_errno = err != 0 ? err : EIO;
-	if (out_stop != NULL)
-		*out_stop = 1;
 }
 
 /* Ends a part of the report: flushed, and any failed write noted. */
@@ -125,7 +115,8 @@ report_mode_name(enum mode m)
 int
 report_fail_status(int status)
 {
-	return status != 0 && status != EXIT_MISSED ? status : 1;
+	return status != EXIT_PASSED && status != EXIT_MISSED ? status :
+	    EXIT_FAILED;
 }
 
 /*
@@ -923,7 +914,8 @@ report_flow_end(const struct config *cfg, const struct flow_summary *f)
 		return;
 	fputs("{\"mode\": \"reply\", \"connection\": ", stdout);
 	json_flow(stdout, f, "");
-	printf(", \"exit_status\": %d}\n", f->failed || f->has_first);
+	printf(", \"exit_status\": %d}\n", f->failed || f->has_first ?
+	    EXIT_FAILED : EXIT_PASSED);
 	out_end(stdout);
 }
 

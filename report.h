@@ -6,7 +6,6 @@
 #ifndef SEQTEST_REPORT_H
 #define SEQTEST_REPORT_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "config.h"
 #include "errors.h"
 #include "stats.h"
+#include "status.h"
 #include "tcpinfo.h"
 
 /* A flow's final word: its counts as its workers reported them. */
@@ -137,15 +137,11 @@ struct search_answer {
 	uint64_t	 missed;
 };
 
-/* The exit status of a run that passed but missed a condition of expect=. */
-#define EXIT_MISSED	3
-
 /*
- * Every write of the report is checked.  The first that fails sets the
- * flag given to report_on_failure (the run then stops) and makes
+ * Every write of the report is checked.  The first that fails makes
+ * report_failed true (the supervisor then stops the run) and makes
  * report_close, at exit, say so and return 1.
  */
-void	 report_on_failure(volatile sig_atomic_t *);
 int	 report_failed(void);
 int	 report_close(int);
 int	 report_fail_status(int);

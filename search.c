@@ -20,6 +20,7 @@
 #include "plot.h"
 #include "report.h"
 #include "search.h"
+#include "status.h"
 #include "supervisor.h"
 
 #define SEARCH_PRECISION	0.01	/* of the rate held: close enough */
@@ -27,6 +28,7 @@
 
 struct search {
 	const struct config	*cfg;		/* the search's */
+	const struct budget	*plan;		/* every step's: the same flows */
 	struct config		 step;		/* the run's, at the step's rate */
 	struct search_step	*steps;
 	size_t			 nsteps;
@@ -94,12 +96,12 @@ run_step(struct search *se, uint64_t rate)
 	memset(st, 0, sizeof(*st));
 	se->step.rate = rate;
 	se->early = 0;
-	status = sup_run_watched(&se->step, &w);
+	status = sup_run_watched(&se->step, se->plan, &w);
 	st->rate = rate;
 	st->status = status;
 	st->early = se->early;
-	st->held = status == 0 && !se->early;
-	if (status == 0 && se->early)
+	st->held = status == EXIT_PASSED && !se->early;
+	if (status == EXIT_PASSED && se->early)
 		st->status = status = EXIT_MISSED;
 	report_search_step(se->cfg, st, se->nsteps++);
 	return status;
@@ -142,22 +144,22 @@ static int
 run_steps(struct search *se, const struct config *cfg)
 {
 	uint64_t	 rate = cfg->rate;
-	int		 status = 0;
+	int		 status = EXIT_PASSED;
 
 	while (rate != 0) {
 		status = run_step(se, rate);
-		if (status != 0 && status != EXIT_MISSED)
+		if (status != EXIT_PASSED && status != EXIT_MISSED)
 			return status;
 		if (status == EXIT_MISSED && !missed_twice(se) &&
 		    se->nsteps < cfg->search_steps)
 			continue;
-		if (status == 0)
+		if (status == EXIT_PASSED)
 			se->held = rate;
 		else
 			se->missed = rate;
 		rate = next_rate(se, cfg);
 	}
-	return status == EXIT_MISSED && se->held != 0 ? 0 : status;
+	return status == EXIT_MISSED && se->held != 0 ? EXIT_PASSED : status;
 }
 
 /*
@@ -168,18 +170,19 @@ run_steps(struct search *se, const struct config *cfg)
  * or the plot's file created.
  */
 int
-search_run(const struct config *cfg)
+search_run(const struct config *cfg, const struct budget *plan)
 {
 	struct search		 se;
 	struct search_answer	 a;
-	int			 status = 2, plot_fd = -1;
+	int			 status = EXIT_BAD_INPUT, plot_fd = -1;
 
 	memset(&se, 0, sizeof(se));
 	if ((se.steps = calloc(cfg->search_steps, sizeof(*se.steps))) == NULL) {
 		log_warnx("out of memory");
-		return 1;
+		return EXIT_FAILED;
 	}
 	se.cfg = cfg;
+	se.plan = plan;
 	se.step = *cfg;
 	se.step.json = JSON_NONE;
 	se.step.plot = NULL;

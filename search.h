@@ -5,8 +5,9 @@
 #ifndef SEQTEST_SEARCH_H
 #define SEQTEST_SEARCH_H
 
+#include "budget.h"
 #include "config.h"
 
-int	 search_run(const struct config *);
+int	 search_run(const struct config *, const struct budget *);
 
 #endif

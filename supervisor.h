@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "budget.h"
 #include "config.h"
 #include "report.h"
 
@@ -23,7 +24,8 @@ struct sup_watch {
 	void	*arg;
 };
 
-int	 sup_run(const struct config *);
-int	 sup_run_watched(const struct config *, const struct sup_watch *);
+int	 sup_run(const struct config *, const struct budget *);
+int	 sup_run_watched(const struct config *, const struct budget *,
+	    const struct sup_watch *);
 
 #endif

@@ -23,6 +23,16 @@ tcpv_key(enum tcpv_field f)
 	return tcpv_keys[f];
 }
 
+/* Adds a flow's view, if any, to *retrans and its rtt to rtt. */
+void
+tcpv_count(const struct tcp_view *tv, uint64_t *retrans, struct hist *rtt)
+{
+	if (!TCPV_HAS(tv, TCPV_RETRANS))
+		return;
+	*retrans += tv->v[TCPV_RETRANS];
+	hist_record(rtt, tv->v[TCPV_RTT]);
+}
+
 #if defined(__linux__) && defined(TCP_INFO)
 /*
  * Where each value lies in the kernel's struct tcp_info (uapi

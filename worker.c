@@ -63,7 +63,7 @@ struct worker {
 	uint32_t		 ring_gen;	/* sender: the ring's generation */
 	uint64_t		 rng;
 	uint64_t		 nsent;		/* messages composed */
-	uint64_t		 expect;	/* replier: next request seqno */
+	uint64_t		 next_req;	/* replier: next request seqno */
 	uint64_t		 reply_seq;	/* replier: next reply seqno */
 	uint64_t		 start_ns;	/* this worker's first send */
 	uint64_t		 end_ns;	/* duration's end, 0 = none */
@@ -247,7 +247,10 @@ record_latency(struct worker *w, enum lat_kind kind, uint64_t ns)
 static void
 flow_error(struct worker *w, const struct flow_error *e, int fatal)
 {
-	/* Each side counts in its own half of the slot: no shared writes. */
+	/*
+	 * Each side counts in its own half of the slot, no shared writes
+	 * (flow_live_errors reads them), before its first is sent.
+	 */
 	if (w->role == ROLE_SENDER)
 		w->f->shm->send_errors++;
 	else
@@ -301,7 +304,7 @@ static uint64_t
 moving_seqno(const struct worker *w, enum direction dir)
 {
 	if (w->role == ROLE_REPLIER)
-		return dir == DIR_REQ ? w->expect : w->reply_seq - w->sbatch;
+		return dir == DIR_REQ ? w->next_req : w->reply_seq - w->sbatch;
 	return dir == DIR_REQ ? w->nsent - w->sbatch : w->f->shm->wait.seqno;
 }
 
@@ -1273,7 +1276,7 @@ take_request(struct worker *w, const struct msg_hdr *h,
 {
 	struct flow_shm *shm = w->f->shm;
 
-	w->expect++;
+	w->next_req++;
 	check_pattern(w, msg, h->ssz, h->seqno);
 	if (w->fatal)
 		return;
@@ -1296,13 +1299,13 @@ check_request_head(struct worker *w, const struct msg_hdr *h,
 	enum proto_verdict v;
 	enum err_kind	 kind;
 
-	if (h->seqno != w->expect) {
-		kind = seqno_error(h->seqno, w->expect);
+	if (h->seqno != w->next_req) {
+		kind = seqno_error(h->seqno, w->next_req);
 		if (kind == ERR_LOST)
-			kind = ahead_kind(msg, avail, h->ssz, w->expect,
+			kind = ahead_kind(msg, avail, h->ssz, w->next_req,
 			    h->seqno);
-		report(w, kind, kind == ERR_HEADER ? w->expect : h->seqno,
-		    DET_SEQNO, w->expect, h->seqno, 1);
+		report(w, kind, kind == ERR_HEADER ? w->next_req : h->seqno,
+		    DET_SEQNO, w->next_req, h->seqno, 1);
 		return -1;
 	}
 	if ((v = proto_check_request(h, lim)) != PROTO_OK) {
@@ -1337,7 +1340,7 @@ take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 		pos += h.ssz;
 		next_frame(w);
 	}
-	keep_rest(w, pos, w->expect);
+	keep_rest(w, pos, w->next_req);
 }
 
 /*
@@ -1400,7 +1403,7 @@ run_replier(struct worker *w)
 			(void)flush_send(w);
 	}
 	if (!w->fatal && !stop_asked && w->rhave > 0)
-		report(w, ERR_SHORT, w->expect, DET_MID_MESSAGE,
+		report(w, ERR_SHORT, w->next_req, DET_MID_MESSAGE,
 		    w->f->shm->wait.need, w->rhave, 1);
 	if (w->fatal && !stop_asked && w->res.first.sys_errno == 0)
 		send_error_report(w);
@@ -1541,6 +1544,9 @@ worker_run(struct flow *f, enum role role)
 	if (role == ROLE_SENDER || role == ROLE_SYNC)
 		f->shm->sched_ns = w.start_ns;
 	run_role(&w);
+	/* The run's time is the flows' own, not when the supervisor saw it. */
+	if (role != ROLE_SENDER)
+		f->shm->end_ns = clock_now();
 	flush_dump(&w);
 	/* The -s sender's tables are its receiver's: not ours to send. */
 	for (k = 0; k < LAT_KINDS; k++)

@@ -237,3 +237,18 @@ time.sleep(30)' >"$BATS_TEST_TMPDIR/port" &
 	[[ $stderr =~ flow\ 0\ \(127\.0\.0\.1\ port\ $p\):\ connect\ failed:\ connect:\ (Connection|Operation)\ timed\ out ]]
 	(( SECONDS - start < 20 ))
 }
+
+@test "-s: a receiver killed after its first error; that error's kind is in the totals" {
+	start_replier
+	start_proxy flip -D rep -O 5500 -n 1
+	run_sender_bg -d -s -o count=1500,ssize=1000,rsize=1000,sdelay=1000000 "127.0.0.1:$PROXY_PORT"
+	wait_for_line "$SENDER_ERR" '^seqtest: flow 0 .*: reply seqno 5: corrupt payload'
+	pid=$(sed -n 's/^seqtest: flow 0: .*receiver pid \([0-9]*\).*/\1/p' "$SENDER_ERR")
+	[ -n "$pid" ]
+	kill -KILL "$pid"
+	wait_sender
+	cat "$SENDER_ERR" "$SENDER_OUT"
+	[ "$SENDER_STATUS" -eq 1 ]
+	grep -q '^Flows: 1, failed 1$' "$SENDER_OUT"
+	grep -q '^Errors: 2 (corrupt payload 1, crashed 1)$' "$SENDER_OUT"
+}

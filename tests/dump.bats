@@ -9,7 +9,7 @@ load helper
 	run "$SEQTEST" -s -o count=300,threads=2,ssize=100,rsize=200,rinterval=2,dump="$BATS_TEST_TMPDIR/d" "127.0.0.1:$PORT"
 	[ "$status" -eq 0 ]
 	d=$BATS_TEST_TMPDIR/d
-	[ "$(head -n 1 "$d")" = "# thread time latency rsz ssz" ]
+	[ "$(head -n 1 "$d")" = "# flow time latency rsz ssz" ]
 	# rinterval=2: 150 replies a flow, and the closing one (299)
 	[ "$(tail -n +2 "$d" | wc -l)" -eq 302 ]
 	# five whole numbers; thread in 0..1; rsz 200; ssz 100; latency > 0

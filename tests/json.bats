@@ -89,7 +89,7 @@ T() {
 @test "-J: a run killed by SIGKILL leaves only whole lines" {
 	start_replier
 	out=$(T lines)
-	"$SEQTEST" -J -s -o threads=2,duration=60,rate=500,interval=0.05 \
+	"$SEQTEST" -J -s -o threads=2,duration=60,rate=500,interval=0.1 \
 	    "127.0.0.1:$PORT" >"$out" 2>/dev/null &
 	pid=$!
 	STARTED_PIDS+=("$pid")
@@ -225,7 +225,7 @@ print(s.index("\"histogram\": [[") + len("\"histogram\": ["))' "$(T shifted)")
 
 @test "-m: -J's summary line and the replier's final document are the reports taken" {
 	start_replier -j -o conns=2
-	"$SEQTEST" -J -S -o count=50,interval=0.01 "127.0.0.1:$PORT" >"$(T lines)"
+	"$SEQTEST" -J -S -o count=50,interval=0.1 "127.0.0.1:$PORT" >"$(T lines)"
 	"$SEQTEST" -j -S -o count=30,rate=2000 "127.0.0.1:$PORT" >"$(T doc)"
 	wait "$REPLIER_PID"
 	run --separate-stderr "$SEQTEST" -m -j "$(T lines)" "$(T doc)"

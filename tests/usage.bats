@@ -121,7 +121,7 @@ load helper
 	bad "option interval: 86400.000000001 is out of range (0 to 86400 seconds)" -s -o interval=86400.000000001 127.0.0.1:9
 	start_replier
 	# nine decimals are exact: 1 ns is a duration, and 0.0 is none
-	run "$SEQTEST" -j -S -o duration=0.000000001,interval=0.000000001 "127.0.0.1:$PORT"
+	run "$SEQTEST" -j -S -o duration=0.000000001,interval=0.100000001 "127.0.0.1:$PORT"
 	[ "$status" -eq 0 ]
 	[[ $output == *'"count": 0,'* ]]
 	run "$SEQTEST" -S -o duration=0.0 "127.0.0.1:$PORT"
