@@ -101,7 +101,8 @@ struct flow_shm {
 	volatile uint32_t	send_done;	/* the last request is composed */
 	volatile uint32_t	send_errors;
 	volatile uint32_t	fin_sent;	/* close=half: our FIN is out */
-	char			pad1[CACHELINE - 44];
+	volatile uint32_t	last_rdly;	/* the last request's rdly */
+	char			pad1[CACHELINE - 48];
 	/* written by the receiving side */
 	volatile uint64_t	recv_msgs;
 	volatile uint64_t	recv_bytes;
@@ -261,6 +262,7 @@ struct flow {
 	uint32_t		 ring_first;	/* the ring's first size */
 	uint64_t		 start_ns;	/* the run's start, for dump */
 	uint64_t		 seed;		/* this flow's random stream */
+	uint64_t		 key;		/* its identity on the wire */
 	pid_t			 supervisor;	/* a worker must not outlive it */
 };
 

@@ -111,6 +111,26 @@ proto_decode_error(const unsigned char *buf, struct proto_error *e)
 	e->what[sizeof(e->what) - 1] = '\0';
 }
 
+/* A request's ts2: our mark, and flags (PROTO_F_LAST). */
+uint64_t
+proto_ending(unsigned flags)
+{
+	return (uint64_t)PROTO_MARK << 32 | flags;
+}
+
+/* Does the request come from a sender that marks its last message? */
+int
+proto_marks_last(const struct msg_hdr *h)
+{
+	return h->ts2 >> 32 == PROTO_MARK;
+}
+
+int
+proto_is_last(const struct msg_hdr *h)
+{
+	return proto_marks_last(h) && (h->ts2 & PROTO_F_LAST) != 0;
+}
+
 /* A request must frame (ssz) and ask only what the replier allows. */
 enum proto_verdict
 proto_check_request(const struct msg_hdr *h, const struct proto_limits *lim)

@@ -27,6 +27,22 @@ struct msg_hdr {
 	uint16_t	rsz;	/* reply size asked for; 0 = no reply */
 };
 
+/*
+ * A flow's ending, in fields the original seqtest ignores.  Its replier
+ * never reads a request's ts2 and ts3 (a reply carries its own times
+ * there), and its sender never reads a reply's rdly.  Our sender puts
+ * PROTO_MARK in ts2's high half of every request, to say that it marks
+ * its last message, and flags in the low half; ts3 is the flow's
+ * identity, random, by which the replier keeps what it saw of the flow
+ * (peerview.c).  Our replier answers a request marked last with rdly's
+ * PROTO_CLOSES bit flipped: it closes the connection after this reply,
+ * so the sender reads on to that close, and any byte before it is one
+ * too many.
+ */
+#define PROTO_MARK	0x73717431u	/* "sqt1" */
+#define PROTO_F_LAST	1u		/* no request follows this one */
+#define PROTO_CLOSES	0x80000000u
+
 /* What a reader accepts from its peer. */
 struct proto_limits {
 	uint16_t	ssz_max;
@@ -70,6 +86,10 @@ enum proto_verdict proto_check_request(const struct msg_hdr *,
 		    const struct proto_limits *);
 enum proto_verdict proto_check_reply(const struct msg_hdr *,
 		    const struct proto_limits *);
+
+uint64_t	 proto_ending(unsigned);
+int		 proto_marks_last(const struct msg_hdr *);
+int		 proto_is_last(const struct msg_hdr *);
 
 void		 proto_encode_error(unsigned char *, const struct proto_error *);
 void		 proto_decode_error(const unsigned char *, struct proto_error *);

@@ -19,6 +19,7 @@
 /* A flow's final word: its counts as its workers reported them. */
 struct flow_summary {
 	uint32_t		 id;
+	uint64_t		 key;		/* its identity on the wire */
 	int			 failed;	/* ended abnormally */
 	int			 cut_short;	/* ended early by the run's stop */
 	int			 has_first;

@@ -334,6 +334,19 @@ flow_seed(uint64_t seed, uint32_t id)
 }
 
 /*
+ * A flow's identity on the wire, by which the replier keeps what it saw
+ * of the flow: random for each run, even with seed=, and never 0.
+ */
+static uint64_t
+flow_key(const struct sup *s, uint32_t id)
+{
+	uint64_t k = flow_seed(s->cfg->seed ^ clock_now() ^
+	    (uint64_t)s->pid << 40, id);
+
+	return k != 0 ? k : 1;
+}
+
+/*
  * Forks one worker on fd for the flow in slot; the child never returns.
  * Returns the child's pid, or -1.
  */
@@ -378,6 +391,7 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.ring_first = s->plan.ring_first;
 	f.start_ns = s->start_ns;
 	f.seed = flow_seed(s->cfg->seed, sf->sum->id);
+	f.key = sf->sum->key;
 	f.supervisor = s->pid;
 	(void)munmap(s->tables, s->tableslen);	/* see alloc_tables */
 	_exit(worker_run(&f, role));
@@ -904,6 +918,7 @@ start_flow(struct sup *s, size_t i)
 	int			 fd, err;
 
 	claim_slot(s, i, (uint32_t)i, ep->name);
+	sf->sum->key = flow_key(s, (uint32_t)i);
 	fd = net_connect(ep, s->cfg->timeout, &got_stop, &call);
 	if (fd == -1 && got_stop && errno == EINTR) {
 		/* Cut short by the run's stop, not failed. */

@@ -37,11 +37,16 @@
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL	0	/* the worker ignores SIGPIPE anyway */
 #endif
+#ifndef MSG_DONTWAIT
+#define MSG_DONTWAIT	0	/* SO_SNDTIMEO bounds the wait */
+#endif
 
 #define SEQNO_NEAR	16384		/* further off: the stream is misframed */
 #define SPIN_NS		50000		/* ns: the end of a delay is spun */
 #define SLACK_NS	10000		/* ns a sleep may overrun, Linux */
 #define LINGER_NS	2000000000u	/* reading after an error report */
+#define CLOSE_WAIT_NS	(30 * NS_PER_SEC)	/* for the replier's close,
+						   without timeout= */
 /* Between checks that the supervisor lives: half a second, so that a
  * worker woken by a peer that stopped with it still ends within one. */
 #define LIFELINE_NS	(NS_PER_SEC / 2)
@@ -73,6 +78,9 @@ struct worker {
 	int			 last_sent;	/* the closing request is composed */
 	int			 answered;	/* replier: the last request taken
 						   asked, and was answered */
+	int			 marks_last;	/* replier: the sender marks its last */
+	int			 got_last;	/* replier: it came */
+	uint32_t		 reply_rdly;	/* receiver: the last reply's rdly */
 	int			 eof;
 	int			 head_checked;	/* header at rbuf[0] checked */
 	int			 head;		/* enum head_verdict of it */
@@ -574,6 +582,8 @@ compose_message(struct worker *w, const struct plan *p)
 	memset(&h, 0, sizeof(h));
 	h.seqno = w->nsent;
 	h.ts1 = clock_now();
+	h.ts2 = proto_ending(w->last_sent ? PROTO_F_LAST : 0);
+	h.ts3 = w->f->key;
 	lifeline_tick(w, h.ts1);
 	h.rdly = p->asks ? p->rdly : 0;
 	h.ssz = p->ssz;
@@ -593,8 +603,10 @@ compose_message(struct worker *w, const struct plan *p)
 	proto_fill(msg, h.ssz, h.seqno);
 	/* Before the send, as the ring entry: the receiver may see the
 	 * closing reply before this process runs again. */
-	if (w->last_sent)
+	if (w->last_sent) {
+		shm->last_rdly = h.rdly;
 		shm->send_done = 1;
+	}
 	w->slen += h.ssz;
 	w->sbatch++;
 	w->nsent++;
@@ -667,6 +679,35 @@ flow_complete(const struct worker *w)
 	return shm->send_done && shm->replies >= shm->asked && w->rhave == 0;
 }
 
+/*
+ * A sender stopped by a signal tells the replier that the flow ends on
+ * purpose: a bare request marked last, asking nothing.  Sent once,
+ * without waiting; with composed bytes still unsent the stream is cut
+ * inside a message anyway, and the replier says so.
+ */
+static void
+send_stop_mark(struct worker *w)
+{
+	unsigned char	 msg[PROTO_HDR_LEN];
+	struct msg_hdr	 h;
+
+	if (!stop_asked || w->fatal || w->last_sent || w->slen != 0)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.seqno = w->nsent;
+	h.ts1 = clock_now();
+	h.ts2 = proto_ending(PROTO_F_LAST);
+	h.ts3 = w->f->key;
+	h.ssz = PROTO_HDR_LEN;
+	proto_encode(msg, &h);
+	if (send(w->f->fd, msg, sizeof(msg), MSG_DONTWAIT | MSG_NOSIGNAL) !=
+	    (ssize_t)sizeof(msg))
+		return;		/* the replier then fails a cut connection */
+	w->nsent++;
+	w->f->shm->sent_msgs++;
+	w->f->shm->sent_bytes += sizeof(msg);
+}
+
 static void
 run_sender(struct worker *w)
 {
@@ -679,6 +720,7 @@ run_sender(struct worker *w)
 	if (!w->fatal)
 		(void)flush_send(w);
 	end_sending(w);
+	send_stop_mark(w);
 }
 
 /*
@@ -691,7 +733,8 @@ static int
 reset_is_end(const struct worker *w)
 {
 	if (w->role == ROLE_REPLIER)
-		return w->rhave == 0 && w->answered;
+		return w->rhave == 0 && (w->got_last ||
+		    (w->answered && !w->marks_last));
 	return w->f->shm->fin_sent != 0;
 }
 
@@ -978,6 +1021,7 @@ take_reply(struct worker *w, const struct msg_hdr *h,
 		record_latency(w, LAT_SERVICE, lat);
 	}
 	dump_sample(w, ts1, lat, h->rsz, e->ssz);
+	w->reply_rdly = h->rdly;
 	shm->recv_msgs++;
 	shm->recv_bytes += h->rsz;
 	shm->replies = h->seqno + 1;
@@ -1096,14 +1140,59 @@ check_end(struct worker *w)
 		    shm->asked, shm->replies, 1);
 }
 
+/*
+ * Did the replier say, in the closing reply, that it closes after it?
+ * Ours does; the original seqtest waits for our close instead.
+ */
+static int
+replier_closes(const struct worker *w)
+{
+	return (w->reply_rdly ^ w->f->shm->last_rdly) == PROTO_CLOSES;
+}
+
+/*
+ * The replier closes after the closing reply: reads on to that close,
+ * for half of timeout= at most (the watchdog has the whole), and any
+ * byte before it is one no request asked for, however late it came.
+ */
+static void
+await_close(struct worker *w)
+{
+	uint64_t limit = w->cfg->timeout ? w->cfg->timeout * NS_PER_SEC / 2 :
+	    CLOSE_WAIT_NS;
+	uint64_t end = clock_now() + limit, extra = 0;
+	ssize_t	 n;
+
+	while (!stop_asked && clock_now() < end) {
+		n = recv(w->f->fd, w->rbuf, w->rcap, 0);
+		if (n > 0)
+			extra += (uint64_t)n;
+		else if (n == 0 || errno == ECONNRESET)
+			break;
+		else if (errno == EINTR || timed_out(errno))
+			check_lifeline();
+		else {
+			report_errno(w, "recv", errno, DIR_REP);
+			return;
+		}
+	}
+	if (extra != 0)
+		report(w, ERR_HEADER, w->f->shm->replies - 1, DET_AFTER_END, 0,
+		    extra, 1);
+}
+
 /* The end of a receiving side: complete, or what was missing. */
 static void
 finish_receiving(struct worker *w)
 {
-	if (!w->fatal && !stop_asked && flow_complete(w))
-		end_flow(w);
-	else
+	if (w->fatal || stop_asked || !flow_complete(w)) {
 		check_end(w);
+		return;
+	}
+	if (replier_closes(w))
+		await_close(w);
+	if (!w->fatal)
+		end_flow(w);
 }
 
 /* Reads and checks replies until all asked so far are in. */
@@ -1142,6 +1231,7 @@ run_sync(struct worker *w)
 			end_sending(w);
 		await_replies(w);
 	}
+	send_stop_mark(w);
 	finish_receiving(w);
 }
 
@@ -1165,7 +1255,8 @@ compose_reply(struct worker *w, const struct msg_hdr *req, uint64_t now)
 	h.ts1 = req->ts1;
 	h.ts2 = now;
 	h.ts3 = clock_now();
-	h.rdly = req->rdly;
+	/* The answer to the last request: we close after it. */
+	h.rdly = w->got_last ? req->rdly ^ PROTO_CLOSES : req->rdly;
 	h.ssz = req->ssz;
 	h.rsz = req->rsz;
 	proto_encode(msg, &h);
@@ -1185,7 +1276,10 @@ take_request(struct worker *w, const struct msg_hdr *h,
 {
 	struct flow_shm *shm = w->f->shm;
 
-	w->expect++;
+	if (w->expect++ == 0)
+		w->marks_last = proto_marks_last(h);
+	if (w->marks_last && proto_is_last(h))
+		w->got_last = 1;
 	check_pattern(w, msg, h->ssz, h->seqno);
 	if (w->fatal)
 		return;
@@ -1233,7 +1327,7 @@ take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 	size_t		 pos = 0;
 
 	lifeline_tick(w, now);
-	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
+	while (!w->fatal && !w->got_last && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
 		note_size(w, h.ssz);
 		if (!(pos == 0 && w->head_checked) &&
@@ -1249,6 +1343,9 @@ take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 		pos += h.ssz;
 		next_frame(w);
 	}
+	if (w->got_last && w->rhave > pos)
+		report(w, ERR_HEADER, w->expect, DET_AFTER_END, 0,
+		    w->rhave - pos, 1);
 	keep_rest(w, pos, w->expect);
 }
 
@@ -1303,7 +1400,8 @@ run_replier(struct worker *w)
 	lim.ssz_max = (uint16_t)w->cfg->ssize.max;
 	lim.rsz_max = (uint16_t)w->cfg->rsize.max;
 	lim.rdly_max = (uint32_t)w->cfg->rdelay.max;
-	while (!w->fatal && !w->eof) {
+	/* After a stop mark, which asks nothing, on to the sender's close. */
+	while (!w->fatal && !w->eof && !(w->got_last && w->answered)) {
 		recv_some(w);
 		if (w->fatal || w->eof)
 			break;
@@ -1311,9 +1409,20 @@ run_replier(struct worker *w)
 		if (!w->fatal)
 			(void)flush_send(w);
 	}
+	if (w->got_last && w->answered && !w->fatal) {
+		/* Our FIN now, after the closing reply: the sender waits on it. */
+		if (shutdown(w->f->fd, SHUT_WR) == -1 && errno != ENOTCONN)
+			report_errno(w, "shutdown", errno, DIR_REP);
+		return;
+	}
 	if (!w->fatal && !stop_asked && w->rhave > 0)
 		report(w, ERR_SHORT, w->expect, DET_MID_MESSAGE,
 		    w->f->shm->wait.need, w->rhave, 1);
+	else if (!w->fatal && !stop_asked && w->marks_last && !w->got_last) {
+		/* Closed at a message boundary, but before the last one. */
+		report(w, ERR_SHORT, w->expect, DET_CUT, 0, 0, 1);
+		return;
+	}
 	if (w->fatal && !stop_asked && w->res.first.sys_errno == 0)
 		send_error_report(w);
 }
@@ -1424,8 +1533,9 @@ job_done(const struct worker *w)
 	case ROLE_SYNC:
 		return flow_complete(w);
 	default:
-		/* Until the peer closes; an EOF made by SIGTERM does not count. */
-		return w->eof && w->rhave == 0 && !stop_asked;
+		/* Until the last request, or the peer's close; an EOF made
+		 * by SIGTERM does not count. */
+		return (w->got_last || w->eof) && w->rhave == 0 && !stop_asked;
 	}
 }
 

@@ -195,3 +195,19 @@ hostile_case() {
 	[ "$output" = "received 76 bytes" ]	# the replier's error report
 	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0 from .*: request seqno 0: corrupt payload at offset 40: expected 0x[0-9a-f]{2}, got 0x00$'
 }
+
+# After the closing reply a replier that marks it closes: the sender
+# reads on to that close, and fails any byte before it, however late.
+@test "bytes 200 ms after the closing reply fail the sender: junk and a duplicate" {
+	for mode in late_junk late_dup; do
+		start_listener "$BATS_TEST_TMPDIR/h.out" "$BATS_TEST_TMPDIR/h.err" \
+		    "$HOSTILE" 127.0.0.1 0 "$mode"
+		run --separate-stderr "$SEQTEST" -S -o count=5,timeout=5 "127.0.0.1:$LISTENER_PORT"
+		echo "$mode: $status $stderr" >&3
+		[ "$status" -eq 1 ]
+		n=70
+		[[ $mode == late_dup ]] && n=40
+		[ "$stderr" = "seqtest: flow 0 (127.0.0.1 port $LISTENER_PORT): reply seqno 4: bad header: $n bytes after the closing reply" ]
+		grep -q '^Errors: 1 (bad header 1)$' <<<"$output"
+	done
+}

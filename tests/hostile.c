@@ -18,6 +18,10 @@
  * replier modes: reply_ssz_small reply_rsz_small (a reply header with
  *        that size 12), reply_unasked (a reply to a request that asked
  *        none)
+ *        late_junk, late_dup (answers every request as seqtest does,
+ *        the last one with the mark that it closes after it; then,
+ *        200 ms later, 70 junk bytes or that closing reply again, and
+ *        the close)
  *        evil_report (listens on host:port, "Listening on" on stderr;
  *        answers the first request with an error report of kind n,
  *        default 4, bad header, whose detail holds terminal escapes, a
@@ -341,6 +345,54 @@ serve_bad_reply(const char *host, int port, const char *mode)
 	await_close(fd);
 }
 
+/* Answers the request h: its echo, a reply seqno, the pattern. */
+static void
+answer(int fd, const struct msg_hdr *req, uint64_t seqno, uint32_t rdly)
+{
+	unsigned char	 msg[PROTO_MSG_MAX];
+	struct msg_hdr	 h = *req;
+
+	h.seqno = seqno;
+	h.ts2 = h.ts3 = 0;
+	h.rdly = rdly;
+	proto_encode(msg, &h);
+	proto_fill(msg, h.rsz, h.seqno);
+	send_all(fd, msg, h.rsz);
+}
+
+/*
+ * A replier that does all right until the closing reply, and then, too
+ * late to share a segment with it, sends what no request asked for.
+ */
+static void
+serve_late(const char *host, int port, const char *mode)
+{
+	struct timespec	 pause = { 0, 200000000 };
+	unsigned char	 req[PROTO_HDR_LEN], junk[70];
+	struct msg_hdr	 h, last;
+	uint64_t	 replies = 0;
+	int		 fd = accept_one(host, port);
+
+	do {
+		read_exact(fd, req, sizeof(req));
+		proto_decode(req, &h);
+		if (h.ssz > PROTO_HDR_LEN)
+			read_full(fd, h.ssz - PROTO_HDR_LEN);
+		if (h.rsz != 0 && !proto_is_last(&h))
+			answer(fd, &h, replies++, h.rdly);
+	} while (!proto_is_last(&h));
+	last = h;
+	answer(fd, &last, replies, last.rdly ^ PROTO_CLOSES);
+	(void)nanosleep(&pause, NULL);
+	memset(junk, 0x5a, sizeof(junk));
+	if (strcmp(mode, "late_dup") == 0)
+		answer(fd, &last, replies, last.rdly ^ PROTO_CLOSES);
+	else
+		send_all(fd, junk, sizeof(junk));
+	(void)close(fd);
+	printf("closed\n");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -362,6 +414,10 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(mode, "many") == 0) {
 		many(argv[1], atoi(argv[2]), n);
+		return 0;
+	}
+	if (strncmp(mode, "late_", 5) == 0) {
+		serve_late(argv[1], atoi(argv[2]), mode);
 		return 0;
 	}
 	if (strncmp(mode, "reply_", 6) == 0) {
