@@ -4,11 +4,11 @@ VERSION =	1.0.0
 PROG =		seqtest
 SRCS =		seqtest.c options.c merge.c supervisor.c expect.c report.c \
 		plot.c worker.c budget.c net.c errors.c proto.c stats.c \
-		tcpinfo.c json.c
+		tcpinfo.c json.c peerview.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		config.h options.h merge.h supervisor.h expect.h report.h \
 		plot.h worker.h budget.h flow.h net.h errors.h clock.h proto.h stats.h \
-		rng.h tcpinfo.h json.h
+		rng.h tcpinfo.h json.h peerview.h
 MAN =		man/seqtest.1
 
 PREFIX ?=	/usr/local

@@ -109,7 +109,8 @@ struct flow_shm {
 	volatile uint64_t	replies;	/* replies checked = ring tail */
 	volatile uint64_t	errors;
 	struct wait_state	wait;
-	char			pad2[CACHELINE - 48];
+	volatile uint64_t	key;		/* replier: the flow's identity */
+	char			pad2[CACHELINE - 56];
 };
 
 /*
@@ -204,6 +205,25 @@ struct result {
 	uint64_t	recv_bytes;
 	uint64_t	errors[ERR_KINDS];
 	struct flow_error first;
+	/* How the connection ended, for the path facts of the report. */
+	uint64_t	idle_ns;	/* without a byte before a fatal error */
+	uint16_t	query;		/* replier: this was a query, not a flow */
+	uint16_t	peer_closes;	/* receiver: the replier closes after
+					   the closing reply (ours, not the
+					   original) */
+	uint32_t	pad;
+};
+
+/*
+ * The replier's recent connection endings, in a page of the segment
+ * that the supervisor writes (from the results) and a child answering
+ * a query reads (peerview.c).  An entry's key is written last.
+ */
+#define VIEWS_KEPT	128
+
+struct view_table {
+	volatile uint64_t	n;		/* entries written so far */
+	struct proto_view	v[VIEWS_KEPT];
 };
 
 /*
@@ -264,6 +284,9 @@ struct flow {
 	uint64_t		 seed;		/* this flow's random stream */
 	uint64_t		 key;		/* its identity on the wire */
 	pid_t			 supervisor;	/* a worker must not outlive it */
+	const struct view_table	*views;		/* replier: endings, for a query */
+	const struct flow_shm	*slots;		/* replier: every connection's */
+	size_t			 nslots;
 };
 
 /* The processes of a flow: -s has a sender and a receiver, others one. */

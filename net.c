@@ -226,3 +226,15 @@ net_accept(int lfd, char *buf, size_t len)
 	net_name(buf, len, (struct sockaddr *)&ss, sslen);
 	return fd;
 }
+
+/* Names in buf the local address and port of socket fd ("" if unknown). */
+void
+net_local_name(char *buf, size_t len, int fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+
+	buf[0] = '\0';
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
+		net_name(buf, len, (struct sockaddr *)&ss, sslen);
+}

@@ -25,6 +25,7 @@
 #include "expect.h"
 #include "flow.h"
 #include "net.h"
+#include "peerview.h"
 #include "plot.h"
 #include "report.h"
 #include "rng.h"
@@ -41,6 +42,8 @@
 #define IVALS_MAX	(IVALS_FIRST << 11)	/* a day's at 1 s, 12 MiB */
 #define PLOT_STEP_MIN	(NS_PER_SEC / 10)	/* plot='s own interval */
 #define PLOT_POINTS	512	/* plot='s own intervals: then merged */
+#define ASK_MAX		8	/* failed flows whose replier is asked */
+#define ASK_TIMEOUT	5	/* s, at most, to connect and to answer */
 
 /* The signal that asked the run to stop (SIGINT, SIGTERM), 0 = none. */
 static volatile sig_atomic_t got_stop;
@@ -86,6 +89,8 @@ struct sup {
 	int			 plot_fd;	/* plot=: its file, until written */
 	uint64_t		 start_ns;
 	uint64_t		 accepted;
+	uint64_t		 queries;	/* of them, queries, not flows */
+	struct view_table	*views;		/* replier: in the segment */
 	int			 stopping;
 	uint64_t		 stop_ns;	/* when the run was asked to stop */
 	size_t			 cut_short;	/* flows its stop ended early */
@@ -185,21 +190,29 @@ map_shared(size_t len)
 	return map_zeroed(len, MAP_SHARED | MAP_NORESERVE);
 }
 
-/* The slots, then, page-aligned, the areas (plan.area each, or none). */
+/*
+ * The slots, then, page-aligned, the replier's table of endings and the
+ * areas (plan.area each, or none).
+ */
 static int
 make_segment(struct sup *s)
 {
 	size_t	 n = s->nslots, shm;
 	char	*base;
 
+	size_t	 views = s->cfg->mode == MODE_REPLY ?
+		    round_page(sizeof(struct view_table)) : 0;
+
 	shm = round_page(n * sizeof(struct flow_shm));
-	s->seglen = shm + n * s->plan.area;
+	s->seglen = shm + views + n * s->plan.area;
 	if ((base = map_shared(s->seglen)) == NULL) {
 		log_warn("shared segment of %zu bytes", s->seglen);
 		return -1;
 	}
 	s->seg = base;
-	s->areas = s->plan.area != 0 ? base + shm : NULL;
+	s->views = views != 0 ? (struct view_table *)(void *)(base + shm) :
+	    NULL;
+	s->areas = s->plan.area != 0 ? base + shm + views : NULL;
 	return 0;
 }
 
@@ -392,6 +405,9 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.start_ns = s->start_ns;
 	f.seed = flow_seed(s->cfg->seed, sf->sum->id);
 	f.key = sf->sum->key;
+	f.views = s->views;
+	f.slots = (const struct flow_shm *)s->seg;
+	f.nslots = s->nslots;
 	f.supervisor = s->pid;
 	(void)munmap(s->tables, s->tableslen);	/* see alloc_tables */
 	_exit(worker_run(&f, role));
@@ -527,6 +543,10 @@ take_result(struct sup *s, struct sup_flow *sf, const struct result *r)
 	}
 	sf->res[idx] = *r;
 	sf->got_done[idx] = 1;
+	sf->sum->peer_closes |= r->peer_closes;
+	if (r->ended != 0 && (sf->sum->idle_ns == 0 ||
+	    r->idle_ns < sf->sum->idle_ns))
+		sf->sum->idle_ns = r->idle_ns;
 	for (k = 0; k < ERR_KINDS; k++)
 		sf->sum->errors[k] += r->errors[k];
 	if (r->ended != 0) {
@@ -688,10 +708,60 @@ end_connection(struct sup *s, struct sup_flow *sf)
 	struct tcp_view	*tv = &sf->sum->tcp;
 
 	tcpv_read(sf->sock_fd, tv);
+	sf->sum->mss = tcpv_mss(sf->sock_fd);
 	if (sf->sock_fd != -1)
 		(void)close(sf->sock_fd);
 	sf->sock_fd = -1;
 	count_view(tv, &s->tot.tcp_retrans, s->tot.rtt);
+}
+
+/*
+ * A replier's connection that ended: its ending, for a sender's query
+ * (peerview.c).  The child wrote the flow's identity in its slot.
+ */
+static void
+keep_ending(struct sup *s, const struct sup_flow *sf)
+{
+	const struct flow_summary	*c = sf->sum;
+	struct proto_view		 v;
+
+	if (s->views == NULL || sf->shm->key == 0)
+		return;
+	memset(&v, 0, sizeof(v));
+	v.key = sf->shm->key;
+	v.state = VIEW_ENDED;
+	v.seqno = sf->shm->recv_msgs;
+	v.replies = c->sent_msgs;
+	v.idle_ns = c->idle_ns;
+	v.kind = c->has_first ? c->first.kind + 1 : 0;
+	v.detail = c->has_first ? c->first.detail : 0;
+	v.mss = c->mss;
+	v.conn = c->id;
+	memcpy(v.peer, c->peer, sizeof(v.peer) - 1);	/* v is zeroed */
+	peerview_keep(s->views, &v);
+}
+
+/* The least of two MSS, 0 being unknown. */
+static uint32_t
+least_mss(uint32_t a, uint32_t b)
+{
+	return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
+/* A flow's path facts, into the run's (see struct report_path). */
+static void
+add_path(struct sup *s, const struct flow_summary *c)
+{
+	struct report_path *p = &s->tot.path;
+
+	if (s->cfg->mode == MODE_REPLY)
+		p->mss_rep = least_mss(p->mss_rep, c->mss);
+	else
+		p->mss_req = least_mss(p->mss_req, c->mss);
+	if (c->connect_ns > p->connect_ns)
+		p->connect_ns = c->connect_ns;
+	if (c->failed && c->idle_ns > p->idle_ns)
+		p->idle_ns = c->idle_ns;
 }
 
 /* Adds an ended flow to the totals and frees its slot. */
@@ -707,6 +777,11 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 	sf->result_fd = -1;
 	end_connection(s, sf);
 	final_counts(s, sf);
+	if (sf->got_done[0] && sf->res[0].query) {
+		s->queries++;	/* a sender's question, not a flow */
+		sf->in_use = 0;
+		return;
+	}
 	t->flows++;
 	t->sent_msgs += c->sent_msgs;
 	t->sent_bytes += c->sent_bytes;
@@ -728,6 +803,8 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 		if (sf->area->lat_sent[k] == sf->lat_tables[k] &&
 		    !sf->lat_partial[k])
 			hist_add_table(run_hist(s, k), &sf->area->lat[k]);
+	add_path(s, c);
+	keep_ending(s, sf);
 	report_flow_end(s->cfg, c);
 	if (s->cfg->debug && s->cfg->mode == MODE_REPLY)
 		log_warnx("connection %u from %s closed: %llu messages, %llu "
@@ -915,11 +992,16 @@ start_flow(struct sup *s, size_t i)
 	const struct endpoint	*ep = &s->cfg->ep[i % s->cfg->nep];
 	struct sup_flow		*sf = &s->flows[i];
 	const char		*call;
+	uint64_t		 t0 = clock_now();
 	int			 fd, err;
 
 	claim_slot(s, i, (uint32_t)i, ep->name);
 	sf->sum->key = flow_key(s, (uint32_t)i);
 	fd = net_connect(ep, s->cfg->timeout, &got_stop, &call);
+	if (fd != -1) {
+		sf->sum->connect_ns = clock_now() - t0;
+		net_local_name(sf->sum->local, sizeof(sf->sum->local), fd);
+	}
 	if (fd == -1 && got_stop && errno == EINTR) {
 		/* Cut short by the run's stop, not failed. */
 		sf->unfinished = 1;
@@ -1273,7 +1355,7 @@ build_pollfds(struct sup *s)
 		s->pfd_slot[n++] = i;
 	}
 	if (s->stopping || count_active(s) >= s->cfg->maxconn ||
-	    (s->cfg->conns != 0 && s->accepted >= s->cfg->conns))
+	    (s->cfg->conns != 0 && s->accepted - s->queries >= s->cfg->conns))
 		return n;
 	for (i = 0; i < s->nlfd; i++) {
 		s->pfd[n].fd = s->lfd[i];
@@ -1288,8 +1370,8 @@ run_done(const struct sup *s)
 {
 	if (s->cfg->mode != MODE_REPLY || s->stopping)
 		return s->alive == 0 && count_active(s) == 0;
-	return s->cfg->conns != 0 && s->accepted >= s->cfg->conns &&
-	    count_active(s) == 0;
+	return s->cfg->conns != 0 &&
+	    s->accepted - s->queries >= s->cfg->conns && count_active(s) == 0;
 }
 
 /*
@@ -1502,6 +1584,71 @@ write_plot(struct sup *s, int status)
 	return report_fail_status(status);
 }
 
+/* Is a failed flow's replier worth asking?  Only if it was connected. */
+static int
+worth_asking(const struct flow_summary *c)
+{
+	return c->failed && c->has_first && !c->cut_short && c->key != 0 &&
+	    c->first.kind != ERR_CONNECT;
+}
+
+/*
+ * Asks the replier of flow i what it saw of it; keeps the answer (its
+ * view of the path) and, for a failed flow, says the two-sided line.
+ */
+static void
+ask_peer(struct sup *s, size_t i)
+{
+	struct flow_summary	*c = &s->sums[i];
+	struct peer_answer	 a;
+	uint64_t		 t = s->cfg->timeout;
+
+	peerview_ask(&s->cfg->ep[i % s->cfg->nep], c->key,
+	    t != 0 && t < ASK_TIMEOUT ? t : ASK_TIMEOUT, &a);
+	c->view = a.v;
+	c->view.key = c->key;		/* asked */
+	if (c->failed) {
+		peerview_line(c->view_line, sizeof(c->view_line), &c->first,
+		    &a);
+		log_warnx("flow %u (%s): %s", c->id, c->peer, c->view_line);
+	}
+	report_peer_view(s->cfg, c);
+	if ((a.v.state == VIEW_ENDED || a.v.state == VIEW_LIVE) &&
+	    s->tot.path.seen[0] == '\0' && a.v.peer[0] != '\0' &&
+	    strcmp(a.v.peer, c->local) != 0) {
+		snprintf(s->tot.path.seen, sizeof(s->tot.path.seen), "%s",
+		    a.v.peer);
+		snprintf(s->tot.path.local, sizeof(s->tot.path.local), "%s",
+		    c->local);
+	}
+	if (a.v.state == VIEW_ENDED || a.v.state == VIEW_LIVE)
+		s->tot.path.mss_rep = least_mss(s->tot.path.mss_rep, a.v.mss);
+}
+
+/*
+ * After the run, never during it: the repliers of failed flows are
+ * asked what they saw, ASK_MAX of them; without a failure, one flow's,
+ * where the replier is ours, for the path's facts.
+ */
+static void
+ask_peers(struct sup *s)
+{
+	size_t	 i, asked = 0;
+
+	if (s->cfg->mode == MODE_REPLY || got_stop)
+		return;
+	for (i = 0; i < s->nslots && asked < ASK_MAX; i++)
+		if (worth_asking(&s->sums[i])) {
+			ask_peer(s, i);
+			asked++;
+		}
+	for (i = 0; asked == 0 && i < s->nslots; i++)
+		if (s->sums[i].peer_closes && !s->sums[i].failed) {
+			ask_peer(s, i);
+			break;
+		}
+}
+
 /*
  * Runs the whole test as configured and prints its report.  Returns the
  * exit status: 0 when every flow exchanged everything and every check
@@ -1533,6 +1680,7 @@ sup_run(const struct config *cfg)
 			start_flows(&s);
 		event_loop(&s);
 		end = clock_now();
+		ask_peers(&s);
 		last_interval(&s, end);
 		s.tot.secs = (double)(end - s.start_ns) / NS_PER_SEC;
 		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||

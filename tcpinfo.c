@@ -69,3 +69,23 @@ tcpv_read(int fd, struct tcp_view *tv)
 	memset(tv, 0, sizeof(*tv));
 }
 #endif
+
+/*
+ * The MSS this end's kernel sends with (TCP_MAXSEG): what the path's
+ * handshake left it, a clamp in the path included.  0 if not given.
+ */
+uint32_t
+tcpv_mss(int fd)
+{
+#ifdef TCP_MAXSEG
+	int		 mss = 0;
+	socklen_t	 len = sizeof(mss);
+
+	if (fd != -1 && getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
+	    &len) == 0 && mss > 0)
+		return (uint32_t)mss;
+#else
+	(void)fd;
+#endif
+	return 0;
+}

@@ -35,5 +35,6 @@ struct tcp_view {
 
 void		 tcpv_read(int, struct tcp_view *);
 const char	*tcpv_key(enum tcpv_field);
+uint32_t	 tcpv_mss(int);
 
 #endif

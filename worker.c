@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "peerview.h"
 #include "proto.h"
 #include "rng.h"
 #include "worker.h"
@@ -80,6 +81,8 @@ struct worker {
 						   asked, and was answered */
 	int			 marks_last;	/* replier: the sender marks its last */
 	int			 got_last;	/* replier: it came */
+	int			 query;		/* replier: a query came instead */
+	uint64_t		 last_io_ns;	/* when bytes last moved */
 	uint32_t		 reply_rdly;	/* receiver: the last reply's rdly */
 	int			 eof;
 	int			 head_checked;	/* header at rbuf[0] checked */
@@ -276,6 +279,9 @@ flow_error(struct worker *w, const struct flow_error *e, int fatal)
 	if (fatal && !w->fatal) {
 		w->fatal = 1;
 		w->res.ended = (uint16_t)(e->kind + 1);
+		/* How long the connection was quiet before it failed. */
+		w->res.idle_ns = clock_now() - (w->last_io_ns != 0 ?
+		    w->last_io_ns : w->start_ns);
 	}
 }
 
@@ -584,6 +590,7 @@ compose_message(struct worker *w, const struct plan *p)
 	h.ts1 = clock_now();
 	h.ts2 = proto_ending(w->last_sent ? PROTO_F_LAST : 0);
 	h.ts3 = w->f->key;
+	w->last_io_ns = h.ts1;
 	lifeline_tick(w, h.ts1);
 	h.rdly = p->asks ? p->rdly : 0;
 	h.ssz = p->ssz;
@@ -1085,6 +1092,7 @@ take_replies(struct worker *w, uint64_t now)
 	size_t		 pos = 0;
 
 	lifeline_tick(w, now);
+	w->last_io_ns = now;
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
 		note_size(w, h.rsz);
@@ -1189,8 +1197,10 @@ finish_receiving(struct worker *w)
 		check_end(w);
 		return;
 	}
-	if (replier_closes(w))
+	if (replier_closes(w)) {
+		w->res.peer_closes = 1;
 		await_close(w);
+	}
 	if (!w->fatal)
 		end_flow(w);
 }
@@ -1276,8 +1286,10 @@ take_request(struct worker *w, const struct msg_hdr *h,
 {
 	struct flow_shm *shm = w->f->shm;
 
-	if (w->expect++ == 0)
-		w->marks_last = proto_marks_last(h);
+	if (w->expect++ == 0 && proto_marks_last(h)) {
+		w->marks_last = 1;
+		shm->key = h->ts3;	/* for a query, and our ending */
+	}
 	if (w->marks_last && proto_is_last(h))
 		w->got_last = 1;
 	check_pattern(w, msg, h->ssz, h->seqno);
@@ -1303,6 +1315,10 @@ check_request_head(struct worker *w, const struct msg_hdr *h,
 	enum err_kind	 kind;
 
 	if (h->seqno != w->expect) {
+		if (w->expect == 0 && proto_is_query(h)) {
+			w->query = 1;	/* not a flow: answered apart */
+			return -1;
+		}
 		kind = seqno_error(h->seqno, w->expect);
 		if (kind == ERR_LOST)
 			kind = ahead_kind(msg, avail, h->ssz, w->expect,
@@ -1327,6 +1343,7 @@ take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 	size_t		 pos = 0;
 
 	lifeline_tick(w, now);
+	w->last_io_ns = now;
 	while (!w->fatal && !w->got_last && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
 		note_size(w, h.ssz);
@@ -1401,13 +1418,19 @@ run_replier(struct worker *w)
 	lim.rsz_max = (uint16_t)w->cfg->rsize.max;
 	lim.rdly_max = (uint32_t)w->cfg->rdelay.max;
 	/* After a stop mark, which asks nothing, on to the sender's close. */
-	while (!w->fatal && !w->eof && !(w->got_last && w->answered)) {
+	while (!w->fatal && !w->eof && !(w->got_last && w->answered) &&
+	    !w->query) {
 		recv_some(w);
 		if (w->fatal || w->eof)
 			break;
 		take_requests(w, &lim, clock_now());
 		if (!w->fatal)
 			(void)flush_send(w);
+	}
+	if (w->query) {
+		peerview_answer(w->f->fd, w->f, w->rbuf);
+		w->res.query = 1;
+		return;
 	}
 	if (w->got_last && w->answered && !w->fatal) {
 		/* Our FIN now, after the closing reply: the sender waits on it. */
@@ -1570,7 +1593,7 @@ worker_run(struct flow *f, enum role role)
 		    w.f->area->lat[k].count != 0)
 			send_latencies(&w, (enum lat_kind)k);
 	copy_counters(&w);
-	w.res.complete = (uint16_t)job_done(&w);
+	w.res.complete = (uint16_t)(job_done(&w) || w.query);
 	w.res.stop_signo = (uint16_t)stop_asked;
 	send_record(&w, REC_DONE);
 	for (k = 0; k < ERR_KINDS; k++)
