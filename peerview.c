@@ -256,33 +256,38 @@ line_live(char *buf, size_t len, const struct flow_error *ours,
 	    tail);
 }
 
+/* Did we find damage in the replies, the replier's bytes? */
+static int
+damaged_replies(const struct flow_error *ours)
+{
+	return ours->kind <= ERR_HEADER && ours->dir == DIR_REP &&
+	    !ours->by_peer;
+}
+
 /* The replier's connection ended, as its kind says. */
 static int
 line_ended(char *buf, size_t len, const struct flow_error *ours,
     const struct proto_view *v)
 {
-	struct flow_error theirs;
-	char		 what[200];
-
+	if (v->kind == ERR_SHORT + 1 && damaged_replies(ours))
+		return snprintf(buf, len, "the replier saw no error: its "
+		    "connection ended when we closed ours, at request seqno "
+		    "%llu; what we found was done to its replies on the way",
+		    (unsigned long long)v->seqno);
 	if (v->kind == 0)
 		return snprintf(buf, len, "the replier saw a clean end: the "
 		    "flow's last request came and was answered");
 	if (v->kind == ERR_RESET + 1)
 		return line_reset(buf, len, ours, v);
-	if (v->kind == ERR_SHORT + 1 && v->detail == DET_CUT)
+	if (v->kind == ERR_SHORT + 1)
 		return line_closed(buf, len, ours, v);
 	if (v->kind == ERR_STALL + 1)
 		return snprintf(buf, len, "the replier stalled too, waiting "
 		    "for request seqno %llu", (unsigned long long)v->seqno);
-	memset(&theirs, 0, sizeof(theirs));
-	theirs.kind = v->kind - 1 < ERR_KINDS ? v->kind - 1 : ERR_IO;
-	theirs.detail = v->detail < DET_KINDS ? v->detail : DET_UNKNOWN;
-	theirs.seqno = v->seqno;
-	theirs.dir = DIR_REQ;
-	err_set_call(&theirs, "recv");
-	err_format(what, sizeof(what), &theirs);
-	return snprintf(buf, len, "the replier ended with its own error: %s",
-	    what);
+	return snprintf(buf, len, "the replier ended the connection itself: "
+	    "it found %s at request seqno %llu",
+	    err_kind_name((enum err_kind)(v->kind - 1)),
+	    (unsigned long long)v->seqno);
 }
 
 /*

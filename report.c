@@ -880,12 +880,19 @@ report_flow_end(const struct config *cfg, const struct flow_summary *f)
 	out_end(stdout);
 }
 
-/* -J: a failed flow's replier, asked after the run (peerview.c). */
+/*
+ * A flow's replier, asked after the run (peerview.c): the two-sided
+ * line of a failed flow, on the report's side of the output, before
+ * its totals; a line of its own with -J; with -j, in the document.
+ */
 void
 report_peer_view(const struct config *cfg, const struct flow_summary *f)
 {
 	struct line	 l;
 
+	if (!cfg->json && f->view_line[0] != '\0')
+		printf("Replier on flow %u (%s): %s\n", f->id, f->peer,
+		    f->view_line);
 	if (cfg->json != JSON_LINES || line_open(&l, "peer_view") == NULL)
 		return;
 	fprintf(l.fp, "\"flow\": %u", f->id);

@@ -1607,11 +1607,9 @@ ask_peer(struct sup *s, size_t i)
 	    t != 0 && t < ASK_TIMEOUT ? t : ASK_TIMEOUT, &a);
 	c->view = a.v;
 	c->view.key = c->key;		/* asked */
-	if (c->failed) {
+	if (c->failed)
 		peerview_line(c->view_line, sizeof(c->view_line), &c->first,
 		    &a);
-		log_warnx("flow %u (%s): %s", c->id, c->peer, c->view_line);
-	}
 	report_peer_view(s->cfg, c);
 	if ((a.v.state == VIEW_ENDED || a.v.state == VIEW_LIVE) &&
 	    s->tot.path.seen[0] == '\0' && a.v.peer[0] != '\0' &&
