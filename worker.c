@@ -1406,8 +1406,36 @@ send_error_report(struct worker *w)
 }
 
 /*
- * -r, one connection: answer until the peer closes.  An error in the
- * requests is reported to the sender, then the connection is closed.
+ * How a replier's connection ends: after the closing reply, our FIN;
+ * inside a message, or at a boundary before the last request of a
+ * sender that marks it, a short stream; after an error found in the
+ * requests, the report of it to the sender.
+ */
+static void
+end_replier(struct worker *w)
+{
+	if (w->got_last && w->answered && !w->fatal) {
+		/* Our FIN now, after the closing reply: the sender waits on it. */
+		if (shutdown(w->f->fd, SHUT_WR) == -1 && errno != ENOTCONN)
+			report_errno(w, "shutdown", errno, DIR_REP);
+		return;
+	}
+	if (!w->fatal && !stop_asked && w->rhave > 0)
+		report(w, ERR_SHORT, w->expect, DET_MID_MESSAGE,
+		    w->f->shm->wait.need, w->rhave, 1);
+	else if (!w->fatal && !stop_asked && w->marks_last && !w->got_last) {
+		/* Closed at a message boundary, but before the last one. */
+		report(w, ERR_SHORT, w->expect, DET_CUT, 0, 0, 1);
+		return;
+	}
+	if (w->fatal && !stop_asked && w->res.first.sys_errno == 0)
+		send_error_report(w);
+}
+
+/*
+ * -r, one connection: answer until the request marked last (or the
+ * peer's close, for a sender that does not mark it).  A query instead
+ * of a first request is answered from what we saw of other connections.
  */
 static void
 run_replier(struct worker *w)
@@ -1432,22 +1460,7 @@ run_replier(struct worker *w)
 		w->res.query = 1;
 		return;
 	}
-	if (w->got_last && w->answered && !w->fatal) {
-		/* Our FIN now, after the closing reply: the sender waits on it. */
-		if (shutdown(w->f->fd, SHUT_WR) == -1 && errno != ENOTCONN)
-			report_errno(w, "shutdown", errno, DIR_REP);
-		return;
-	}
-	if (!w->fatal && !stop_asked && w->rhave > 0)
-		report(w, ERR_SHORT, w->expect, DET_MID_MESSAGE,
-		    w->f->shm->wait.need, w->rhave, 1);
-	else if (!w->fatal && !stop_asked && w->marks_last && !w->got_last) {
-		/* Closed at a message boundary, but before the last one. */
-		report(w, ERR_SHORT, w->expect, DET_CUT, 0, 0, 1);
-		return;
-	}
-	if (w->fatal && !stop_asked && w->res.first.sys_errno == 0)
-		send_error_report(w);
+	end_replier(w);
 }
 
 /*

@@ -18,6 +18,9 @@
  * replier modes: reply_ssz_small reply_rsz_small (a reply header with
  *        that size 12), reply_unasked (a reply to a request that asked
  *        none)
+ *        original (answers every request as the original seqtest's
+ *        replier does: rdly echoed, the last one too, and no close of
+ *        its own; prints "closed by peer" when the sender closes)
  *        late_junk, late_dup (answers every request as seqtest does,
  *        the last one with the mark that it closes after it; then,
  *        200 ms later, 70 junk bytes or that closing reply again, and
@@ -362,7 +365,8 @@ answer(int fd, const struct msg_hdr *req, uint64_t seqno, uint32_t rdly)
 
 /*
  * A replier that does all right until the closing reply, and then, too
- * late to share a segment with it, sends what no request asked for.
+ * late to share a segment with it, sends what no request asked for; or,
+ * in mode original, one that answers as the original seqtest does.
  */
 static void
 serve_late(const char *host, int port, const char *mode)
@@ -378,9 +382,14 @@ serve_late(const char *host, int port, const char *mode)
 		proto_decode(req, &h);
 		if (h.ssz > PROTO_HDR_LEN)
 			read_full(fd, h.ssz - PROTO_HDR_LEN);
-		if (h.rsz != 0 && !proto_is_last(&h))
+		if (h.rsz != 0 && (!proto_is_last(&h) ||
+		    strcmp(mode, "original") == 0))
 			answer(fd, &h, replies++, h.rdly);
 	} while (!proto_is_last(&h));
+	if (strcmp(mode, "original") == 0) {
+		await_close(fd);
+		return;
+	}
 	last = h;
 	answer(fd, &last, replies, last.rdly ^ PROTO_CLOSES);
 	(void)nanosleep(&pause, NULL);
@@ -416,7 +425,7 @@ main(int argc, char *argv[])
 		many(argv[1], atoi(argv[2]), n);
 		return 0;
 	}
-	if (strncmp(mode, "late_", 5) == 0) {
+	if (strncmp(mode, "late_", 5) == 0 || strcmp(mode, "original") == 0) {
 		serve_late(argv[1], atoi(argv[2]), mode);
 		return 0;
 	}
