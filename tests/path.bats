@@ -89,6 +89,8 @@ idle_cut() {
 	stop_pid "$PROXY_PID"
 	stop_replier
 	grep -qE "^seqtest: connection 0 from ${PATH_GR_ADDR//./\\.} port [0-9]+: request seqno 1: short stream: the connection ended before the flow's last message\$" "$REPLIER_ERR"
+	# and the replier's own report says how long it was quiet
+	grep -qE '^Path: MSS [0-9]+ replies; [12]\.[0-9] s idle before a failure$' "$REPLIER_OUT"
 }
 
 @test "haproxy (timeout client 2s) cuts an idle flow: both ends say so" {
