@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "net.h"
 #include "peerview.h"
 #include "proto.h"
 #include "rng.h"
@@ -1171,7 +1172,11 @@ await_close(struct worker *w)
 	uint64_t end = clock_now() + limit, extra = 0;
 	ssize_t	 n;
 
+	/* The closing reply and the FIN after it, acknowledged at once:
+	 * the replier must not retransmit them waiting. */
+	(void)net_quickack(w->f->fd);	/* else only a retransmit more */
 	while (!stop_asked && clock_now() < end) {
+		(void)net_quickack(w->f->fd);
 		n = recv(w->f->fd, w->rbuf, w->rcap, 0);
 		if (n > 0)
 			extra += (uint64_t)n;
