@@ -160,7 +160,9 @@ idle_cut() {
 	stderr=$(cat "$SENDER_ERR")
 	echo "$stderr" >&3
 	[ "$SENDER_STATUS" -eq 1 ]
-	path_line 'the replier could not be asked what it saw \(connect: Connection refused\); this diagnosis is one-sided'
+	# refused, or, should the question come while the proxy's socket
+	# is being torn down, reset
+	path_line 'the replier could not be asked what it saw \((connect: Connection refused|recv: Connection reset by peer)\); this diagnosis is one-sided'
 	stop_replier
 	grep -qE "^seqtest: connection 0 from .*: request seqno [0-9]+: (short stream: the connection ended before the flow's last message|reset: recv: Connection reset by peer)\$" "$REPLIER_ERR"
 }
