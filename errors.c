@@ -31,7 +31,7 @@ static const char *const detail_names[DET_KINDS] = {
 	"payload", "missing", "repeated", "swapped", "inserted",
 	"mid-message", "replies missing", "closed early", "half-close",
 	"more replies than asked", "after the end", "cut before the last",
-	"unknown"
+	"unknown", "sending"
 };
 
 static const char *const role_names[ROLES] = {
@@ -212,8 +212,9 @@ format_stall(char *buf, size_t len, const struct flow_error *e)
 {
 	int	 n;
 
-	n = snprintf(buf, len, "stalled: no progress for %u s, waiting for "
-	    "%s seqno %llu", e->timeout_s,
+	n = snprintf(buf, len, "stalled: no progress for %u s, %s %s seqno "
+	    "%llu", e->timeout_s, e->detail == DET_SENDING ?
+	    "blocked sending" : "waiting for",
 	    err_dir_name((enum direction)e->dir),
 	    (unsigned long long)e->seqno);
 	if (e->expected != 0 && n > 0 && (size_t)n < len)

@@ -240,6 +240,10 @@ parse_cond(const char *text, struct expect_cond *c, char *err, size_t len)
 	if (num.decimals > DECIMALS)
 		return refuse(err, len, text, "more than %d decimals",
 		    DECIMALS);
+	/* No unit starts with an e: this is an exponent, not a unit. */
+	if ((*p == 'e' || *p == 'E') && strspn(p + 1, "+-0123456789") > 0)
+		return refuse(err, len, text, "an exponent ('%s'): write the "
+		    "number in digits", p);
 	c->key = (unsigned char)key;
 	c->op = (unsigned char)op;
 	return is_latency(c->key) ? latency_bound(text, c, &num, p, err, len) :

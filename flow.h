@@ -16,7 +16,11 @@
 #include "errors.h"
 #include "stats.h"
 
-/* Where the receiving side is, so a stall can say what it waited for. */
+/*
+ * Where the receiving side is, so a stall can say what it waited for.
+ * The sending side's own wait, a send that does not return, is in its
+ * half of the slot (send_seqno, sending): a store or two a batch.
+ */
 struct wait_state {
 	volatile uint64_t	seqno;		/* message or reply awaited */
 	volatile uint32_t	have;		/* bytes of it already in hand */
@@ -101,16 +105,20 @@ struct flow_shm {
 	volatile uint32_t	send_done;	/* the last request is composed */
 	volatile uint32_t	send_errors;
 	volatile uint32_t	fin_sent;	/* close=half: our FIN is out */
+	volatile uint32_t	sending;	/* a send is under way */
+	volatile uint64_t	send_seqno;	/* the message it moves */
+	volatile uint32_t	send_dbg_lost;	/* -d characters left out */
 	volatile uint32_t	last_rdly;	/* the last request's rdly */
-	char			pad1[CACHELINE - 48];
+	/* 64 bytes: the half fills its cache line, no pad */
 	/* written by the receiving side */
 	volatile uint64_t	recv_msgs;
 	volatile uint64_t	recv_bytes;
 	volatile uint64_t	replies;	/* replies checked = ring tail */
 	volatile uint64_t	errors;
 	struct wait_state	wait;
+	volatile uint32_t	recv_dbg_lost;	/* -d characters left out */
+	uint32_t		pad2;
 	volatile uint64_t	key;		/* replier: the flow's identity */
-	char			pad2[CACHELINE - 56];
 };
 
 /*

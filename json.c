@@ -31,6 +31,13 @@ json_free(struct json *j)
 	memset(j, 0, sizeof(*j));
 }
 
+void
+json_drop_nodes(struct json *j)
+{
+	if (j->nnodes > 1)
+		j->nnodes = 1;
+}
+
 /* Stops the parse at the current byte; always returns -1. */
 static int
 fail(struct json *j, const char *why)
@@ -48,17 +55,28 @@ skip_space(struct json *j)
 		j->pos++;
 }
 
-/* A new node of type at the current byte; 0 when out of memory. */
+/*
+ * A new node of type at the current byte; 0 when out of memory or past
+ * max_nodes.  While a member that is not kept is parsed (quiet), every
+ * value is written in the one node past the last, which counts as none.
+ */
 static uint32_t
 new_node(struct json *j, enum json_type type)
 {
 	struct json_node *n;
-	size_t		  cap;
+	size_t		  cap, max = UINT32_MAX - 1;
 
-	if (j->nnodes == j->cap) {
+	if (j->max_nodes != 0 && j->max_nodes < max)
+		max = j->max_nodes;
+	if (j->nnodes > max) {
+		fail(j, "more values than a report holds");
+		return 0;
+	}
+	if (j->nnodes >= j->cap) {
 		cap = j->cap != 0 ? 2 * j->cap : 256;
-		if (cap > UINT32_MAX ||
-		    (n = realloc(j->node, cap * sizeof(*n))) == NULL) {
+		if (cap > max + 1)
+			cap = max + 1;
+		if ((n = realloc(j->node, cap * sizeof(*n))) == NULL) {
 			fail(j, "out of memory");
 			return 0;
 		}
@@ -74,7 +92,7 @@ new_node(struct json *j, enum json_type type)
 	memset(n, 0, sizeof(*n));
 	n->type = type;
 	n->at = (uint32_t)j->pos;
-	return (uint32_t)j->nnodes++;
+	return (uint32_t)(j->quiet ? j->nnodes : j->nnodes++);
 }
 
 static int
@@ -223,6 +241,20 @@ take_separator(struct json *j, int close, int *more)
 	return 0;
 }
 
+/* Whether member key of an object at depth takes nodes: see json.h. */
+static int
+is_kept(const struct json *j, uint32_t key, int depth)
+{
+	const char *const *k;
+
+	if (j->keep == NULL || depth > 0 || j->quiet)
+		return 1;
+	for (k = j->keep; *k != NULL; k++)
+		if (strcmp(j->text + key, *k) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * The elements of the array or the members of the object at parent,
  * whose opening byte has been taken, up to its closing one.
@@ -231,7 +263,7 @@ static int
 parse_list(struct json *j, uint32_t parent, int depth)
 {
 	int		 object = j->node[parent].type == JSON_OBJECT;
-	int		 close = object ? '}' : ']', more = 1;
+	int		 close = object ? '}' : ']', more = 1, skip, rv;
 	uint32_t	 key = 0, v, last = 0;
 
 	skip_space(j);
@@ -247,8 +279,17 @@ parse_list(struct json *j, uint32_t parent, int depth)
 		if (object && j->text[j->pos] != ':')
 			return fail(j, "expected ':'");
 		j->pos += object;
-		if (parse_value(j, depth + 1, &v) == -1)
+		skip = object && !is_kept(j, key, depth);
+		j->quiet += skip;
+		rv = parse_value(j, depth + 1, &v);
+		j->quiet -= skip;
+		if (rv == -1)
 			return -1;
+		if (skip) {
+			if (take_separator(j, close, &more) == -1)
+				return -1;
+			continue;
+		}
 		j->node[v].key = key;
 		if (last == 0)
 			j->node[parent].child = v;

@@ -50,10 +50,23 @@ struct json {
 	size_t			 cap;
 	size_t			 err_at;	/* byte where parsing stopped */
 	const char		*err;		/* why; NULL when it did not */
+	size_t			 max_nodes;	/* a value's, at most; 0: any */
+	const char *const	*keep;		/* see below; NULL: all */
+	int			 quiet;		/* parsing a member not kept */
 };
+
+/*
+ * keep, when set, names the members of a top-level object that are
+ * kept, in a list that ends with NULL; the others are checked as JSON
+ * but take no node, so that a large member nobody reads costs nothing.
+ * max_nodes bounds the nodes of one top-level value: past it, the
+ * parse stops.  json_drop_nodes forgets the values parsed so far, and
+ * keeps the input and the memory for the next.
+ */
 
 void		 json_init(struct json *, char *, size_t);
 void		 json_free(struct json *);
+void		 json_drop_nodes(struct json *);
 uint32_t	 json_parse_next(struct json *);
 uint32_t	 json_find(const struct json *, uint32_t, const char *);
 const char	*json_text(const struct json *, uint32_t);

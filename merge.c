@@ -2,7 +2,10 @@
  * -m: see merge.h.  Each input is read whole and parsed a document at a
  * time; every document is checked before anything of it is used, and
  * one that is not a report of this version refuses the whole merge
- * (exit 2), naming the input and the byte.  No socket, no process.
+ * (exit 2), naming the input and the byte.  A document is added to the
+ * running totals and forgotten, and an input freed, before the next:
+ * what the merge keeps is its totals and, with -j, its flows as text.
+ * No socket, no process.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,30 @@
 
 #define EXIT_BAD_INPUT	2
 #define READ_FIRST	65536		/* bytes of an input's first read */
+/* A run's duration as -j writes it, to the microsecond; so the rates
+ * and times of the merged report stay finite. */
+#define SECS_MIN	1e-6
+#define SECS_MAX	1e12
+/*
+ * The nodes of one document, at most: those of a report of MAX_FLOWS
+ * flows (35 each now, room for more) and two full histograms, whose
+ * buckets take three each.  Past it, the document is refused: so the
+ * parse of a large input takes no more memory than this.
+ */
+#define FLOW_NODES	128
+#define DOC_NODES	(MAX_FLOWS * FLOW_NODES + 6 * HIST_BUCKETS + 4096)
+
+/*
+ * The members of a document that the merge reads; the others are only
+ * checked as JSON, and take no memory, however large.
+ */
+static const char *const doc_members[] = {
+	"type", "connection", "version", "mode", "flows", "connections",
+	"failed", "replies", "sent_msgs", "sent_bytes", "recv_msgs",
+	"recv_bytes", "duration_s", "errors", "exit_status", "histogram",
+	"histogram_moments", "service_histogram",
+	"service_histogram_moments", "tcp", NULL
+};
 
 /* An input: a file, or "-" for the standard input. */
 struct input {
@@ -29,20 +56,17 @@ struct input {
 	struct json	 json;
 };
 
-/* Where a document's flows are, to list them after all are read. */
-struct doc_flows {
-	const struct input	*in;
-	uint32_t		 flows;		/* its "flows" array */
-};
-
 struct merge {
 	enum json_form		 json;
 	struct report_totals	 tot;		/* lat, svc, rtt: the merged */
 	struct hist		*plain;		/* headlines without rate= */
+	struct hist		*one;		/* a document's, being read */
 	struct input		*in;
 	size_t			 nin;
-	struct doc_flows	*docs;
-	size_t			 cap;		/* of docs; tot.merged in use */
+	FILE			*flows;		/* -j: the flows, as written */
+	char			*flows_text;	/* its buffer, once closed */
+	size_t			 flows_size;
+	size_t			 nflows;
 	enum mode		 mode;		/* of the first document */
 	int			 rate;		/* one had service times */
 	int			 status;	/* the worst so far */
@@ -214,9 +238,11 @@ take_counts(struct merge *m, const struct input *in, uint32_t doc)
 		    add_count(m, in, doc, sum[i], v) == -1)
 			return -1;
 	if (json_real(&in->json, json_find(&in->json, doc, "duration_s"),
-	    &secs) == -1 || !(secs >= 0))
+	    &secs) == -1 || !(secs == 0 || (secs >= SECS_MIN &&
+	    secs <= SECS_MAX)))
 		return refuse(m, in, in->json.node[doc].at, "\"duration_s\" "
-		    "is missing or not a number of seconds");
+		    "is missing or not a run's seconds (0, or %g to %g)",
+		    SECS_MIN, SECS_MAX);
 	if (secs > t->secs)
 		t->secs = secs;
 	return 0;
@@ -282,67 +308,109 @@ get_bucket(const struct json *j, uint32_t e, uint64_t *ns, uint64_t *n)
 	return 0;
 }
 
-/* A histogram's moments; their count is that of its buckets. */
+/*
+ * A histogram's moments, at mom, into h, whose buckets hold count
+ * values (h is one document's, read afresh); the document at doc is
+ * named when there are none.
+ */
 static int
-get_moments(const struct merge *m, const struct input *in, uint32_t mom,
-    uint64_t count, struct hist_moments *hm)
+get_moments(const struct merge *m, const struct input *in, uint32_t doc,
+    uint32_t mom, uint64_t count, struct hist *h)
 {
+	const struct json *j = &in->json;
 	uint64_t n;
 
-	if (in->json.node[mom].type != JSON_OBJECT)
-		return refuse(m, in, in->json.node[mom].at, "histogram "
-		    "moments missing");
+	if (j->node[mom].type != JSON_OBJECT)
+		return refuse(m, in, j->node[mom != 0 ? mom : doc].at,
+		    "histogram moments missing");
 	if (get_uint(m, in, mom, "count", &n) == -1 ||
-	    get_uint(m, in, mom, "min_ns", &hm->min) == -1 ||
-	    get_uint(m, in, mom, "max_ns", &hm->max) == -1 ||
-	    get_uint(m, in, mom, "sum_ns", &hm->sum) == -1 ||
-	    get_uint(m, in, mom, "overflow", &hm->overflow) == -1)
+	    get_uint(m, in, mom, "min_ns", &h->min) == -1 ||
+	    get_uint(m, in, mom, "max_ns", &h->max) == -1 ||
+	    get_uint(m, in, mom, "sum_ns", &h->sum) == -1 ||
+	    get_uint(m, in, mom, "overflow", &h->overflow) == -1)
 		return -1;
-	if (json_real(&in->json, json_find(&in->json, mom, "sumsq_ns2"),
-	    &hm->sumsq) == -1 || !(hm->sumsq >= 0))
-		return refuse(m, in, in->json.node[mom].at, "\"sumsq_ns2\" is "
+	if (json_real(j, json_find(j, mom, "sumsq_ns2"), &h->sumsq) == -1 ||
+	    !(h->sumsq >= 0))
+		return refuse(m, in, j->node[mom].at, "\"sumsq_ns2\" is "
 		    "missing or not a number");
-	if (n != count || hm->min > hm->max)
-		return refuse(m, in, in->json.node[mom].at, "histogram "
-		    "moments that do not match its buckets");
+	if (n != count)
+		return refuse(m, in, j->node[mom].at, "histogram "
+		    "moments that do not match its buckets: count");
 	return 0;
 }
 
 /*
- * Histogram "PREFIXhistogram" into h, with its moments first, as
- * hist_add_moments needs; once every bucket is known to be one.
+ * The buckets of histogram arr into h, once every one is known to be
+ * one: [lowest value in ns, count], their counts adding up.
  */
 static int
-take_hist(const struct merge *m, const struct input *in, uint32_t doc,
-    const char *prefix, struct hist *h)
+get_buckets(const struct merge *m, const struct input *in, uint32_t arr,
+    struct hist *h)
 {
-	const struct json	*j = &in->json;
-	struct hist_moments	 hm;
-	char			 key[40];
-	uint32_t		 arr, e;
-	uint64_t		 ns, n, count = 0;
+	const struct json *j = &in->json;
+	uint32_t	 e;
+	uint64_t	 ns, n, count = 0;
 
-	snprintf(key, sizeof(key), "%shistogram", prefix);
-	if (j->node[arr = json_find(j, doc, key)].type != JSON_ARRAY)
-		return refuse(m, in, j->node[doc].at, "no \"%s\" array", key);
 	for (e = j->node[arr].child; e != 0; e = j->node[e].next) {
-		if (get_bucket(j, e, &ns, &n) == -1 || count + n < n)
+		if (get_bucket(j, e, &ns, &n) == -1)
 			return refuse(m, in, j->node[e].at, "a bucket that is "
 			    "not [value_ns, count]");
+		if (count + n < n)
+			return refuse(m, in, j->node[e].at, "counts too large "
+			    "to add up");
 		count += n;
 	}
-	snprintf(key, sizeof(key), "%shistogram_moments", prefix);
-	if (count == 0)
-		return 0;
-	if (get_moments(m, in, json_find(j, doc, key), count, &hm) == -1)
-		return -1;
-	hist_add_moments(h, &hm);
 	for (e = j->node[arr].child; e != 0; e = j->node[e].next) {
 		(void)get_bucket(j, e, &ns, &n);
 		if (hist_add_bucket(h, ns, n) == -1)
 			return refuse(m, in, j->node[e].at, "%llu ns is not "
 			    "where a bucket starts", (unsigned long long)ns);
 	}
+	return 0;
+}
+
+/* Whether src adds to dst with no count or sum wrapping. */
+static int
+hist_adds_up(const struct hist *dst, const struct hist *src)
+{
+	return dst->count + src->count >= src->count &&
+	    dst->sum + src->sum >= src->sum &&
+	    dst->overflow + src->overflow >= src->overflow;
+}
+
+/*
+ * Histogram "PREFIXhistogram" with its "PREFIXhistogram_moments" added
+ * to h, once its moments are known to fit its buckets.
+ */
+static int
+take_hist(struct merge *m, const struct input *in, uint32_t doc,
+    const char *prefix, struct hist *h)
+{
+	const struct json	*j = &in->json;
+	struct hist		*one = m->one;
+	const char		*why;
+	char			 key[40];
+	uint32_t		 arr, mom;
+
+	snprintf(key, sizeof(key), "%shistogram", prefix);
+	if (j->node[arr = json_find(j, doc, key)].type != JSON_ARRAY)
+		return refuse(m, in, j->node[doc].at, "no \"%s\" array", key);
+	hist_init(one);
+	if (get_buckets(m, in, arr, one) == -1)
+		return -1;
+	if (one->count == 0)
+		return 0;
+	snprintf(key, sizeof(key), "%shistogram_moments", prefix);
+	mom = json_find(j, doc, key);
+	if (get_moments(m, in, doc, mom, one->count, one) == -1)
+		return -1;
+	if ((why = hist_misfit(one)) != NULL)
+		return refuse(m, in, j->node[mom].at, "histogram moments that "
+		    "do not match its buckets: %s", why);
+	if (!hist_adds_up(h, one))
+		return refuse(m, in, j->node[arr].at, "counts too large to "
+		    "add up");
+	hist_merge(h, one);
 	return 0;
 }
 
@@ -389,23 +457,29 @@ take_tcp(struct merge *m, const struct input *in, uint32_t doc,
 	return 0;
 }
 
-/* Keeps where the document's flows are, to list them at the end. */
+/*
+ * With -j, the document's flows as the merged document lists them, each
+ * with the number of its document: kept as text, so that the input
+ * they came from need not be.
+ */
 static int
 keep_flows(struct merge *m, const struct input *in, uint32_t flows)
 {
-	struct doc_flows *p;
-	size_t		  cap = m->cap ? 2 * m->cap : 16;
+	const struct json *j = &in->json;
+	uint32_t	 f;
 
-	if (m->tot.merged == m->cap) {
-		if ((p = realloc(m->docs, cap * sizeof(*p))) == NULL) {
-			log_warnx("out of memory");
-			return -1;
-		}
-		m->docs = p;
-		m->cap = cap;
+	for (f = j->node[flows].child; m->flows != NULL && f != 0;
+	    f = j->node[f].next) {
+		fprintf(m->flows, "%s{\"source\": %zu",
+		    m->nflows++ != 0 ? ", " : "", m->tot.merged);
+		json_put_members(m->flows, j, f, "source", ", ");
+		putc('}', m->flows);
 	}
-	m->docs[m->tot.merged].in = in;
-	m->docs[m->tot.merged++].flows = flows;
+	m->tot.merged++;
+	if (m->flows != NULL && ferror(m->flows)) {
+		log_warnx("out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -451,38 +525,43 @@ take_input(struct merge *m, struct input *in)
 		    strerror(errno));
 		return say_refused(m, line);
 	}
+	in->json.keep = doc_members;
+	in->json.max_nodes = DOC_NODES;
 	while ((doc = json_parse_next(&in->json)) != 0) {
 		if ((rv = take_document(m, in, doc)) == -1)
 			return -1;
 		taken += rv;
+		json_drop_nodes(&in->json);
 	}
 	if (in->json.err != NULL)
 		return refuse(m, in, in->json.err_at, "%s", in->json.err);
 	if (taken == 0)
 		return refuse(m, in, in->json.len, "no report in it");
+	json_free(&in->json);
 	return 0;
 }
 
-/* -j: each document's flows, each with the number of its document. */
+/* -j: each document's flows, as keep_flows wrote them. */
 static void
 write_flows(FILE *fp, const void *arg)
 {
-	const struct merge	*m = arg;
-	const struct json	*j;
-	const char		*sep = "";
-	uint32_t		 f;
-	size_t			 d;
+	const struct merge *m = arg;
 
-	for (d = 0; d < m->tot.merged; d++) {
-		j = &m->docs[d].in->json;
-		for (f = j->node[m->docs[d].flows].child; f != 0;
-		    f = j->node[f].next) {
-			fprintf(fp, "%s{\"source\": %zu", sep, d);
-			json_put_members(fp, j, f, "source", ", ");
-			putc('}', fp);
-			sep = ", ";
-		}
+	fputs(m->flows_text, fp);
+}
+
+/* The flows' text, complete; -1 when memory ran out. */
+static int
+close_flows(struct merge *m)
+{
+	int	 rv = fclose(m->flows);
+
+	m->flows = NULL;
+	if (rv == EOF || m->flows_text == NULL) {
+		log_warn("memory for the merge");
+		return -1;
 	}
+	return 0;
 }
 
 /*
@@ -506,6 +585,8 @@ print_merged(const struct config *cfg, struct merge *m)
 		return EXIT_BAD_INPUT;
 	if (c.plot != NULL && plot_write(fd, &c, &m->tot) == -1)
 		status = report_fail_status(status);
+	if (c.json == JSON_DOC && close_flows(m) == -1)
+		return 1;
 	if (c.json == JSON_DOC)
 		report_json_merged(&c, &m->tot, write_flows, m, status);
 	else
@@ -521,11 +602,14 @@ free_merge(struct merge *m)
 	for (i = 0; i < m->nin; i++)
 		json_free(&m->in[i].json);
 	free(m->in);
-	free(m->docs);
+	if (m->flows != NULL)
+		(void)fclose(m->flows);
+	free(m->flows_text);
 	free(m->tot.lat);
 	free(m->tot.svc);
 	free(m->tot.rtt);
 	free(m->plain);
+	free(m->one);
 }
 
 /*
@@ -548,8 +632,12 @@ merge_run(const struct config *cfg, char *const *names, size_t n)
 	m.tot.svc = calloc(1, sizeof(struct hist));
 	m.tot.rtt = calloc(1, sizeof(struct hist));
 	m.plain = calloc(1, sizeof(struct hist));
+	m.one = calloc(1, sizeof(struct hist));
+	if (m.json == JSON_DOC)
+		m.flows = open_memstream(&m.flows_text, &m.flows_size);
 	if (m.in == NULL || m.tot.lat == NULL || m.tot.svc == NULL ||
-	    m.tot.rtt == NULL || m.plain == NULL) {
+	    m.tot.rtt == NULL || m.plain == NULL || m.one == NULL ||
+	    (m.json == JSON_DOC && m.flows == NULL)) {
 		log_warn("memory for the merge");
 		status = 1;
 	}

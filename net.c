@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -103,42 +102,13 @@ net_name(char *buf, size_t len, const struct sockaddr *sa, socklen_t salen)
 }
 
 /*
- * Waits for a non-blocking connect, at most timeout seconds (0: no
- * limit); a signal that sets *stop ends the wait.  Returns 0, or -1
- * with errno.
- */
-static int
-finish_connect(int fd, uint64_t timeout, const volatile sig_atomic_t *stop)
-{
-	struct pollfd	 p;
-	socklen_t	 len = sizeof(int);
-	int		 rv, err = 0;
-
-	p.fd = fd;
-	p.events = POLLOUT;
-	do
-		rv = poll(&p, 1, timeout ? (int)(timeout * 1000) : -1);
-	while (rv == -1 && errno == EINTR && !*stop);
-	if (rv == 0)
-		errno = ETIMEDOUT;
-	if (rv <= 0)
-		return -1;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-		return -1;
-	if (err != 0) {
-		errno = err;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Opens one flow's connection, bound to LOCAL if given, within the
- * timeout.  Returns the socket, or -1 with errno and the failed call.
+ * Starts one flow's connection, bound to LOCAL if given, without
+ * waiting for it: the supervisor starts every flow at once and polls
+ * for each to become writable.  Returns the socket, non-blocking, its
+ * connect under way or done, or -1 with errno and the failed call.
  */
 int
-net_connect(const struct endpoint *ep, uint64_t timeout,
-    const volatile sig_atomic_t *stop, const char **call)
+net_connect_start(const struct endpoint *ep, const char **call)
 {
 	int	 fd, on = 1;
 
@@ -156,15 +126,34 @@ net_connect(const struct endpoint *ep, uint64_t timeout,
 	if (net_set_blocking(fd, 0) == -1)
 		goto fail;
 	if (connect(fd, (const struct sockaddr *)&ep->addr, ep->addrlen) ==
-	    -1 && (errno != EINPROGRESS ||
-	    finish_connect(fd, timeout, stop) == -1))
-		goto fail;
-	if (net_set_blocking(fd, 1) == -1)
+	    -1 && errno != EINPROGRESS && errno != EINTR)
 		goto fail;
 	return fd;
 fail:
 	net_close(fd);
 	return -1;
+}
+
+/*
+ * The end of a connect net_connect_start began, once its socket polled
+ * writable (or in error): 0, the socket made blocking for its workers,
+ * or -1 with errno and the failed call.
+ */
+int
+net_connect_finish(int fd, const char **call)
+{
+	socklen_t	 len = sizeof(int);
+	int		 err = 0;
+
+	*call = "connect";
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		return -1;
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	*call = "fcntl";
+	return net_set_blocking(fd, 1);
 }
 
 /*

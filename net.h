@@ -9,14 +9,13 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
 
-int	 net_connect(const struct endpoint *, uint64_t,
-	    const volatile sig_atomic_t *, const char **);
+int	 net_connect_start(const struct endpoint *, const char **);
+int	 net_connect_finish(int, const char **);
 int	 net_listen(const struct endpoint *, char *, size_t, const char **);
 int	 net_accept(int, char *, size_t);
 int	 net_set_blocking(int, int);

@@ -153,6 +153,32 @@ read_answer(int fd, unsigned char *buf, size_t len, uint64_t timeout)
 	return (ssize_t)have;
 }
 
+/*
+ * Connects to ep within timeout seconds; returns the socket, blocking,
+ * or -1 with errno and the failed call.
+ */
+static int
+dial(const struct endpoint *ep, uint64_t timeout, const char **call)
+{
+	struct pollfd	 p;
+	int		 fd, n, err;
+
+	if ((fd = net_connect_start(ep, call)) == -1)
+		return -1;
+	p.fd = fd;
+	p.events = POLLOUT;
+	while ((n = poll(&p, 1, (int)(timeout * 1000))) == -1 &&
+	    errno == EINTR)
+		;
+	if (n == 1 && net_connect_finish(fd, call) == 0)
+		return fd;
+	err = n == 0 ? ETIMEDOUT : errno;
+	*call = "connect";
+	net_close(fd);
+	errno = err;
+	return -1;
+}
+
 static void
 unreachable(struct peer_answer *a, const char *call, int err)
 {
@@ -169,7 +195,6 @@ void
 peerview_ask(const struct endpoint *ep, uint64_t key, uint64_t timeout,
     struct peer_answer *a)
 {
-	static const volatile sig_atomic_t never;
 	unsigned char	 buf[PROTO_VIEW_LEN];
 	const char	*call;
 	ssize_t		 n;
@@ -177,7 +202,7 @@ peerview_ask(const struct endpoint *ep, uint64_t key, uint64_t timeout,
 
 	memset(a, 0, sizeof(*a));
 	memset(buf, 0, sizeof(buf));
-	if ((fd = net_connect(ep, timeout, &never, &call)) == -1) {
+	if ((fd = dial(ep, timeout, &call)) == -1) {
 		unreachable(a, call, errno);
 		return;
 	}

@@ -15,6 +15,8 @@
 #include "options.h"
 #include "report.h"
 
+#define DETAIL_MAX	512	/* a flow's first error, in words */
+
 static const char *const mode_names[] = {
 	"none", "send", "sync", "reply", "merge"
 };
@@ -152,9 +154,45 @@ report_listening(const char *name)
 }
 
 /*
+ * Which way a stalled connection stopped, in words, from this end's
+ * side: a replier's own data are replies and its peer is the sender.
+ * Nothing when the kernel did not say.
+ */
+static size_t
+stall_verdict(char *buf, size_t len, const struct flow_summary *f)
+{
+	const struct tcp_wait	*tw = &f->stall_wait;
+	int			 rep = f->first.role == ROLE_REPLIER;
+	const char		*ours = rep ? "replies" : "requests";
+	const char		*peer = rep ? "sender" : "replier";
+	int			 n = 0;
+
+	switch (tcpv_stopped(tw)) {
+	case TCPS_NOT_THROUGH:
+		n = snprintf(buf, len, ": %s are not getting through; no ACK "
+		    "for %.1f s", ours, tw->ack_recv_ms / 1e3);
+		break;
+	case TCPS_NOT_READ:
+		n = snprintf(buf, len, ": the %s stopped reading; its window "
+		    "is closed and our %s wait in the send buffer", peer,
+		    ours);
+		break;
+	case TCPS_SILENT:
+		n = snprintf(buf, len, ": nothing arrives from the %s for "
+		    "%.1f s; all our %s are acknowledged", peer,
+		    tw->data_recv_ms / 1e3, ours);
+		break;
+	default:
+		break;
+	}
+	return n > 0 && (size_t)n < len ? (size_t)n : 0;
+}
+
+/*
  * A flow's first error in words; a stall's with what the kernel saw
- * then: data unacknowledged and retransmitted means a dead path, a
- * send held back by the peer's window a peer that stopped reading.
+ * then: which way data stopped, and its figures.  Data unacknowledged
+ * and retransmitted means a dead path, a send held back by the peer's
+ * window a peer that stopped reading.
  */
 static void
 format_detail(char *buf, size_t len, const struct flow_summary *f)
@@ -163,10 +201,12 @@ format_detail(char *buf, size_t len, const struct flow_summary *f)
 	size_t		 n;
 
 	err_format(buf, len, &f->first);
-	if (f->first.kind != ERR_STALL ||
-	    !TCPV_HAS(&f->stall, TCPV_SNDBUF_LIMITED))
+	if (f->first.kind != ERR_STALL)
 		return;
 	n = strlen(buf);
+	n += stall_verdict(buf + n, len - n, f);
+	if (!TCPV_HAS(&f->stall, TCPV_SNDBUF_LIMITED))
+		return;
 	/* Signed, the times convert to double in one instruction. */
 	snprintf(buf + n, len - n, " (kernel: %llu segments unacknowledged, "
 	    "%llu retransmits, rwnd-limited %.1f s, sndbuf-limited %.1f s)",
@@ -205,7 +245,7 @@ error_line(const struct flow_summary *f, const char *detail)
 void
 report_flow_error(const struct config *cfg, const struct flow_summary *f)
 {
-	char	 detail[320];
+	char	 detail[DETAIL_MAX];
 
 	format_detail(detail, sizeof(detail), f);
 	if (cfg->mode == MODE_REPLY)
@@ -277,6 +317,42 @@ print_errors(const struct report_totals *t)
 		sep = ", ";
 	}
 	printf("%s\n", t->nerrors ? ")" : "");
+}
+
+/*
+ * The ids of the flows never started, as ranges: "0-3, 7, 9-15".  Each
+ * flow's slot is its id: a run after all those not started is ranges.
+ */
+static void
+print_id_ranges(const struct flow_summary *f, size_t n)
+{
+	const char	*sep = "";
+	size_t		 i, j;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; f[i].not_started && j < n && f[j].not_started &&
+		    f[j].id == f[j - 1].id + 1; j++)
+			;
+		if (!f[i].not_started)
+			continue;
+		if (j - i == 1)
+			printf("%s%u", sep, f[i].id);
+		else
+			printf("%s%u-%u", sep, f[i].id, f[j - 1].id);
+		sep = ", ";
+	}
+}
+
+/* "Not started: 12 flows (4-15)", in a run that ended before they did. */
+static void
+print_not_started(const struct report_totals *t)
+{
+	if (t->not_started == 0)
+		return;
+	printf("Not started: %llu flow%s (", (unsigned long long)t->not_started,
+	    t->not_started == 1 ? "" : "s");
+	print_id_ranges(t->sums, t->nsums);
+	printf(")\n");
 }
 
 /* The kernel's view over the run; nothing where it gave none. */
@@ -373,6 +449,7 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	    report_mbit_rate(t->recv_bytes, t->secs));
 	printf("Flows: %llu, failed %llu\n", (unsigned long long)t->flows,
 	    (unsigned long long)t->failed);
+	print_not_started(t);
 	print_tcp(t);
 	print_path(t);
 	print_errors(t);
@@ -554,7 +631,7 @@ json_peer_view(FILE *fp, const struct flow_summary *f)
 static void
 json_flow(FILE *fp, const struct flow_summary *f, const char *sep)
 {
-	char	 detail[320];
+	char	 detail[DETAIL_MAX];
 
 	fprintf(fp, "%s{\"id\": %u, \"peer\": ", sep, f->id);
 	json_put_str(fp, f->peer);
@@ -570,8 +647,8 @@ json_flow(FILE *fp, const struct flow_summary *f, const char *sep)
 	json_peer_view(fp, f);
 	fputs(", \"ended\": ", fp);
 	if (!f->has_first) {
-		json_put_str(fp, f->failed ? "failed" : f->cut_short ?
-		    "interrupted" : "ok");
+		json_put_str(fp, f->not_started ? "not_started" : f->failed ?
+		    "failed" : f->cut_short ? "interrupted" : "ok");
 		fputs(", \"first_error\": null}", fp);
 		return;
 	}
@@ -729,6 +806,22 @@ json_totals(FILE *fp, const struct config *cfg, const struct report_totals *t,
 	fprintf(fp, "\"exit_status\": %d", status);
 }
 
+/* "not_started": the ids of the flows never started, in a sender run. */
+static void
+json_not_started(FILE *fp, const struct flow_summary *flows, size_t n)
+{
+	const char	*sep = "";
+	size_t		 i;
+
+	fputs("\"not_started\": [", fp);
+	for (i = 0; i < n; i++)
+		if (flows[i].not_started) {
+			fprintf(fp, "%s%u", sep, flows[i].id);
+			sep = ", ";
+		}
+	fputs("], ", fp);
+}
+
 /*
  * A run's document, after its opening brace.  flows is the supervisor's
  * table; only slots that held a flow (sender modes) are listed.
@@ -750,6 +843,8 @@ json_run(FILE *fp, const struct config *cfg, const struct report_totals *t,
 		sep = ", ";
 	}
 	fputs("], ", fp);
+	if (cfg->mode != MODE_REPLY)
+		json_not_started(fp, flows, nflows);
 	if (cfg->json == JSON_DOC)
 		json_intervals(fp, cfg, t);
 	json_totals(fp, cfg, t, expect, status);

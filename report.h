@@ -22,6 +22,7 @@ struct flow_summary {
 	uint64_t		 key;		/* its identity on the wire */
 	int			 failed;	/* ended abnormally */
 	int			 cut_short;	/* ended early by the run's stop */
+	int			 not_started;	/* never connected: a stop, a limit */
 	int			 has_first;
 	struct flow_error	 first;		/* its first error */
 	uint64_t		 errors[ERR_KINDS];
@@ -33,6 +34,7 @@ struct flow_summary {
 	char			 peer[96];	/* remote address; "" = unused */
 	struct tcp_view		 tcp;		/* the kernel's, at its end */
 	struct tcp_view		 stall;		/* the kernel's, when it stalled */
+	struct tcp_wait		 stall_wait;	/* and which way data stopped */
 	/* The path's facts, and the replier's view (peerview.c). */
 	char			 local[96];	/* sender: our end of it */
 	uint64_t		 connect_ns;	/* sender: the connect's time */
@@ -101,6 +103,9 @@ struct report_totals {
 	struct hist	*rtt;		/* each flow's smoothed rtt, us */
 	const struct interval *ivals;	/* -j: the intervals, in order */
 	size_t		 nivals;
+	uint64_t	 not_started;	/* flows never connected */
+	const struct flow_summary *sums;	/* a run's flows, to name them */
+	size_t		 nsums;
 	size_t		 merged;	/* -m: documents merged; 0 = a run */
 	struct report_path path;
 };

@@ -12,6 +12,8 @@
 
 #define SUB_COUNT	((size_t)1 << HIST_SUB_BITS)
 #define EXACT_COUNT	(2 * SUB_COUNT)	/* values below this are exact */
+/* A sum of squares added in doubles: its rounding, relative, at most. */
+#define SUMSQ_SLACK	1e-6
 
 /* Leading zero bits of v, which must not be 0 (the builtin is undefined). */
 static inline int
@@ -197,6 +199,43 @@ hist_diff(struct hist *out, const struct hist *now, const struct hist *before)
 	for (i = 0; i < HIST_BUCKETS; i++)
 		out->bucket[i] = sub_floor(now->bucket[i], before->bucket[i]);
 	diff_bounds(out, min, max);
+}
+
+/*
+ * Whether h's moments can be those of its buckets, as in a histogram
+ * read from outside (-m): NULL when they can, else the one that cannot.
+ * min and max lie in the first and last buckets, max above HIST_MAX
+ * exactly when overflow counts values kept in the top bucket; the mean
+ * lies between them, and the sum of squares between count * min^2 (or
+ * sum^2 / count, the least it can be) and count * max^2, within the
+ * rounding of its sum.  So moments added up from such histograms stay
+ * finite: count * max^2 is below 2^192.
+ */
+const char *
+hist_misfit(const struct hist *h)
+{
+	double	 n = (double)h->count, lo, hi;
+
+	if (h->count == 0)
+		return NULL;
+	if (bucket_index(clamp(h->min, 0, HIST_MAX)) != first_bucket(h))
+		return "min_ns is not in the first bucket";
+	if (bucket_index(clamp(h->max, 0, HIST_MAX)) != last_bucket(h))
+		return "max_ns is not in the last bucket";
+	if (h->overflow > h->bucket[HIST_BUCKETS - 1] ||
+	    (h->overflow != 0) != (h->max > HIST_MAX))
+		return "overflow does not match max_ns and the top bucket";
+	if (h->sum / h->count < h->min ||
+	    h->sum / h->count + (h->sum % h->count != 0) > h->max)
+		return "sum_ns / count is not between min_ns and max_ns";
+	lo = fmax(n * (double)h->min * (double)h->min,
+	    (double)h->sum * ((double)h->sum / n));
+	hi = n * (double)h->max * (double)h->max;
+	if (!(h->sumsq >= lo * (1 - SUMSQ_SLACK) &&
+	    h->sumsq <= hi * (1 + SUMSQ_SLACK)))
+		return "sumsq_ns2 is not between count * min_ns^2 and "
+		    "count * max_ns^2";
+	return NULL;
 }
 
 /* Nearest rank of pct in n > 0 values: 1..n, NaN counted as 0. */

@@ -79,6 +79,7 @@ double	 hist_mean(const struct hist *);
 double	 hist_stddev(const struct hist *);
 size_t	 hist_next(const struct hist *, size_t, uint64_t *, uint64_t *);
 int	 hist_add_bucket(struct hist *, uint64_t, uint64_t);
+const char *hist_misfit(const struct hist *);
 
 int	 htab_record(struct hist_table *, uint64_t);	/* hot; -1: full */
 void	 htab_clear(struct hist_table *);

@@ -52,7 +52,11 @@ static volatile sig_atomic_t got_stop;
 struct sup_flow {
 	int			 in_use;	/* slot holds a live flow */
 	int			 result_fd;	/* read end, -1 once closed */
+	int			 result_w;	/* write end, until the forks; -1 */
 	int			 sock_fd;	/* our copy of the connection; -1 */
+	int			 connecting;	/* sock_fd's connect is under way */
+	uint64_t		 connect_end;	/* when it times out; 0 = never */
+	uint64_t		 connect_start;	/* when it began */
 	pid_t			 pid[2];	/* by process index; 0 = ended */
 	int			 got_done[2];	/* REC_DONE read */
 	struct result		 res[2];
@@ -94,6 +98,8 @@ struct sup {
 	int			 stopping;
 	uint64_t		 stop_ns;	/* when the run was asked to stop */
 	size_t			 cut_short;	/* flows its stop ended early */
+	size_t			 not_started;	/* flows never connected: a stop,
+						   a limit */
 	struct report_totals	 tot;
 	struct report_expect	 expect[EXPECT_MAX];	/* expect='s verdicts */
 	struct pollfd		*pfd;
@@ -105,11 +111,16 @@ struct sup {
 	uint64_t		 ival_ns;	/* the interval in effect; 0: none */
 	uint64_t		 next_ival_ns;
 	uint64_t		 stalls;	/* flows the watchdog stalled */
+	uint64_t		 dbg_lost;	/* -d characters left out */
 	struct interval		*ivals;		/* -j, plot=: the intervals so far */
 	size_t			 nivals;
 	size_t			 ivals_cap;
 	int			 ivals_full;	/* later ones are left out */
 };
+
+/* The starts, which the watchdog and a stop end (see there). */
+static void	 not_started(struct sup *, size_t, int);
+static void	 connect_timeouts(struct sup *, uint64_t);
 
 /* Installed so that SIGCHLD interrupts poll(): the loop then reaps. */
 static void
@@ -282,6 +293,7 @@ alloc_slots(struct sup *s)
 		return -1;
 	for (i = 0; i < s->nslots; i++) {
 		s->flows[i].result_fd = -1;
+		s->flows[i].result_w = -1;
 		s->flows[i].sock_fd = -1;
 		s->flows[i].shm = (struct flow_shm *)s->seg + i;
 		if (s->areas != NULL)
@@ -327,6 +339,9 @@ child_setup(struct sup *s, size_t slot)
 	for (i = 0; i < s->nslots; i++) {
 		if (i != slot && s->flows[i].result_fd != -1)
 			(void)close(s->flows[i].result_fd);
+		/* A flow still connecting has its pipe whole. */
+		if (i != slot && s->flows[i].result_w != -1)
+			(void)close(s->flows[i].result_w);
 		/* Nor may it hold another flow's connection open. */
 		if (i != slot && s->flows[i].sock_fd != -1)
 			(void)close(s->flows[i].sock_fd);
@@ -775,6 +790,10 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 	if (sf->result_fd != -1)
 		(void)close(sf->result_fd);
 	sf->result_fd = -1;
+	if (sf->result_w != -1)
+		(void)close(sf->result_w);
+	sf->result_w = -1;
+	s->dbg_lost += sf->shm->send_dbg_lost + sf->shm->recv_dbg_lost;
 	end_connection(s, sf);
 	final_counts(s, sf);
 	if (sf->got_done[0] && sf->res[0].query) {
@@ -794,7 +813,7 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 		c->failed |= c->errors[k] != 0;
 	}
 	t->failed += c->failed != 0;
-	if (got_stop && sf->unfinished && !c->has_first) {
+	if (got_stop && sf->unfinished && !c->has_first && !c->not_started) {
 		c->cut_short = 1;
 		s->cut_short++;
 	}
@@ -849,6 +868,32 @@ reap_children(struct sup *s)
 	}
 }
 
+/*
+ * The wait a stalled flow was in: a send that did not return, if one
+ * is under way (the sending side's half of the slot), else the reply
+ * or request its receiving side waited for.
+ */
+static void
+stall_wait(const struct sup *s, const struct sup_flow *sf,
+    struct flow_error *e)
+{
+	const struct flow_shm	*shm = sf->shm;
+	enum mode		 m = s->cfg->mode;
+
+	if (shm->sending) {
+		e->detail = DET_SENDING;
+		e->dir = m == MODE_REPLY ? DIR_REP : DIR_REQ;
+		e->role = flow_role(m, 0);
+		e->seqno = shm->send_seqno;
+		return;
+	}
+	e->dir = m == MODE_REPLY ? DIR_REQ : DIR_REP;
+	e->role = flow_role(m, flow_nprocs(m) - 1);
+	e->seqno = shm->wait.seqno;
+	e->got = shm->wait.have;
+	e->expected = shm->wait.need;
+}
+
 /* No progress for the timeout: say what the flow waited for, end it. */
 static void
 stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
@@ -857,13 +902,11 @@ stall_flow(struct sup *s, struct sup_flow *sf, uint64_t now)
 
 	memset(&e, 0, sizeof(e));
 	e.kind = ERR_STALL;
-	e.dir = s->cfg->mode == MODE_REPLY ? DIR_REQ : DIR_REP;
-	e.seqno = sf->shm->wait.seqno;
-	e.got = sf->shm->wait.have;
-	e.expected = sf->shm->wait.need;
+	stall_wait(s, sf, &e);
 	e.timeout_s = (uint32_t)s->cfg->timeout;
 	/* What the kernel saw tells a dead path from a peer not reading. */
 	tcpv_read(sf->sock_fd, &sf->sum->stall);
+	tcpv_read_wait(sf->sock_fd, &sf->sum->stall_wait);
 	flow_fail(s, sf, &e);
 	s->stalls++;
 	stop_flow(sf, now);
@@ -884,6 +927,7 @@ watchdog(struct sup *s, uint64_t now)
 	uint64_t	 p, limit = s->cfg->timeout * NS_PER_SEC;
 	size_t		 i;
 
+	connect_timeouts(s, now);
 	for (i = 0; i < s->nslots; i++) {
 		sf = &s->flows[i];
 		if (!sf->in_use || (sf->pid[0] == 0 && sf->pid[1] == 0))
@@ -912,7 +956,9 @@ stop_all(struct sup *s, uint64_t now)
 		(void)close(s->lfd[i]);
 	s->nlfd = 0;
 	for (i = 0; i < s->nslots; i++)
-		if (s->flows[i].in_use)
+		if (s->flows[i].in_use && s->flows[i].connecting)
+			not_started(s, i, 0);
+		else if (s->flows[i].in_use)
 			stop_flow(&s->flows[i], now);
 }
 
@@ -932,22 +978,47 @@ print_pids(const struct sup *s, const struct sup_flow *sf)
 		    (long)sf->pid[0]);
 }
 
-/* Makes the flow's result pipe and forks its workers on fd. */
+/*
+ * Makes a flow's result pipe, its read end non-blocking.  Returns 0, or
+ * -1 with the flow failed and *err the errno.
+ */
+static int
+open_pipe(struct sup *s, struct sup_flow *sf, int *err)
+{
+	const char	*call = "pipe";
+	int		 p[2];
+
+	if (pipe(p) == -1)
+		goto fail;
+	call = "fcntl";
+	if (net_set_blocking(p[0], 0) == -1) {
+		net_close(p[0]);
+		net_close(p[1]);
+		goto fail;
+	}
+	sf->result_fd = p[0];
+	sf->result_w = p[1];
+	return 0;
+fail:
+	*err = errno;
+	fail_call(s, sf, ERR_IO, call, *err);
+	return -1;
+}
+
+/*
+ * Forks the flow's workers on fd, with its result pipe (made before its
+ * connect, in sender modes).
+ */
 static void
 fork_flow(struct sup *s, size_t slot, int fd)
 {
 	struct sup_flow	*sf = &s->flows[slot];
-	int		 p[2], i, n = flow_nprocs(s->cfg->mode);
+	int		 i, err, n = flow_nprocs(s->cfg->mode);
 
-	if (pipe(p) == -1) {
-		fail_call(s, sf, ERR_IO, "pipe", errno);
+	if (sf->result_w == -1 && open_pipe(s, sf, &err) == -1)
 		return;
-	}
-	if (net_set_blocking(p[0], 0) == -1)
-		fail_call(s, sf, ERR_IO, "fcntl", errno);
-	sf->result_fd = p[0];
 	for (i = 0; i < n && !sf->sum->failed; i++) {
-		sf->pid[i] = fork_worker(s, slot, fd, p[1],
+		sf->pid[i] = fork_worker(s, slot, fd, sf->result_w,
 		    flow_role(s->cfg->mode, i));
 		if (sf->pid[i] == -1) {
 			sf->pid[i] = 0;
@@ -956,7 +1027,8 @@ fork_flow(struct sup *s, size_t slot, int fd)
 		} else
 			s->alive++;
 	}
-	(void)close(p[1]);
+	(void)close(sf->result_w);
+	sf->result_w = -1;
 	if (s->cfg->debug)
 		print_pids(s, sf);
 }
@@ -978,6 +1050,7 @@ claim_slot(struct sup *s, size_t slot, uint32_t id, const char *peer)
 	sf->sum = sum;
 
 	sf->result_fd = -1;
+	sf->result_w = -1;
 	sf->sock_fd = -1;
 	sf->in_use = 1;
 	sf->progress_ns = clock_now();
@@ -985,40 +1058,131 @@ claim_slot(struct sup *s, size_t slot, uint32_t id, const char *peer)
 	snprintf(sum->peer, sizeof(sum->peer), "%s", peer);
 }
 
-/* Sender modes: connect flow i to its address and start its workers. */
+/*
+ * Sender modes: starts flow i's connect, without waiting for it; the
+ * loop forks its workers once it is done (flow_connected).  Returns -1
+ * when a system limit refused it: starting more would fail the same.
+ */
 static int
 start_flow(struct sup *s, size_t i)
 {
 	const struct endpoint	*ep = &s->cfg->ep[i % s->cfg->nep];
 	struct sup_flow		*sf = &s->flows[i];
-	const char		*call;
-	uint64_t		 t0 = clock_now();
-	int			 fd, err;
+	const char		*call = "socket";
+	int			 fd, err = 0;
 
 	claim_slot(s, i, (uint32_t)i, ep->name);
 	sf->sum->key = flow_key(s, (uint32_t)i);
-	fd = net_connect(ep, s->cfg->timeout, &got_stop, &call);
-	if (fd != -1) {
-		sf->sum->connect_ns = clock_now() - t0;
-		net_local_name(sf->sum->local, sizeof(sf->sum->local), fd);
-	}
-	if (fd == -1 && got_stop && errno == EINTR) {
-		/* Cut short by the run's stop, not failed. */
-		sf->unfinished = 1;
-		finish_flow(s, sf);
-		return 0;
-	}
-	if (fd == -1) {
-		err = errno;
-		fail_call(s, sf, ERR_CONNECT, call, err);
+	sf->connect_start = clock_now();
+	/* The pipe first: a flow whose connect is under way has all its
+	 * descriptors, and a limit met stops the starts, not the forks. */
+	if (open_pipe(s, sf, &err) == -1 ||
+	    (fd = net_connect_start(ep, &call)) == -1) {
+		if (err == 0) {
+			err = errno;
+			fail_call(s, sf, ERR_CONNECT, call, err);
+		}
 		finish_flow(s, sf);
 		return err == EMFILE || err == ENFILE ? -1 : 0;
 	}
-	fork_flow(s, i, fd);
 	sf->sock_fd = fd;	/* kept for the kernel's view, until the end */
+	sf->connecting = 1;
+	if (s->cfg->timeout != 0)
+		sf->connect_end = clock_now() + s->cfg->timeout * NS_PER_SEC;
+	return 0;
+}
+
+/*
+ * Ends a flow whose connection was never made.  Its socket is closed
+ * first: it has no view of a connection to count.
+ */
+static void
+unconnected(struct sup *s, struct sup_flow *sf)
+{
+	if (sf->sock_fd != -1)
+		(void)close(sf->sock_fd);
+	sf->sock_fd = -1;
+	sf->connecting = 0;
+	finish_flow(s, sf);
+}
+
+/*
+ * Flow i's connect is done, or failed: its workers start, or it ends.
+ * Returns -1 when its pipe or fork failed, a system limit that the
+ * next flows would meet too.
+ */
+static int
+flow_connected(struct sup *s, struct sup_flow *sf)
+{
+	const char	*call;
+	int		 failed;
+
+	sf->connecting = 0;
+	if (net_connect_finish(sf->sock_fd, &call) == -1) {
+		fail_call(s, sf, ERR_CONNECT, call, errno);
+		unconnected(s, sf);
+		return 0;
+	}
+	/* The watchdog counts from the workers' start, not the connect's. */
+	sf->progress_ns = clock_now();
+	sf->sum->connect_ns = sf->progress_ns - sf->connect_start;
+	net_local_name(sf->sum->local, sizeof(sf->sum->local), sf->sock_fd);
+	fork_flow(s, (size_t)(sf - s->flows), sf->sock_fd);
+	failed = sf->sum->failed;
 	if (sf->pid[0] == 0 && sf->pid[1] == 0)
 		finish_flow(s, sf);
-	return sf->sum->failed ? -1 : 0;
+	return failed ? -1 : 0;
+}
+
+/*
+ * A flow that never started: its connect cut short by the run's stop,
+ * or never begun after a system limit (then it failed).  Its slot is
+ * claimed, if it was not, so that the report names it.
+ */
+static void
+not_started(struct sup *s, size_t i, int failed)
+{
+	const struct endpoint	*ep = &s->cfg->ep[i % s->cfg->nep];
+	struct sup_flow		*sf = &s->flows[i];
+
+	if (!sf->in_use)
+		claim_slot(s, i, (uint32_t)i, ep->name);
+	sf->sum->not_started = 1;
+	sf->sum->failed = failed;
+	s->not_started++;
+	unconnected(s, sf);
+}
+
+/* A system limit met: the flows still connecting are not started. */
+static void
+stop_starts(struct sup *s)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->flows[i].in_use && s->flows[i].connecting) {
+			not_started(s, i, 1);
+			n++;
+		}
+	if (n > 0)
+		log_warnx("%zu flows not started", n);
+}
+
+/* Connects that took longer than timeout= fail, as a blocking one would. */
+static void
+connect_timeouts(struct sup *s, uint64_t now)
+{
+	struct sup_flow	*sf;
+	size_t		 i;
+
+	for (i = 0; i < s->nslots; i++) {
+		sf = &s->flows[i];
+		if (!sf->in_use || !sf->connecting || sf->connect_end == 0 ||
+		    now < sf->connect_end)
+			continue;
+		fail_call(s, sf, ERR_CONNECT, "connect", ETIMEDOUT);
+		unconnected(s, sf);
+	}
 }
 
 static int
@@ -1348,10 +1512,15 @@ build_pollfds(struct sup *s)
 	size_t	 i;
 
 	for (i = 0; i < s->nslots; i++) {
-		if (s->flows[i].result_fd == -1)
+		/* A flow has its result pipe once its connect is done. */
+		if (s->flows[i].connecting) {
+			s->pfd[n].fd = s->flows[i].sock_fd;
+			s->pfd[n].events = POLLOUT;
+		} else if (s->flows[i].result_fd != -1) {
+			s->pfd[n].fd = s->flows[i].result_fd;
+			s->pfd[n].events = POLLIN;
+		} else
 			continue;
-		s->pfd[n].fd = s->flows[i].result_fd;
-		s->pfd[n].events = POLLIN;
 		s->pfd_slot[n++] = i;
 	}
 	if (s->stopping || count_active(s) >= s->cfg->maxconn ||
@@ -1375,15 +1544,20 @@ run_done(const struct sup *s)
 }
 
 /*
- * One turn of the loop: what is ready on the pipes and listeners, waiting
- * up to wait_ms for it, then the ended children, a stop, the watchdog
- * and the interval line.
+ * One turn of the loop: what is ready on the pipes, connects and
+ * listeners, waiting up to wait_ms for it, then the ended children, a
+ * stop, the watchdog and the interval line.  One connected flow's
+ * workers start a turn: forks take long on a busy host, and the flows
+ * started already are served between them, so that none waits on a
+ * full result pipe (a start of many flows stays smooth).
  */
 static void
 serve(struct sup *s, int wait_ms)
 {
-	nfds_t	 n, i;
-	size_t	 slot;
+	struct sup_flow	*sf;
+	nfds_t		 n, i;
+	size_t		 slot;
+	int		 forked = 0;
 
 	n = build_pollfds(s);
 	if (poll(s->pfd, n, wait_ms) > 0) {
@@ -1391,10 +1565,13 @@ serve(struct sup *s, int wait_ms)
 			if (s->pfd[i].revents == 0)
 				continue;
 			slot = s->pfd_slot[i];
-			if (slot < s->nslots)
-				read_results(s, &s->flows[slot]);
-			else
+			sf = slot < s->nslots ? &s->flows[slot] : NULL;
+			if (sf == NULL)
 				accept_conn(s, s->pfd[i].fd);
+			else if (!sf->connecting)
+				read_results(s, sf);
+			else if (!forked++ && flow_connected(s, sf) == -1)
+				stop_starts(s);
 		}
 	}
 	reap_children(s);
@@ -1465,29 +1642,29 @@ open_dump(struct sup *s)
 	return 0;
 }
 
+/*
+ * Starts every flow's connect at once: a path that drops SYNs fails them
+ * all within one timeout=, not one after the other.  A system limit
+ * stops the starts; the flows left are not started, and failed.
+ */
 static void
 start_flows(struct sup *s)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	for (i = 0; i < s->nslots && !got_stop; i++) {
-		/*
-		 * The flows started already are served between starts, which
-		 * take long on a busy host: a worker blocked on a full result
-		 * pipe would stall its flow, and a flow done already closes
-		 * its connection now, not later.
-		 */
-		serve(s, 0);
-		if (start_flow(s, i) == -1) {
-			/* A system limit: starting more would fail the same. */
-			s->tot.flows += s->nslots - i - 1;
-			s->tot.failed += s->nslots - i - 1;
-			if (i + 1 < s->nslots)
-				log_warnx("%zu flows not started",
-				    s->nslots - i - 1);
-			break;
-		}
+		if (start_flow(s, i) == 0)
+			continue;
+		/* Those connecting already go on, while they can. */
+		if (i + 1 < s->nslots)
+			log_warnx("%zu flows not started", s->nslots - i - 1);
+		for (j = i + 1; j < s->nslots; j++)
+			not_started(s, j, 1);
+		return;
 	}
+	/* A stop in the middle: the flows after it are not started. */
+	for (j = i; j < s->nslots; j++)
+		not_started(s, j, 0);
 }
 
 /*
@@ -1498,15 +1675,19 @@ static void
 report_stop(const struct sup *s)
 {
 	uint64_t	 at = s->stop_ns ? s->stop_ns : clock_now();
+	char		 more[48] = "";
 
 	/* A report that failed stopped the run: it has said so. */
 	if (!got_stop || s->cfg->mode == MODE_REPLY || report_failed())
 		return;
 	/* start_ns is 0 until the flows start. */
-	log_warnx("interrupted by SIG%s after %.1f s; %zu flow%s ended early",
-	    got_stop == SIGINT ? "INT" : "TERM", s->start_ns == 0 ? 0.0 :
-	    (double)(at - s->start_ns) / NS_PER_SEC, s->cut_short,
-	    s->cut_short == 1 ? "" : "s");
+	if (s->not_started != 0)
+		snprintf(more, sizeof(more), ", %zu never started",
+		    s->not_started);
+	log_warnx("interrupted by SIG%s after %.1f s; %zu flow%s ended "
+	    "early%s", got_stop == SIGINT ? "INT" : "TERM", s->start_ns == 0 ?
+	    0.0 : (double)(at - s->start_ns) / NS_PER_SEC, s->cut_short,
+	    s->cut_short == 1 ? "" : "s", more);
 }
 
 static void
@@ -1681,6 +1862,9 @@ sup_run(const struct config *cfg)
 		ask_peers(&s);
 		last_interval(&s, end);
 		s.tot.secs = (double)(end - s.start_ns) / NS_PER_SEC;
+		s.tot.not_started = s.not_started;
+		s.tot.sums = s.sums;
+		s.tot.nsums = s.nslots;
 		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
 		    (got_stop && cfg->mode != MODE_REPLY) || report_failed();
 	}
@@ -1698,6 +1882,9 @@ sup_run(const struct config *cfg)
 	/* After the report: its last words on a terminal. */
 	if (ran)
 		expect_warn(cfg->expect_conds, cfg->nexpect, s.expect);
+	if (s.dbg_lost != 0)
+		log_warnx("-d: %llu progress characters left out: standard "
+		    "output was not ready for them", (unsigned long long)s.dbg_lost);
 	release(&s);
 	return status;
 }

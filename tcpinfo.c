@@ -61,6 +61,47 @@ tcpv_read(int fd, struct tcp_view *tv)
 	memcpy(&tv->v[TCPV_BUSY], (char *)buf + TCPI_CHRONO, 3 * 8);
 	tv->have = (1u << TCPV_FIELDS) - 1;
 }
+
+/* In struct tcp_info: u8s, then u32s; the length says what was filled. */
+#define TCPI_BACKOFF	4
+#define TCPI_UNACKED	24
+#define TCPI_DATA_RECV	52	/* tcpi_last_data_recv, ms */
+#define TCPI_ACK_RECV	56	/* tcpi_last_ack_recv, ms */
+#define TCPI_NOTSENT	144	/* tcpi_notsent_bytes (4.6 on) */
+#define TCPI_SND_WND	228	/* tcpi_snd_wnd (5.4 on) */
+
+static uint32_t
+tcpi_u32(const uint64_t *buf, size_t off)
+{
+	uint32_t u32;
+
+	memcpy(&u32, (const char *)buf + off, sizeof(u32));
+	return u32;
+}
+
+/* Fills tw with what the kernel gives; have 0 if getsockopt fails. */
+void
+tcpv_read_wait(int fd, struct tcp_wait *tw)
+{
+	uint64_t	 buf[(TCPI_SND_WND + 8) / 8];
+	socklen_t	 len = sizeof(buf);
+
+	memset(tw, 0, sizeof(*tw));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, buf, &len) == -1 ||
+	    len < TCPI_BASIC)
+		return;
+	tw->have = 1;
+	tw->backoff = ((const unsigned char *)buf)[TCPI_BACKOFF];
+	tw->unacked = tcpi_u32(buf, TCPI_UNACKED);
+	tw->data_recv_ms = tcpi_u32(buf, TCPI_DATA_RECV);
+	tw->ack_recv_ms = tcpi_u32(buf, TCPI_ACK_RECV);
+	if (len >= TCPI_NOTSENT + 4)
+		tw->notsent = tcpi_u32(buf, TCPI_NOTSENT);
+	if (len >= TCPI_SND_WND + 4) {
+		tw->snd_wnd = tcpi_u32(buf, TCPI_SND_WND);
+		tw->has_wnd = 1;
+	}
+}
 #else
 void
 tcpv_read(int fd, struct tcp_view *tv)
@@ -68,7 +109,37 @@ tcpv_read(int fd, struct tcp_view *tv)
 	(void)fd;
 	memset(tv, 0, sizeof(*tv));
 }
+
+void
+tcpv_read_wait(int fd, struct tcp_wait *tw)
+{
+	(void)fd;
+	memset(tw, 0, sizeof(*tw));
+}
 #endif
+
+#define ACK_LATE_MS	1000	/* no ACK for so long: ours are lost */
+
+/*
+ * Which way data stopped.  Segments unacknowledged after a timeout went
+ * off: ours do not get through.  Nothing in flight but bytes queued, or
+ * a window of 0: the peer does not read (zero-window probes are never
+ * counted in flight).  Nothing in flight, nothing queued: ours are all
+ * acknowledged, and the peer sends nothing.
+ */
+enum tcp_stop
+tcpv_stopped(const struct tcp_wait *tw)
+{
+	if (!tw->have)
+		return TCPS_UNKNOWN;
+	if (tw->unacked > 0)
+		return tw->backoff > 0 || tw->ack_recv_ms >= ACK_LATE_MS ?
+		    TCPS_NOT_THROUGH : TCPS_UNKNOWN;
+	if (tw->has_wnd ? tw->snd_wnd == 0 : tw->notsent > 0)
+		return TCPS_NOT_READ;
+	/* Queued, the window open, nothing in flight: held back here. */
+	return tw->notsent > 0 ? TCPS_UNKNOWN : TCPS_SILENT;
+}
 
 /*
  * The MSS this end's kernel sends with (TCP_MAXSEG): what the path's

@@ -33,7 +33,32 @@ struct tcp_view {
 
 #define TCPV_HAS(tv, f)	(((tv)->have >> (f)) & 1u)
 
+/*
+ * What the kernel saw of a stalled connection, read by the watchdog:
+ * which way data stopped moving.
+ */
+struct tcp_wait {
+	uint32_t	have;		/* 1: the kernel gave these */
+	uint32_t	has_wnd;	/* snd_wnd was given (Linux 5.4 on) */
+	uint32_t	unacked;	/* segments sent, not yet acknowledged */
+	uint32_t	backoff;	/* timeouts since data was last acked */
+	uint32_t	data_recv_ms;	/* since data last arrived */
+	uint32_t	ack_recv_ms;	/* since an ACK last arrived */
+	uint32_t	notsent;	/* bytes queued, not yet sent (4.6 on) */
+	uint32_t	snd_wnd;	/* the peer's window, bytes */
+};
+
+/* Which way a stalled connection stopped, as struct tcp_wait tells. */
+enum tcp_stop {
+	TCPS_UNKNOWN = 0,	/* no view, or none of the below */
+	TCPS_NOT_THROUGH,	/* ours unacknowledged, retransmitted */
+	TCPS_NOT_READ,		/* the peer's window is closed: not read */
+	TCPS_SILENT		/* ours all acknowledged; nothing arrives */
+};
+
 void		 tcpv_read(int, struct tcp_view *);
+void		 tcpv_read_wait(int, struct tcp_wait *);
+enum tcp_stop	 tcpv_stopped(const struct tcp_wait *);
 const char	*tcpv_key(enum tcpv_field);
 uint32_t	 tcpv_mss(int);
 

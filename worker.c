@@ -168,25 +168,17 @@ delay_ns(uint64_t ns)
 	}
 }
 
-/* Writes all of buf; returns 0, or -1 with errno. */
+/* Writes all of buf to a pipe or file; returns 0, or -1 with errno. */
 static int
-write_full(int fd, const void *buf, size_t len, int sock)
+write_full(int fd, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 	ssize_t		 n;
 
 	while (len > 0) {
-		if (sock)
-			n = send(fd, p, len, MSG_NOSIGNAL);
-		else
-			n = write(fd, p, len);
-		if (n == -1) {
+		if ((n = write(fd, p, len)) == -1) {
 			if (errno == EINTR && !stop_asked)
 				continue;
-			if (sock && timed_out(errno) && !stop_asked) {
-				check_lifeline();
-				continue;
-			}
 			return -1;
 		}
 		p += n;
@@ -204,7 +196,7 @@ send_record(struct worker *w, enum rec_type type)
 	w->res.role = (uint16_t)w->role;
 	w->res.flow = w->f->id;
 	/* Nothing to do if the supervisor is gone: it reports us as lost. */
-	(void)write_full(w->f->result_fd, &w->res, sizeof(w->res), 0);
+	(void)write_full(w->f->result_fd, &w->res, sizeof(w->res));
 }
 
 /*
@@ -239,7 +231,7 @@ send_latencies(struct worker *w, enum lat_kind kind)
 		n += sizeof(r);
 		if (r.last || n + sizeof(r) > sizeof(buf)) {
 			/* Nothing to do if the supervisor is gone. */
-			(void)write_full(w->f->result_fd, buf, n, 0);
+			(void)write_full(w->f->result_fd, buf, n);
 			n = 0;
 		}
 		r.first = 0;
@@ -370,7 +362,7 @@ flush_dump(struct worker *w)
 {
 	if (w->dlen == 0 || w->f->dump_fd == -1)
 		return;
-	if (write_full(w->f->dump_fd, w->dump, w->dlen, 0) == -1) {
+	if (write_full(w->f->dump_fd, w->dump, w->dlen) == -1) {
 		report_errno(w, "write dump", errno, DIR_REP);
 		w->f->dump_fd = -1;
 	}
@@ -402,19 +394,81 @@ dump_sample(struct worker *w, uint64_t ts1, uint64_t lat, unsigned rsz,
 	w->dlen = (size_t)(p - w->dump);
 }
 
-/* Sends what is composed; returns -1 once the flow has failed. */
+/*
+ * A send that has not returned whole: publishes the message it moves,
+ * the first of the batch not yet sent whole, for a stall's line.  Only
+ * a send that blocked, or was cut short, comes here.
+ */
+static void
+note_send_wait(struct worker *w, size_t done)
+{
+	struct msg_hdr	 h;
+	size_t		 pos = 0, size;
+	uint64_t	 seqno = w->f->shm->send_seqno;
+
+	while (pos + PROTO_HDR_LEN <= w->slen) {
+		proto_decode(w->sbuf + pos, &h);
+		size = w->role == ROLE_REPLIER ? h.rsz : h.ssz;
+		if (size < PROTO_HDR_LEN || pos + size > done)
+			break;
+		pos += size;
+		seqno++;
+	}
+	w->f->shm->send_seqno = seqno;
+}
+
+/*
+ * Sends all that is composed; returns 0, or -1 with errno.  The socket's
+ * timeout wakes a send that waits, to check on the supervisor.
+ */
+static int
+send_all(struct worker *w)
+{
+	size_t	 done = 0;
+	ssize_t	 n;
+
+	while (done < w->slen) {
+		n = send(w->f->fd, w->sbuf + done, w->slen - done,
+		    MSG_NOSIGNAL);
+		if (n >= 0) {
+			done += (size_t)n;
+			if (done < w->slen)
+				note_send_wait(w, done);
+			continue;
+		}
+		if (errno == EINTR && !stop_asked)
+			continue;
+		if (!timed_out(errno) || stop_asked)
+			return -1;
+		check_lifeline();
+	}
+	return 0;
+}
+
+/*
+ * Sends what is composed; returns -1 once the flow has failed.  Whether
+ * a send is under way, and what it moves, is in the slot: a stall that
+ * finds it there was a send that did not return.
+ */
 static int
 flush_send(struct worker *w)
 {
+	struct flow_shm	*shm = w->f->shm;
+	enum direction	 dir = w->role == ROLE_REPLIER ? DIR_REP : DIR_REQ;
+	int		 rv;
+
 	if (w->slen == 0)
 		return 0;
-	if (write_full(w->f->fd, w->sbuf, w->slen, 1) == -1) {
+	shm->send_seqno = moving_seqno(w, dir);
+	shm->sending = 1;
+	rv = send_all(w);
+	shm->sending = 0;
+	if (rv == -1) {
 		if (stop_asked) {
 			w->fatal = 1;
 			return -1;
 		}
-		report_errno(w, "send", errno,
-		    w->role == ROLE_REPLIER ? DIR_REP : DIR_REQ);
+		report_errno(w, "send", errno, dir);
 		return -1;
 	}
 	w->slen = 0;
@@ -422,12 +476,27 @@ flush_send(struct worker *w)
 	return 0;
 }
 
-/* -d: a character on stdout, but where -J keeps it for whole lines. */
+/*
+ * -d: a character on stdout, but where -J keeps it for whole lines.
+ * Never at the cost of waiting: a reader that pauses must not stall the
+ * flow, so a character stdout has no room for now is left out, and
+ * counted for the supervisor to say at the end.
+ */
 static void
 progress(const struct worker *w, const char *c)
 {
-	if (w->cfg->debug && w->cfg->json != JSON_LINES)
-		(void)write(STDOUT_FILENO, c, 1);
+	struct pollfd	 pfd = { STDOUT_FILENO, POLLOUT, 0 };
+	struct flow_shm	*shm = w->f->shm;
+
+	if (!w->cfg->debug || w->cfg->json == JSON_LINES)
+		return;
+	if (poll(&pfd, 1, 0) == 1 && pfd.revents == POLLOUT &&
+	    write(STDOUT_FILENO, c, 1) == 1)
+		return;
+	if (w->role == ROLE_RECEIVER)
+		shm->recv_dbg_lost++;
+	else
+		shm->send_dbg_lost++;
 }
 
 /*
@@ -635,6 +704,9 @@ next_message(struct worker *w)
 
 	plan_message(w, &p);
 	pace(w, &p);
+	/* A stop that came during the delay sends nothing new. */
+	if (stop_asked)
+		return 0;
 	if (is_last(w))
 		w->last_sent = p.asks = 1;
 	if (p.asks && wait_ring(w) == -1)
@@ -733,17 +805,15 @@ run_sender(struct worker *w)
 
 /*
  * An RST that ends the stream as an EOF would: at the replier, right
- * after the answer to the last request (a sender's close=reset); at a
- * sender, after our FIN with close=half, which check_end then reports
- * as a path that does not carry a half-close.
+ * after the answer to the last request (a sender's close=reset).  At a
+ * sender a reset is a reset, after our FIN too: check_end blames the
+ * path's half-close only for an orderly end with replies missing.
  */
 static int
 reset_is_end(const struct worker *w)
 {
-	if (w->role == ROLE_REPLIER)
-		return w->rhave == 0 && (w->got_last ||
-		    (w->answered && !w->marks_last));
-	return w->f->shm->fin_sent != 0;
+	return w->role == ROLE_REPLIER && w->rhave == 0 && (w->got_last ||
+	    (w->answered && !w->marks_last));
 }
 
 /*
@@ -1124,9 +1194,9 @@ take_replies(struct worker *w, uint64_t now)
 }
 
 /*
- * The stream ended before the flow was complete: say where.  After our
- * FIN (close=half), replies missing mean the path ended the connection
- * when it saw the FIN.
+ * The stream ended, in an orderly way, before the flow was complete:
+ * say where.  After our FIN (close=half), replies missing mean the path
+ * ended the connection when it saw the FIN.
  */
 static void
 check_end(struct worker *w)

@@ -11,7 +11,7 @@ load helper
 		run --separate-stderr "$SEQTEST" $mode -o count=100,rinterval=0,timeout=2 "127.0.0.1:$DISCARD_PORT"
 		echo "$mode: status $status; stderr: $stderr" >&3
 		[ "$status" -eq 1 ]
-		grep -qE "^seqtest: flow 0 \\(127\\.0\\.0\\.1 port $DISCARD_PORT\\): stalled: no progress for 2 s, waiting for reply seqno 0($KERNEL)?\$" <<<"$stderr"
+		grep -qE "^seqtest: flow 0 \\(127\\.0\\.0\\.1 port $DISCARD_PORT\\): stalled: no progress for 2 s, waiting for reply seqno 0($QUIET_REPLIER)?\$" <<<"$stderr"
 		grep -q '^Received 0 replies$' <<<"$output"
 	done
 }
@@ -25,7 +25,7 @@ load helper
 		run --separate-stderr "$SEQTEST" $mode -o count=11,ssize=1000,rinterval=3,timeout=2 "127.0.0.1:$PROXY_PORT"
 		echo "$mode: status $status; stderr: $stderr" >&3
 		[ "$status" -eq 1 ]
-		grep -qE "^seqtest: flow 0 .*: stalled: no progress for 2 s, waiting for reply seqno 4($KERNEL)?\$" <<<"$stderr"
+		grep -qE "^seqtest: flow 0 .*: stalled: no progress for 2 s, waiting for reply seqno 4($QUIET_REPLIER)?\$" <<<"$stderr"
 		grep -q '^Received 4 replies$' <<<"$output"
 		stop_pid "$PROXY_PID"
 	done

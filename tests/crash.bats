@@ -95,6 +95,26 @@ kill_and_check() {
 	[ "$(json_get "$j" 'd["exit_status"]')" = 1 ]
 }
 
+# A stop in the middle of a message's delay (sdelay comes before each
+# message, the first too) ends the flow there: the message the delay
+# was for is never sent, nor counted in Sent:.
+@test "SIGTERM during sdelay: the delayed message is not sent, -S and -s" {
+	start_replier -d
+	for mode in -S -s; do
+		run_sender_bg -d "$mode" -o threads=2,count=5,sdelay=30000000000 "127.0.0.1:$PORT"
+		wait_for_line "$SENDER_ERR" '^seqtest: flow 1: '
+		kill -TERM "$SENDER_PID"
+		wait_sender
+		cat "$SENDER_ERR" "$SENDER_OUT"
+		[ "$SENDER_STATUS" -eq 1 ]
+		grep -q '^Sent: 0 messages, 0 bytes$' "$SENDER_OUT"
+	done
+	wait_for_line "$REPLIER_ERR" '^seqtest: connection 3: '
+	stop_replier
+	cat "$REPLIER_OUT"
+	grep -q '^Received: 0 messages, 0 bytes$' "$REPLIER_OUT"
+}
+
 # A worker that ends before its work is done is never clean, whatever
 # ended it; SIGTERM is what the supervisor itself uses to stop workers.
 @test "-s: a sender ended by SIGTERM from outside is reported as interrupted" {

@@ -39,6 +39,24 @@ load helper
 	[[ $stderr =~ flow\ 0:\ sender\ pid\ [0-9]+,\ receiver\ pid\ [0-9]+ ]]
 }
 
+# A reader that pauses until the flows are over: the flows go on, the
+# characters stdout has no room for are left out, and the count is said
+# at the end; waiting on it would stall them past timeout=.
+@test "-d into a reader that pauses: no stall, the characters left out counted" {
+	start_replier -d
+	out=$BATS_TEST_TMPDIR/out
+	err=$BATS_TEST_TMPDIR/err
+	"$SEQTEST" -d -s -o threads=2,duration=3,timeout=2 "127.0.0.1:$PORT" 2>"$err" |
+	    { wait_for_line "$REPLIER_ERR" '^seqtest: connection 1 from .* closed' 150; cat >"$out"; }
+	status=${PIPESTATUS[0]}
+	cat "$err"
+	[ "$status" -eq 0 ]
+	not grep -q stalled "$err"
+	grep -qE '^seqtest: -d: [1-9][0-9]* progress characters left out: standard output was not ready for them$' "$err"
+	grep -qE '^Received [1-9][0-9]* replies$' "$out"
+	grep -q '^Errors: 0$' "$out"
+}
+
 @test "dump= to a FIFO no one reads: an error after timeout=, exit 2, no hang" {
 	start_replier
 	fifo=$BATS_TEST_TMPDIR/fifo

@@ -155,6 +155,9 @@ ALL_KEYS='p50<1ns/p90>=1ns/p99<=3600s/p999>3600s/max<3600s/mean>1ns/errors=0/rep
 	bad "option expect: 'errors=0.5': errors is a whole number" -S -o 'expect=errors=0.5' "$a"
 	bad "option expect: 'errors=0ms': errors takes no unit" -S -o 'expect=errors=0ms' "$a"
 	bad "option expect: 'rate>=5k': rate takes no unit" -S -o 'expect=rate>=5k' "$a"
+	# an exponent is named as one, not taken for a unit
+	bad "option expect: 'rate>=1e308': an exponent ('e308'): write the number in digits" -S -o 'expect=rate>=1e308' "$a"
+	bad "option expect: 'p99<1E-3s': an exponent ('E-3s'): write the number in digits" -S -o 'expect=p99<1E-3s' "$a"
 	bad "option expect: missing value" -S -o 'expect=' "$a"
 	bad "option expect: 'p99<2ms/': an empty condition (conditions are separated by '/')" -S -o 'expect=p99<2ms/' "$a"
 	bad "option expect: '/p99<2ms': an empty condition (conditions are separated by '/')" -S -o 'expect=/p99<2ms' "$a"

@@ -234,6 +234,13 @@ stop_process() {
 # What the kernel saw, which ends a stall line where TCP_INFO is, as a
 # regular expression: grep -E "...waiting for reply seqno 5($KERNEL)?$".
 KERNEL=' \(kernel: [^)]*\)'
+# And before it, which way data stopped: at a peer that went quiet, with
+# all of ours acknowledged (a relay or a listener that takes them in).
+QUIET_REPLIER=": nothing arrives from the replier for [0-9.]+ s; all our requests are acknowledged$KERNEL"
+QUIET_SENDER=": nothing arrives from the sender for [0-9.]+ s; all our replies are acknowledged$KERNEL"
+# At a replier whose window closed: it, or a relay before it, stopped
+# reading, and our requests wait in our send buffer.
+NOT_READING=": the replier stopped reading; its window is closed and our requests wait in the send buffer$KERNEL"
 
 # field NAME: the number after "NAME" in $output, e.g. field Received.
 field() {
@@ -780,6 +787,14 @@ for x in sys.argv[2:]:
     if not eval(x):
         sys.exit("does not hold: " + x)
 PY
+}
+
+# peak_kib CMD...: runs CMD, its output thrown away, and prints the most
+# memory it held at once (its peak resident set, in KiB).
+peak_kib() {
+	python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
 }
 
 # json_lines FILE: every line of FILE is a whole line of JSON, an object

@@ -106,7 +106,7 @@ hostile_case() {
 	(( b - a <= 10 ))
 	wait "$hpid"
 	[ "$(cat "$BATS_TEST_TMPDIR/idle.out")" = "closed by peer" ]
-	grep -qE "^seqtest: connection 0 from .*: stalled: no progress for 4 s, waiting for request seqno 0($KERNEL)?\$" "$REPLIER_ERR"
+	grep -qE "^seqtest: connection 0 from .*: stalled: no progress for 4 s, waiting for request seqno 0($QUIET_SENDER)?\$" "$REPLIER_ERR"
 }
 
 # Below a millisecond a delay used to be spun whole: a peer asking
@@ -194,6 +194,21 @@ hostile_case() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "received 76 bytes" ]	# the replier's error report
 	wait_for_line "$REPLIER_ERR" '^seqtest: connection 0 from .*: request seqno 0: corrupt payload at offset 40: expected 0x[0-9a-f]{2}, got 0x00$'
+}
+
+# close=half: a replier that resets after our FIN, having answered
+# nothing, reset the connection; the path's half-close is not to blame.
+@test "close=half: a replier that resets without answering is a reset, not the path's half-close" {
+	for mode in -S -s; do
+		start_listener "$BATS_TEST_TMPDIR/h.out" "$BATS_TEST_TMPDIR/h.err" \
+		    "$HOSTILE" 127.0.0.1 0 reply_reset
+		run --separate-stderr "$SEQTEST" "$mode" -o count=5,rinterval=0,close=half "127.0.0.1:$LISTENER_PORT"
+		echo "$mode: $stderr" >&3
+		[ "$status" -eq 1 ]
+		[ "$stderr" = "seqtest: flow 0 (127.0.0.1 port $LISTENER_PORT): reply seqno 0: reset: recv: Connection reset by peer" ]
+		grep -q '^Errors: 1 (reset 1)$' <<<"$output"
+		wait "$LISTENER_PID"
+	done
 }
 
 # After the closing reply a replier that marks it closes: the sender

@@ -15,9 +15,13 @@
  *        next one and an RST)
  *        reset_reply (n good requests, the last asking the replier to
  *        wait 900 ms; an RST while it waits)
+ *        noread (n requests asking 60000-byte replies, none of them
+ *        read: the replier's send blocks; waits until killed)
  * replier modes: reply_ssz_small reply_rsz_small (a reply header with
  *        that size 12), reply_unasked (a reply to a request that asked
  *        none)
+ *        reply_reset (answers nothing: reads until the sender's FIN,
+ *        then ends the connection with an RST)
  *        original (answers every request as the original seqtest's
  *        replier does: rdly echoed, the last one too, and no close of
  *        its own; prints "closed by peer" when the sender closes)
@@ -261,6 +265,32 @@ reset_mid(int fd, const char *mode, int n)
 	reset_close(fd);
 }
 
+/*
+ * n requests, each asking a 60000-byte reply, and not a byte read: the
+ * replier's send blocks once our window and its buffer are full.  Waits
+ * to be killed (alarm() bounds it); says first that all are sent.
+ */
+static void
+no_read(int fd, int n)
+{
+	unsigned char	 msg[PROTO_HDR_LEN];
+	struct msg_hdr	 h;
+	int		 i;
+
+	memset(&h, 0, sizeof(h));
+	h.ssz = sizeof(msg);
+	h.rsz = 60000;
+	for (i = 0; i < n; i++) {
+		h.seqno = (uint64_t)i;
+		proto_encode(msg, &h);
+		send_all(fd, msg, sizeof(msg));
+	}
+	printf("sent %d\n", n);
+	(void)fflush(stdout);
+	for (;;)
+		(void)pause();
+}
+
 /* Listens on host:port and accepts one connection. */
 static int
 accept_one(const char *host, int port)
@@ -348,6 +378,20 @@ serve_bad_reply(const char *host, int port, const char *mode)
 	await_close(fd);
 }
 
+/* reply_reset: reads all the sender sends, answers none, then an RST. */
+static void
+reset_unanswered(const char *host, int port)
+{
+	unsigned char	 buf[4096];
+	int		 fd = accept_one(host, port);
+	ssize_t		 n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
+	    (n == -1 && errno == EINTR))
+		continue;
+	reset_close(fd);
+}
+
 /* Answers the request h: its echo, a reply seqno, the pattern. */
 static void
 answer(int fd, const struct msg_hdr *req, uint64_t seqno, uint32_t rdly)
@@ -425,6 +469,10 @@ main(int argc, char *argv[])
 		many(argv[1], atoi(argv[2]), n);
 		return 0;
 	}
+	if (strcmp(mode, "reply_reset") == 0) {
+		reset_unanswered(argv[1], atoi(argv[2]));
+		return 0;
+	}
 	if (strncmp(mode, "late_", 5) == 0 || strcmp(mode, "original") == 0) {
 		serve_late(argv[1], atoi(argv[2]), mode);
 		return 0;
@@ -438,6 +486,8 @@ main(int argc, char *argv[])
 		unpatterned(fd, n);
 		return 0;
 	}
+	if (strcmp(mode, "noread") == 0)
+		no_read(fd, n);
 	if (strncmp(mode, "reset", 5) == 0) {
 		reset_mid(fd, mode, n);
 		return 0;

@@ -241,3 +241,123 @@ print(s.index("\"histogram\": [[") + len("\"histogram\": ["))' "$(T shifted)")
 	grep -q '^Received: 80 messages, 3200 bytes$' <<<"$output"
 	grep -q '^Merged: 1 documents$' <<<"$output"
 }
+
+# moments EDIT FILE: FILE with the python statement EDIT applied to its
+# document d, as one line.
+moments() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[2]))
+exec(sys.argv[1])
+print(json.dumps(d))' "$@"
+}
+
+# at_moments FILE: the byte where FILE's "histogram_moments" object
+# starts, the one a refusal names.
+at_moments() {
+	python3 -c 'import sys; s = open(sys.argv[1]).read()
+print(s.index("\"histogram_moments\": {") + len("\"histogram_moments\": "))' "$1"
+}
+
+@test "-m: moments that do not fit the buckets are refused, named" {
+	start_replier
+	ok=$(T ok.json)
+	"$SEQTEST" -j -S -o count=200 "127.0.0.1:$PORT" >"$ok"
+	h='d["histogram_moments"]'
+	why="histogram moments that do not match its buckets"
+	# a sum that wrapped at 2^64: its mean far above max
+	moments "$h[\"sum_ns\"] = ($h[\"sum_ns\"] - 10**12) % 2**64" "$ok" >"$(T wrap)"
+	refused "$(T wrap): byte $(at_moments "$(T wrap)"): $why: sum_ns / count is not between min_ns and max_ns" "$(T wrap)"
+	# a min and a max the buckets contradict
+	moments "$h[\"min_ns\"] = 6" "$ok" >"$(T min)"
+	refused "$(T min): byte $(at_moments "$(T min)"): $why: min_ns is not in the first bucket" "$(T min)"
+	moments "$h[\"max_ns\"] = 10**12" "$ok" >"$(T max)"
+	refused "$(T max): byte $(at_moments "$(T max)"): $why: max_ns is not in the last bucket" "$(T max)"
+	moments "$h[\"overflow\"] = 1" "$ok" >"$(T over)"
+	refused "$(T over): byte $(at_moments "$(T over)"): $why: overflow does not match max_ns and the top bucket" "$(T over)"
+	# the untouched report merges, its figures its own
+	run "$SEQTEST" -m -j "$ok" "$ok"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$(T m)"
+	JSON_MORE=$ok json_assert "$(T m)" \
+	    'd["latency_us"]["min"] == e["latency_us"]["min"]' \
+	    'd["latency_us"]["max"] == e["latency_us"]["max"]' \
+	    'close(d["latency_us"]["mean"], e["latency_us"]["mean"])'
+}
+
+# Two reports that a merge once added into "stddev": inf, which is no
+# JSON: a sum of squares beyond count * max^2 is refused, so no sum of
+# accepted ones can reach infinity.
+@test "-m: never inf or NaN: a sum of squares no values could make is refused" {
+	start_replier
+	ok=$(T ok.json)
+	"$SEQTEST" -j -S -o count=200 "127.0.0.1:$PORT" >"$ok"
+	moments 'd["histogram_moments"]["sumsq_ns2"] = 1.7e308' "$ok" >"$(T big)"
+	refused "$(T big): byte $(at_moments "$(T big)"): histogram moments that do not match its buckets: sumsq_ns2 is not between count * min_ns^2 and count * max_ns^2" "$(T big)" "$(T big)"
+	moments 'd["duration_s"] = 5e-324' "$ok" >"$(T tiny)"
+	refused "$(T tiny): byte 0: \"duration_s\" is missing or not a run's seconds (0, or 1e-06 to 1e+12)" "$(T tiny)"
+	# values as large as a report holds, merged: finite, and read back
+	moments 'd["histogram"] = [[2**37 - 2**26, 1]]
+d["histogram_moments"] = {"count": 1, "min_ns": 2**62, "max_ns": 2**62, "sum_ns": 2**62, "sumsq_ns2": float(2**62) ** 2, "overflow": 1}' "$ok" >"$(T top)"
+	run --separate-stderr "$SEQTEST" -m -j "$(T top)" "$(T top)" "$ok"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$(T m)"
+	not grep -qiE 'inf|nan' "$(T m)"
+	json_assert "$(T m)" 'd["latency_us"]["max"] == 2**62 / 1e3' \
+	    'd["latency_us"]["stddev"] > 0'
+	run "$SEQTEST" -m "$(T m)"
+	[ "$status" -eq 0 ]
+}
+
+@test "-m: a fault is named where it is: the second document's byte, the count that wraps" {
+	start_replier
+	ok=$(T ok.json)
+	"$SEQTEST" -j -S -o count=20 "127.0.0.1:$PORT" >"$ok"
+	moments 'del d["histogram_moments"]' "$ok" >"$(T nomom)"
+	cat "$ok" "$(T nomom)" >"$(T two)"
+	refused "$(T two): byte $(wc -c <"$ok"): histogram moments missing" "$(T two)"
+	# two reports of 2^63 values each: their counts cannot add up
+	moments 'd["histogram"] = [[1, 2**63]]
+d["histogram_moments"] = {"count": 2**63, "min_ns": 1, "max_ns": 1, "sum_ns": 2**63, "sumsq_ns2": float(2**63), "overflow": 0}' "$ok" >"$(T half)"
+	run "$SEQTEST" -m "$(T half)"
+	[ "$status" -eq 0 ]
+	at=$(python3 -c 'import sys; s = open(sys.argv[1]).read()
+print(s.index("\"histogram\": [") + len("\"histogram\": "))' "$(T half)")
+	refused "$(T half): byte $at: counts too large to add up" "$(T half)" "$(T half)"
+}
+
+# Each document is added to the totals and forgotten, each input freed
+# before the next, and a member the merge does not read takes no
+# memory: the peak is about the largest input, whatever their number.
+@test "-m: memory bounded by the largest input, not by what it reads" {
+	start_replier
+	ok=$(T ok.json)
+	"$SEQTEST" -j -S -o threads=2,count=20 "127.0.0.1:$PORT" >"$ok"
+	# a report with a member of 16 MiB that no one reads, [0,0,...],
+	# and an input that is such an array alone
+	python3 -c 'import json, sys
+s = json.dumps(json.load(open(sys.argv[1])))
+zeros = "[" + "0," * (8 << 20) + "0]"
+open(sys.argv[2], "w").write(s[:-1] + ", \"pad\": " + zeros + "}\n")
+open(sys.argv[3], "w").write(zeros + "\n")' "$ok" "$(T pad)" "$(T arr)"
+	size=$(( $(stat -c %s "$(T pad)") / 1024 ))
+	one=$(peak_kib "$SEQTEST" -m "$(T pad)")
+	three=$(peak_kib "$SEQTEST" -m -j "$(T pad)" "$(T pad)" "$(T pad)")
+	echo "input $size KiB: peak $one KiB for one, $three KiB for three" >&3
+	(( one <= 2 * size + 8192 ))
+	(( three <= 2 * size + 8192 ))
+	run --separate-stderr "$SEQTEST" -m -j "$(T pad)" "$(T pad)" "$(T pad)"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$(T m)"
+	JSON_MORE=$ok json_assert "$(T m)" 'd["merged"] == 3' \
+	    'd["replies"] == 3 * e["replies"]' \
+	    '[x["source"] for x in d["flows"]] == [0, 0, 1, 1, 2, 2]' \
+	    'd["histogram"] == added(e["histogram"], e["histogram"], e["histogram"])'
+	# the array alone is refused once it holds more values than any
+	# report: its tree stops there
+	run --separate-stderr "$SEQTEST" -m "$(T arr)"
+	[ "$status" -eq 2 ]
+	[[ $stderr =~ ^"seqtest: $(T arr): byte "[0-9]+": more values than a report holds"$ ]]
+	arr=$(peak_kib "$SEQTEST" -m "$(T arr)")
+	echo "the array alone: peak $arr KiB" >&3
+	(( arr <= size + 48 * 1024 ))
+}

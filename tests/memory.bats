@@ -20,7 +20,7 @@ per_flow() {
 	run --separate-stderr "$SEQTEST" -d -s -o count=100,threads=4 "127.0.0.1:$PORT"
 	[ "$status" -eq 0 ]
 	line=$(grep '^seqtest: memory: ' <<<"$stderr")
-	[[ $line =~ ^seqtest:\ memory:\ 4\ flows\ need\ about\ [0-9]+\ MiB\ here\ \([0-9]+\ KiB\ a\ flow\),\ of\ ([0-9]+)\ MiB\ available$ ]]
+	[[ $line =~ ^seqtest:\ memory:\ 4\ flows\ need\ about\ [0-9]+\ MiB\ here\ \([0-9]+\ KiB\ a\ flow\),\ of\ ([0-9]+)\ MiB\ available:\ room\ for\ [0-9]+$ ]]
 	# the real figure, read a moment apart
 	have=${BASH_REMATCH[1]}
 	now=$(avail_mib)
@@ -46,7 +46,7 @@ per_flow() {
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
 	[ "$(wc -l <<<"$stderr")" -eq 1 ]
-	[[ $stderr =~ ^seqtest:\ 1000\ flows\ need\ about\ [0-9]+\ MiB\ here\ \([0-9]+\ KiB\ a\ flow\),\ more\ than\ the\ 64\ MiB\ available:\ run\ fewer\ flows$ ]]
+	[[ $stderr =~ ^seqtest:\ 1000\ flows\ need\ about\ [0-9]+\ MiB\ here\ \([0-9]+\ KiB\ a\ flow\),\ more\ than\ the\ 64\ MiB\ available:\ at\ most\ [0-9]+\ fit$ ]]
 	stop_replier
 	grep -q '^Connections: 0, failed 0$' "$REPLIER_OUT"
 }
@@ -61,7 +61,7 @@ per_flow() {
 @test "more flows than the memory holds, -j: a JSON document, exit 2" {
 	SEQTEST_MEM_AVAILABLE=65536 run --separate-stderr "$SEQTEST" -j -s -o threads=1000 127.0.0.1:9
 	[ "$status" -eq 2 ]
-	[[ $(json_value error) == "1000 flows need about "*"more than the 64 MiB available: run fewer flows" ]]
+	[[ $(json_value error) == "1000 flows need about "*"more than the 64 MiB available: at most "*" fit" ]]
 	[ "$(json_value exit_status)" = 2 ]
 }
 
@@ -69,6 +69,44 @@ per_flow() {
 	SEQTEST_MEM_AVAILABLE=64M run --separate-stderr "$SEQTEST" -S 127.0.0.1:9
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "seqtest: SEQTEST_MEM_AVAILABLE=64M: not a number of KiB" ]
+}
+
+# room: the "room for N" or "at most N fit" of a memory line.
+room() {
+	sed -n 's/.*: \(room for\|at most\) \([0-9]*\).*/\2/p' <<<"$1"
+}
+
+@test "the flows that fit: that many run, one more is refused" {
+	start_replier -o maxconn=100
+	export SEQTEST_MEM_AVAILABLE=16384
+	run --separate-stderr "$SEQTEST" -d -s -o threads=1,count=1 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	max=$(room "$stderr")
+	(( max > 1 && max < 100 ))
+	run "$SEQTEST" -s -o threads=$max,count=10 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Flows: $max, failed 0"* ]]
+	run --separate-stderr "$SEQTEST" -s -o threads=$((max + 1)),count=10 "127.0.0.1:$PORT"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"more than the 16 MiB available: at most $max fit" ]]
+}
+
+@test "SEQTEST_MEM_AVAILABLE below a MiB is that figure, not unknown" {
+	for kib in 0 1 1023; do
+		SEQTEST_MEM_AVAILABLE=$kib run --separate-stderr "$SEQTEST" -S 127.0.0.1:9
+		[ "$status" -eq 2 ]
+		[[ $stderr =~ ^seqtest:\ 1\ flow\ needs\ about\ [0-9]+\ MiB\ here\ \([0-9]+\ KiB\ a\ flow\),\ more\ than\ the\ $kib\ KiB\ available:\ at\ most\ 0\ fit$ ]]
+	done
+}
+
+@test "SEQTEST_MEM_AVAILABLE too large for bytes: exit 2, with the limit" {
+	for kib in 18014398509481984 18446744073709551615 99999999999999999999999; do
+		SEQTEST_MEM_AVAILABLE=$kib run --separate-stderr "$SEQTEST" -S 127.0.0.1:9
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "seqtest: SEQTEST_MEM_AVAILABLE=$kib: more than 18014398509481983 KiB" ]
+	done
+	SEQTEST_MEM_AVAILABLE=18014398509481983 run --separate-stderr "$SEQTEST" -d -S -o count=1 127.0.0.1:9
+	[[ $stderr == *"seqtest: memory: 1 flow needs about "*", of 17592186044415 MiB available: room for "* ]]
 }
 
 @test "the replier is not checked: its connections come and go" {

@@ -97,7 +97,9 @@ TCP_KEYS='rtt_us rttvar_us retrans lost reordering cwnd unacked busy_us rwnd_lim
 	[ "$rc" -eq 1 ]
 	output=$(cat "$out")
 	need_tcp_info
-	re='stalled: no progress for 2 s, waiting for reply seqno [0-9]+ \(kernel: ([0-9]+) segments unacknowledged, [0-9]+ retransmits, rwnd-limited ([0-9.]+) s, sndbuf-limited [0-9.]+ s\)$'
+	# The sender is blocked in a send that the replier's closed window
+	# holds back: the line says so, and which way stopped.
+	re='stalled: no progress for 2 s, blocked sending request seqno [0-9]+: the replier stopped reading; its window is closed and our requests wait in the send buffer \(kernel: ([0-9]+) segments unacknowledged, [0-9]+ retransmits, rwnd-limited ([0-9.]+) s, sndbuf-limited [0-9.]+ s\)$'
 	line=$(grep -E "^seqtest: flow 0 \\(127\\.0\\.0\\.1 port $PORT\\): $re" "$err")
 	[[ $line =~ $re ]]
 	unacked=${BASH_REMATCH[1]} rwnd=${BASH_REMATCH[2]}
