@@ -771,7 +771,9 @@ send_stop_mark(struct worker *w)
 	unsigned char	 msg[PROTO_HDR_LEN];
 	struct msg_hdr	 h;
 
-	if (!stop_asked || w->fatal || w->last_sent || w->slen != 0)
+	/* Nothing sent: the replier has nothing to judge either. */
+	if (!stop_asked || w->fatal || w->last_sent || w->slen != 0 ||
+	    w->nsent == 0)
 		return;
 	memset(&h, 0, sizeof(h));
 	h.seqno = w->nsent;
