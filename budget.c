@@ -219,7 +219,7 @@ int
 budget_check(const struct config *c, char *err, size_t errlen)
 {
 	struct budget	 b;
-	uint64_t	 n = c->threads ? c->threads : c->nep, need, avail;
+	uint64_t	 n = config_flows(c), need, avail;
 	uint64_t	 room = 0;
 	char		 have[32];
 	int		 known, fits, len;

@@ -347,6 +347,13 @@ escape(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+/* Text from elsewhere (a report's label) made safe to print, as above. */
+void
+log_escape(char *dst, size_t len, const char *src)
+{
+	escape(dst, len, src);
+}
+
 static void
 vwarn(int err, const char *fmt, va_list ap)
 {

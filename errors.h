@@ -120,5 +120,6 @@ int		 err_has_seqno(const struct flow_error *);
 /* "seqtest: " and the message on stderr, as warnx(3) and warn(3). */
 void		 log_warnx(const char *, ...) PRINTF_LIKE(1, 2);
 void		 log_warn(const char *, ...) PRINTF_LIKE(1, 2);
+void		 log_escape(char *, size_t, const char *);
 
 #endif

@@ -28,6 +28,8 @@ int	 expect_parse(const char *, struct expect_cond **, size_t *, char *,
 	    size_t);
 size_t	 expect_check(const struct expect_cond *, size_t,
 	    const struct report_totals *, struct report_expect *);
+size_t	 expect_missed_early(const struct expect_cond *, size_t,
+	    const struct report_totals *);
 void	 expect_warn(const struct expect_cond *, size_t,
 	    const struct report_expect *);
 

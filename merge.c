@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "fleet.h"
 #include "json.h"
 #include "merge.h"
 #include "plot.h"
@@ -47,7 +48,9 @@ static const char *const doc_members[] = {
 	"failed", "replies", "sent_msgs", "sent_bytes", "recv_msgs",
 	"recv_bytes", "duration_s", "errors", "exit_status", "histogram",
 	"histogram_moments", "service_histogram",
-	"service_histogram_moments", "tcp", NULL
+	"service_histogram_moments", "tcp",
+	/* fleet.c's: the sources, and intervals to merge by time. */
+	"seed", "options", "start_wall_ns", "intervals", NULL
 };
 
 /* An input: a file, or "-" for the standard input. */
@@ -70,6 +73,7 @@ struct merge {
 	enum mode		 mode;		/* of the first document */
 	int			 rate;		/* one had service times */
 	int			 status;	/* the worst so far */
+	struct fleet		 fleet;		/* sources, intervals by time */
 };
 
 /* An input's name as the diagnostics give it. */
@@ -507,7 +511,8 @@ take_document(struct merge *m, const struct input *in, uint32_t doc)
 	if (take_counts(m, in, doc) == -1 || take_errors(m, in, doc) == -1 ||
 	    take_status(m, in, doc) == -1 ||
 	    take_latencies(m, in, doc) == -1 ||
-	    take_tcp(m, in, doc, flows) == -1 || keep_flows(m, in, flows) == -1)
+	    take_tcp(m, in, doc, flows) == -1 ||
+	    keep_flows(m, in, flows) == -1 || fleet_take(&m->fleet, j, doc) == -1)
 		return -1;
 	return 1;
 }
@@ -581,6 +586,7 @@ print_merged(const struct config *cfg, struct merge *m)
 	c.debug = 0;
 	if (m->rate)
 		hist_merge(m->tot.svc, m->plain);
+	fleet_finish(&m->fleet, &m->tot, &c.interval);
 	if (c.plot != NULL && (fd = plot_open(c.plot)) == -1)
 		return EXIT_BAD_INPUT;
 	if (c.plot != NULL && plot_write(fd, &c, &m->tot) == -1)
@@ -588,9 +594,12 @@ print_merged(const struct config *cfg, struct merge *m)
 	if (c.json == JSON_DOC && close_flows(m) == -1)
 		return 1;
 	if (c.json == JSON_DOC)
-		report_json_merged(&c, &m->tot, write_flows, m, status);
-	else
+		report_json_merged(&c, &m->tot, write_flows, m, fleet_write,
+		    &m->fleet, status);
+	else {
 		report_text(&c, &m->tot);
+		fleet_print(&m->fleet);
+	}
 	return status;
 }
 
@@ -610,6 +619,7 @@ free_merge(struct merge *m)
 	free(m->tot.rtt);
 	free(m->plain);
 	free(m->one);
+	fleet_free(&m->fleet);
 }
 
 /*

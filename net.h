@@ -16,7 +16,8 @@
 
 int	 net_connect_start(const struct endpoint *, const char **);
 int	 net_connect_finish(int, const char **);
-int	 net_listen(const struct endpoint *, char *, size_t, const char **);
+int	 net_listen(const struct endpoint *, size_t, size_t, char *, size_t,
+	    const char **);
 int	 net_accept(int, char *, size_t);
 int	 net_set_blocking(int, int);
 int	 net_buffer_sizes(int, int *, int *);

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "options.h"
 #include "report.h"
+#include "wallclock.h"
 
 #define DETAIL_MAX	512	/* a flow's first error, in words */
 
@@ -418,6 +419,31 @@ report_replier(const struct report_totals *t)
 		printf("Merged: %zu documents\n", t->merged);
 }
 
+/*
+ * label=, seed_index= and start_at='s lines, for runs of many hosts:
+ * the wall clock at the start, against start_at, shows their skew.
+ */
+static void
+print_run_names(const struct config *cfg, const struct report_totals *t)
+{
+	char	 at[WALL_TEXT], wall[WALL_TEXT];
+
+	if (t->merged != 0)
+		return;
+	if (cfg->label != NULL)
+		printf("Label: %s\n", cfg->label);
+	if (cfg->seed_index != 0)
+		printf("Seed index: %llu\n",
+		    (unsigned long long)cfg->seed_index);
+	if (t->start_wall_ns == 0)
+		return;
+	wall_format(cfg->start_at_ns, at, sizeof(at));
+	wall_format(t->start_wall_ns, wall, sizeof(wall));
+	printf("Start: %s by this host's clock, start_at %s, %+.3f ms\n",
+	    wall, at, ((double)t->start_wall_ns - (double)cfg->start_at_ns) /
+	    1e6);
+}
+
 void
 report_text(const struct config *cfg, const struct report_totals *t)
 {
@@ -458,6 +484,7 @@ report_text(const struct config *cfg, const struct report_totals *t)
 		printf("Merged: %zu documents\n", t->merged);
 	else
 		printf("Seed: %llu\n", (unsigned long long)cfg->seed);
+	print_run_names(cfg, t);
 	out_end(stdout);
 }
 
@@ -806,6 +833,20 @@ json_totals(FILE *fp, const struct config *cfg, const struct report_totals *t,
 	fprintf(fp, "\"exit_status\": %d", status);
 }
 
+/* start_at=: the run's time and the host's clock at its start. */
+static void
+json_start_clock(FILE *fp, const struct config *cfg,
+    const struct report_totals *t)
+{
+	char	 wall[WALL_TEXT];
+
+	wall_format(t->start_wall_ns, wall, sizeof(wall));
+	json_u64(fp, "start_at_ns", cfg->start_at_ns, ", ");
+	json_u64(fp, "start_wall_ns", t->start_wall_ns, ", \"start_wall\": ");
+	json_put_str(fp, wall);
+	fputs(", ", fp);
+}
+
 /* "not_started": the ids of the flows never started, in a sender run. */
 static void
 json_not_started(FILE *fp, const struct flow_summary *flows, size_t n)
@@ -835,6 +876,8 @@ json_run(FILE *fp, const struct config *cfg, const struct report_totals *t,
 	size_t		 i;
 
 	json_head(fp, cfg);
+	if (t->start_wall_ns != 0)
+		json_start_clock(fp, cfg, t);
 	fputs("\"flows\": [", fp);
 	for (i = 0; cfg->mode != MODE_REPLY && i < nflows; i++) {
 		if (flows[i].peer[0] == '\0')
@@ -876,18 +919,24 @@ report_json(const struct config *cfg, const struct report_totals *t,
 
 /*
  * -m -j: the merged documents as one, of their mode, with the number
- * merged in place of a seed and options, and their flows one after the
- * other.
+ * merged in place of a seed and options, their flows one after the
+ * other, what write_sources says of them, and their intervals when
+ * they could be merged.
  */
 void
 report_json_merged(const struct config *cfg, const struct report_totals *t,
-    report_flows_fn *write_flows, const void *arg, int status)
+    report_flows_fn *write_flows, const void *arg,
+    report_flows_fn *write_sources, const void *sarg, int status)
 {
 	putchar('{');
 	json_version(stdout, cfg->mode);
 	printf("\"merged\": %zu, \"flows\": [", t->merged);
 	write_flows(stdout, arg);
 	fputs("], ", stdout);
+	write_sources(stdout, sarg);
+	/* Merged by wall clock, when the runs shared a start_at=. */
+	if (t->nivals != 0)
+		json_intervals(stdout, cfg, t);
 	json_totals(stdout, cfg, t, NULL, status);
 	fputs("}\n", stdout);
 	out_end(stdout);
@@ -1011,6 +1060,175 @@ report_json_error(enum json_form form, const char *err, int status)
 	json_put_str(fp, err);
 	fprintf(fp, ", \"exit_status\": %d", status);
 	if (form == JSON_LINES) {
+		line_write(&l);
+		return;
+	}
+	fputs("}\n", fp);
+	out_end(fp);
+}
+
+/* A step's verdict, in words: the text table's last column. */
+static const char *
+step_result(const struct search_step *st)
+{
+	if (st->held)
+		return "held";
+	if (st->status != 0 && st->status != EXIT_MISSED)
+		return "failed";
+	return st->early ? "missed, ended early" : "missed";
+}
+
+/* A step's members, as its object in "steps" or its -J line. */
+static void
+json_step(FILE *fp, const struct search_step *st, size_t i)
+{
+	fprintf(fp, "\"step\": %zu, ", i + 1);
+	json_u64(fp, "rate", st->rate, ", ");
+	fprintf(fp, "\"offered\": %.1f, \"achieved\": %.1f, "
+	    "\"duration_s\": %.6f, ", st->offered, st->achieved, st->secs);
+	if (st->latencies != 0)
+		fprintf(fp, "\"p50_us\": %.3f, \"p99_us\": %.3f, ",
+		    st->p50_ns / 1e3, st->p99_ns / 1e3);
+	else
+		fputs("\"p50_us\": null, \"p99_us\": null, ", fp);
+	json_u64(fp, "errors", st->errors, ", ");
+	fprintf(fp, "\"held\": %s, \"ended_early\": %s, \"exit_status\": %d",
+	    st->held ? "true" : "false", st->early ? "true" : "false",
+	    st->status);
+}
+
+/*
+ * One step of search=, as it ends: a line of the table (its head before
+ * the first), or with -J an object.  -j waits for the end.
+ */
+void
+report_search_step(const struct config *cfg, const struct search_step *st,
+    size_t i)
+{
+	struct line	 l;
+
+	if (cfg->json == JSON_LINES) {
+		if (line_open(&l, "step") != NULL) {
+			json_step(l.fp, st, i);
+			line_write(&l);
+		}
+		return;
+	}
+	if (cfg->json != JSON_NONE)
+		return;
+	if (i == 0)
+		printf("Search: %s, %llu flow%s, steps of %.1f s\n"
+		    "step       rate    offered   achieved     p50 us     "
+		    "p99 us  errors  result\n", cfg->search,
+		    (unsigned long long)config_flows(cfg),
+		    config_flows(cfg) == 1 ? "" : "s",
+		    (double)cfg->duration / NS_PER_SEC);
+	printf("%4zu %10llu %10.1f %10.1f", i + 1,
+	    (unsigned long long)st->rate, st->offered, st->achieved);
+	if (st->latencies != 0)
+		printf(" %10.1f %10.1f", st->p50_ns / 1e3, st->p99_ns / 1e3);
+	else
+		printf(" %10s %10s", "-", "-");
+	printf(" %7llu  %s\n", (unsigned long long)st->errors,
+	    step_result(st));
+	out_end(stdout);
+}
+
+/* The knee lies within this fraction above the rate held; -1: unknown. */
+static double
+search_precision(const struct search_answer *a)
+{
+	if (a->held == 0 || a->missed == 0)
+		return -1;
+	return (double)(a->missed - a->held) / (double)a->held;
+}
+
+/* The answer on its own line, and what bounds it. */
+static void
+print_answer(const struct search_answer *a, int status)
+{
+	double	 prec = search_precision(a);
+
+	if (status != 0 && status != EXIT_MISSED) {
+		if (a->nsteps == 0)
+			printf("Highest rate: none: no step ran\n");
+		else
+			printf("Highest rate: none: step %zu failed\n",
+			    a->nsteps);
+		return;
+	}
+	if (a->held == 0) {
+		printf("Highest rate: none: rate=%llu, the lowest, missed\n",
+		    (unsigned long long)a->missed);
+		return;
+	}
+	printf("Highest rate: rate=%llu a flow, %llu msg/s in all",
+	    (unsigned long long)a->held,
+	    (unsigned long long)(a->held * a->flows));
+	if (prec >= 0)
+		printf("; rate=%llu missed: within %.1f%%",
+		    (unsigned long long)a->missed, prec * 100);
+	else
+		printf("; none missed: at least this");
+	printf(", %zu steps\n", a->nsteps);
+}
+
+/* The search object: conditions, flows, steps, the answer. */
+static void
+json_search(FILE *fp, const struct config *cfg, const struct search_answer *a)
+{
+	double	 prec = search_precision(a);
+	size_t	 i;
+
+	fputs("\"search\": {\"conditions\": ", fp);
+	json_put_str(fp, cfg->search);
+	fputs(", ", fp);
+	json_u64(fp, "flows", a->flows, ", \"steps\": [");
+	for (i = 0; i < a->nsteps; i++) {
+		fputs(i > 0 ? ", {" : "{", fp);
+		json_step(fp, &a->steps[i], i);
+		putc('}', fp);
+	}
+	fputs("], \"rate\": ", fp);
+	if (a->held != 0)
+		fprintf(fp, "%llu", (unsigned long long)a->held);
+	else
+		fputs("null", fp);
+	fputs(", \"missed_rate\": ", fp);
+	if (a->missed != 0)
+		fprintf(fp, "%llu", (unsigned long long)a->missed);
+	else
+		fputs("null", fp);
+	if (prec >= 0)
+		fprintf(fp, ", \"precision\": %.6f}, ", prec);
+	else
+		fputs(", \"precision\": null}, ", fp);
+}
+
+/*
+ * A search's end: the answer line, or with -j its document, with -J
+ * its last line.
+ */
+void
+report_search(const struct config *cfg, const struct search_answer *a,
+    int status)
+{
+	struct line	 l;
+	FILE		*fp = stdout;
+
+	if (cfg->json == JSON_NONE) {
+		print_answer(a, status);
+		out_end(stdout);
+		return;
+	}
+	if (cfg->json == JSON_LINES && (fp = line_open(&l, "search")) == NULL)
+		return;
+	if (cfg->json == JSON_DOC)
+		putc('{', fp);
+	json_head(fp, cfg);
+	json_search(fp, cfg, a);
+	fprintf(fp, "\"exit_status\": %d", status);
+	if (cfg->json == JSON_LINES) {
 		line_write(&l);
 		return;
 	}

@@ -108,6 +108,7 @@ struct report_totals {
 	size_t		 nsums;
 	size_t		 merged;	/* -m: documents merged; 0 = a run */
 	struct report_path path;
+	uint64_t	 start_wall_ns;	/* start_at=: the clock at the start */
 };
 
 /*
@@ -135,6 +136,33 @@ struct report_snapshot {
 	uint64_t	 tcp_retrans;	/* ended and live flows' retransmits */
 	uint64_t	 rtt_flows;	/* live flows the kernel gave a view of */
 	uint64_t	 rtt_us;	/* their median smoothed rtt */
+};
+
+/* One step of search=: a run at one rate= (search.c). */
+struct search_step {
+	uint64_t	 rate;		/* rate=: messages a second, a flow */
+	double		 offered;	/* messages a second, all flows */
+	double		 achieved;	/* received a second, all flows */
+	double		 secs;
+	uint64_t	 latencies;
+	uint64_t	 p50_ns;
+	uint64_t	 p99_ns;
+	uint64_t	 errors;
+	int		 status;	/* the run's exit status */
+	int		 held;		/* every condition, and no error */
+	int		 early;		/* ended early: a condition missed */
+};
+
+/*
+ * A search's answer: the highest rate= held and the lowest above it
+ * missed (0: none), so the knee lies between them.
+ */
+struct search_answer {
+	const struct search_step *steps;
+	size_t		 nsteps;
+	uint64_t	 flows;
+	uint64_t	 held;
+	uint64_t	 missed;
 };
 
 /* The exit status of a run that passed but missed a condition of expect=. */
@@ -167,7 +195,12 @@ void	 report_json(const struct config *, const struct report_totals *,
 	    const struct flow_summary *, size_t, const struct report_expect *,
 	    int);
 void	 report_json_merged(const struct config *, const struct report_totals *,
-	    report_flows_fn *, const void *, int);
+	    report_flows_fn *, const void *, report_flows_fn *, const void *,
+	    int);
+void	 report_search_step(const struct config *, const struct search_step *,
+	    size_t);
+void	 report_search(const struct config *, const struct search_answer *,
+	    int);
 void	 report_json_error(enum json_form, const char *, int);
 double	 report_msg_rate(uint64_t, double);
 double	 report_mbit_rate(uint64_t, double);

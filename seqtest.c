@@ -16,6 +16,7 @@
 #include "merge.h"
 #include "options.h"
 #include "report.h"
+#include "search.h"
 #include "supervisor.h"
 
 #define EXIT_USAGE	2
@@ -57,7 +58,8 @@ usage(FILE *fp)
 "  -s send (a sender and a receiver per flow)   -S send synchronously\n"
 "  -r reply   -m merge reports (file - is stdin)   -d progress and pids\n"
 "  -j JSON report   -J JSON lines as the run goes   -V version\n"
-"options (sizes in bytes, 40..65535; delays in ns; S seconds), ");
+"units: sizes " OPT_SIZES "; delays in ns; S in seconds\n"
+"options ");
 	/* The first heading ends that line: "..., for every mode:". */
 	for (who = 0; who < OPT_FOR_N; who++)
 		usage_options(fp, (enum opt_for)who);
@@ -278,6 +280,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	opt_defaults(&cfg);
+	cfg.argc = argc;
+	cfg.argv = argv;
 	rv = parse_args(argc, argv, &cfg, addr, &naddr, err);
 	if (rv == 0 && cfg.mode == MODE_MERGE)
 		rv = merge_files(&cfg, addr, naddr);
@@ -285,7 +289,7 @@ main(int argc, char *argv[])
 	    opt_resolve(&cfg, addr, naddr, err) == 0 &&
 	    budget_check(&cfg, err, OPT_ERRLEN) == 0) {
 		default_seed(&cfg);
-		rv = sup_run(&cfg);
+		rv = cfg.search != NULL ? search_run(&cfg) : sup_run(&cfg);
 	} else if (rv != 1)
 		rv = usage_error(&cfg, err);
 	else

@@ -30,6 +30,7 @@
 #include "report.h"
 #include "rng.h"
 #include "supervisor.h"
+#include "wallclock.h"
 #include "worker.h"
 
 #define KILL_GRACE_NS	(2 * NS_PER_SEC)	/* SIGTERM, then SIGKILL */
@@ -116,6 +117,9 @@ struct sup {
 	size_t			 nivals;
 	size_t			 ivals_cap;
 	int			 ivals_full;	/* later ones are left out */
+	const struct sup_watch	*watch;		/* a search's step; NULL */
+	struct report_snapshot	 wsnap;		/* the watch's, each tick */
+	uint64_t		 next_watch_ns;
 };
 
 /* The starts, which the watchdog and a stop end (see there). */
@@ -255,7 +259,7 @@ static int
 alloc_tables(struct sup *s)
 {
 	size_t	 n = s->nslots, np = s->nslots + s->cfg->nep;
-	size_t	 nh = s->ival_ns != 0 ? 4 : 1;
+	size_t	 nh = (s->ival_ns != 0 ? 4 : 1) + (s->watch != NULL);
 	char	*p;
 
 	s->tableslen = part_len(n, sizeof(*s->flows)) +
@@ -276,11 +280,13 @@ alloc_tables(struct sup *s)
 	s->tot.lat = take_part(&p, 1, sizeof(struct hist));
 	s->tot.rtt = take_part(&p, 1, sizeof(struct hist));
 	s->tot.svc = take_part(&p, 1, sizeof(struct hist));
-	if (nh > 1) {
+	if (s->ival_ns != 0) {
 		s->snap[0].lat = take_part(&p, 1, sizeof(struct hist));
 		s->snap[1].lat = take_part(&p, 1, sizeof(struct hist));
 		s->ival = take_part(&p, 1, sizeof(struct hist));
 	}
+	if (s->watch != NULL)
+		s->wsnap.lat = take_part(&p, 1, sizeof(struct hist));
 	return 0;
 }
 
@@ -352,11 +358,15 @@ child_setup(struct sup *s, size_t slot)
 		(void)close(s->plot_fd);
 }
 
-/* The seed of a flow's own random stream, from the run's seed. */
+/*
+ * The seed of a flow's own random stream, from the run's seed and, for a
+ * host of a fleet that shares it, the host's seed_index (0 leaves it).
+ */
 static uint64_t
-flow_seed(uint64_t seed, uint32_t id)
+flow_seed(const struct config *cfg, uint32_t id)
 {
-	uint64_t st = seed ^ ((uint64_t)id * 0xd1342543de82ef95ULL);
+	uint64_t st = cfg->seed ^ ((uint64_t)id * 0xd1342543de82ef95ULL) ^
+	    (cfg->seed_index * 0x9e3779b97f4a7c15ULL);
 
 	return rng_next(&st);
 }
@@ -368,8 +378,9 @@ flow_seed(uint64_t seed, uint32_t id)
 static uint64_t
 flow_key(const struct sup *s, uint32_t id)
 {
-	uint64_t k = flow_seed(s->cfg->seed ^ clock_now() ^
-	    (uint64_t)s->pid << 40, id);
+	uint64_t st = s->cfg->seed ^ clock_now() ^ (uint64_t)s->pid << 40 ^
+	    (uint64_t)id * 0xd1342543de82ef95ULL;
+	uint64_t k = rng_next(&st);
 
 	return k != 0 ? k : 1;
 }
@@ -418,7 +429,7 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.ring_max = s->plan.ring_max;
 	f.ring_first = s->plan.ring_first;
 	f.start_ns = s->start_ns;
-	f.seed = flow_seed(s->cfg->seed, sf->sum->id);
+	f.seed = flow_seed(s->cfg, sf->sum->id);
 	f.key = sf->sum->key;
 	f.views = s->views;
 	f.slots = (const struct flow_shm *)s->seg;
@@ -1200,7 +1211,8 @@ open_listeners(struct sup *s)
 	}
 	for (i = 0; i < s->cfg->nep; i++) {
 		ep = &s->cfg->ep[i];
-		if ((fd = net_listen(ep, name, sizeof(name), &call)) == -1) {
+		if ((fd = net_listen(s->cfg->ep, s->cfg->nep, i, name,
+		    sizeof(name), &call)) == -1) {
 			log_warn("listen on %s: %s", ep->name, call);
 			return -1;
 		}
@@ -1544,6 +1556,21 @@ run_done(const struct sup *s)
 }
 
 /*
+ * A search's step: the run so far, each tick, to the watch, which may
+ * end the run now (stopped as by a signal, but not interrupted).
+ */
+static void
+tick_watch(struct sup *s, uint64_t now)
+{
+	if (s->watch == NULL || s->stopping || now < s->next_watch_ns)
+		return;
+	s->next_watch_ns = now + (uint64_t)TICK_MS * 1000000;
+	take_snapshot(s, &s->wsnap, now);
+	if (s->watch->tick(s->watch->arg, &s->wsnap, now - s->start_ns))
+		stop_all(s, now);
+}
+
+/*
  * One turn of the loop: what is ready on the pipes, connects and
  * listeners, waiting up to wait_ms for it, then the ended children, a
  * stop, the watchdog and the interval line.  One connected flow's
@@ -1579,6 +1606,7 @@ serve(struct sup *s, int wait_ms)
 		stop_all(s, clock_now());
 	watchdog(s, clock_now());
 	tick_interval(s, clock_now());
+	tick_watch(s, clock_now());
 }
 
 /* Waits for events until every flow has ended (or, -r, until stopped). */
@@ -1593,10 +1621,11 @@ event_loop(struct sup *s)
  * Opens the dump file; a FIFO waits for its reader, as long as timeout=
  * (0: for ever) or until a stop signal.  O_NONBLOCK makes open() fail
  * with ENXIO rather than wait where no one can stop it; the descriptor
- * is made blocking once open.  Returns it, or -1 (errno 0: timed out).
+ * is made blocking once open.  With debug, says once that it waits.
+ * Returns it, or -1 (errno 0: timed out).
  */
 static int
-open_dump_file(const char *path, uint64_t timeout)
+open_dump_file(const char *path, uint64_t timeout, int debug)
 {
 	struct timespec	 pause = { 0, DUMP_RETRY_NS };
 	uint64_t	 end = clock_now() + timeout * NS_PER_SEC;
@@ -1604,6 +1633,10 @@ open_dump_file(const char *path, uint64_t timeout)
 
 	while ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
 	    O_NONBLOCK, 0644)) == -1 && (errno == ENXIO || errno == EINTR)) {
+		if (debug && errno == ENXIO) {
+			log_warnx("dump file %s: waiting for a reader", path);
+			debug = 0;
+		}
 		if (got_stop || (timeout != 0 && clock_now() >= end)) {
 			errno = 0;
 			return -1;
@@ -1626,7 +1659,8 @@ open_dump(struct sup *s)
 
 	if (path == NULL || s->cfg->mode == MODE_REPLY)
 		return 0;
-	if ((s->dump_fd = open_dump_file(path, s->cfg->timeout)) == -1) {
+	if ((s->dump_fd = open_dump_file(path, s->cfg->timeout,
+	    s->cfg->debug)) == -1) {
 		if (errno != 0)
 			log_warn("dump file %s", path);
 		else if (!got_stop)
@@ -1710,6 +1744,24 @@ release(struct sup *s)
 }
 
 /*
+ * start_at=: waits for the wall clock's time, then the run starts on the
+ * monotonic clock; the wall clock then is kept for the report, which
+ * shows how far apart hosts that shared the time started.  Returns 0,
+ * or -1 when a signal stopped the wait.
+ */
+static int
+wait_start(struct sup *s)
+{
+	if (wall_wait(s->cfg->start_at_ns, &got_stop) == -1) {
+		if (!got_stop)
+			log_warn("waiting for start_at");
+		return -1;
+	}
+	s->tot.start_wall_ns = wall_now();
+	return 0;
+}
+
+/*
  * Everything before the first flow starts.  Returns 0, or the exit
  * status of a run that could not be set up.
  */
@@ -1730,8 +1782,10 @@ set_up(struct sup *s)
 		return got_stop ? 1 : 2;
 	if (cfg->mode == MODE_REPLY && open_listeners(s) == -1)
 		return 1;
-	if (cfg->mode != MODE_REPLY && !cfg->json)
+	if (cfg->mode != MODE_REPLY && !cfg->json && s->watch == NULL)
 		report_addresses(cfg);
+	if (cfg->start_at_ns != 0 && wait_start(s) == -1)
+		return 1;
 	s->start_ns = clock_now();
 	start_intervals(s);
 	return 0;
@@ -1829,14 +1883,39 @@ ask_peers(struct sup *s)
 }
 
 /*
- * Runs the whole test as configured and prints its report.  Returns the
- * exit status: 0 when every flow exchanged everything and every check
- * held, 1 otherwise (a plot that could not be written too), 2 for a
- * dump or plot file that cannot be opened, 3 when the run passed but
- * missed a condition of expect=.
+ * The run's report: -j, -J's summary or the text, and expect='s lines.
+ * A search's step has none: the search reports it (search.c).
+ */
+static void
+report_run(struct sup *s, int ran, int status)
+{
+	const struct config *cfg = s->cfg;
+
+	if (s->watch != NULL) {
+		if (ran)
+			s->watch->end(s->watch->arg, &s->tot);
+		return;
+	}
+	/* -j, -J: a document at every ending, a run not set up included. */
+	if (cfg->json)
+		report_json(cfg, &s->tot, s->sums, s->sums != NULL ?
+		    s->nslots : 0, s->expect, status);
+	else if (ran)
+		report_text(cfg, &s->tot);
+	/* After the report: its last words on a terminal. */
+	if (ran)
+		expect_warn(cfg->expect_conds, cfg->nexpect, s->expect);
+}
+
+/*
+ * Runs the whole test as configured and prints its report, or with a
+ * watch, hands the totals to it.  Returns the exit status: 0 when every
+ * flow exchanged everything and every check held, 1 otherwise (a plot
+ * that could not be written too), 2 for a dump or plot file that cannot
+ * be opened, 3 when the run passed but missed a condition of expect=.
  */
 int
-sup_run(const struct config *cfg)
+sup_run_watched(const struct config *cfg, const struct sup_watch *watch)
 {
 	struct sup	 s;
 	uint64_t	 end;
@@ -1844,14 +1923,16 @@ sup_run(const struct config *cfg)
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
+	s.watch = watch;
 	s.pid = getpid();
 	s.dump_fd = -1;
 	s.plot_fd = -1;
 	s.ival_ns = interval_ns(cfg);
 	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
-	    cfg->threads ? cfg->threads : cfg->nep;
+	    config_flows(cfg);
 	budget_plan(cfg, &s.plan);
-	report_start(cfg);
+	if (watch == NULL)
+		report_start(cfg);
 	status = set_up(&s);
 	ran = status == 0;
 	if (ran) {
@@ -1873,18 +1954,16 @@ sup_run(const struct config *cfg)
 	if (ran)
 		status = write_plot(&s, status);
 	report_stop(&s);
-	/* -j, -J: a document at every ending, a run not set up included. */
-	if (cfg->json)
-		report_json(cfg, &s.tot, s.sums, s.sums != NULL ? s.nslots : 0,
-		    s.expect, status);
-	else if (ran)
-		report_text(cfg, &s.tot);
-	/* After the report: its last words on a terminal. */
-	if (ran)
-		expect_warn(cfg->expect_conds, cfg->nexpect, s.expect);
+	report_run(&s, ran, status);
 	if (s.dbg_lost != 0)
 		log_warnx("-d: %llu progress characters left out: standard "
 		    "output was not ready for them", (unsigned long long)s.dbg_lost);
 	release(&s);
 	return status;
+}
+
+int
+sup_run(const struct config *cfg)
+{
+	return sup_run_watched(cfg, NULL);
 }

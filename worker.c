@@ -76,6 +76,7 @@ struct worker {
 	uint64_t		 end_ns;	/* duration's end, 0 = none */
 	uint64_t		 nerrors;	/* this process's errors */
 	uint64_t		 lifeline_ns;	/* when to check on the supervisor */
+	uint64_t		 served_ns;	/* replier: the last rdly's end */
 	int			 fatal;		/* the stream can't be trusted */
 	int			 last_sent;	/* the closing request is composed */
 	int			 answered;	/* replier: the last request taken
@@ -1322,6 +1323,23 @@ run_sync(struct worker *w)
 	finish_receiving(w);
 }
 
+/*
+ * A request's rdly, as a service time: from when it could be served,
+ * its arrival or the end of the one before, so that a late wake-up is
+ * not added to every request of a backlog, and a backlog drains at one
+ * request per rdly, as a server of that service time would.
+ */
+static void
+serve_delay(struct worker *w, uint64_t rdly, uint64_t arrived)
+{
+	uint64_t	 start, now;
+
+	start = arrived > w->served_ns ? arrived : w->served_ns;
+	w->served_ns = start + rdly;
+	if ((now = clock_now()) < w->served_ns)
+		delay_ns(w->served_ns - now);
+}
+
 /* Composes the reply a request asked for: its echo, our times, our seqno. */
 static int
 compose_reply(struct worker *w, const struct msg_hdr *req, uint64_t now)
@@ -1333,7 +1351,7 @@ compose_reply(struct worker *w, const struct msg_hdr *req, uint64_t now)
 		/* The delay is the replier's "work": answer earlier ones first. */
 		if (flush_send(w) == -1)
 			return -1;
-		delay_ns(req->rdly);
+		serve_delay(w, req->rdly, now);
 	}
 	if (w->slen + req->rsz > w->scap && flush_send(w) == -1)
 		return -1;

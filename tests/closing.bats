@@ -45,7 +45,7 @@ load helper
 	wait "$REPLIER_PID" || { echo "replier exit $?" >&3; false; }
 	grep -q '^Connections: 6, failed 0$' "$REPLIER_OUT"
 	grep -q '^Errors: 0$' "$REPLIER_OUT"
-	! grep -q '^seqtest: connection' "$REPLIER_ERR"
+	not grep -q '^seqtest: connection' "$REPLIER_ERR"
 }
 
 @test "close=bogus is refused before anything is sent" {

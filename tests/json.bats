@@ -242,6 +242,16 @@ print(s.index("\"histogram\": [[") + len("\"histogram\": ["))' "$(T shifted)")
 	grep -q '^Merged: 1 documents$' <<<"$output"
 }
 
+@test "-j options: threads is the number of flows run, one per address by default" {
+	start_replier
+	run --separate-stderr "$SEQTEST" -j -S -o count=5 "127.0.0.1:$PORT" "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	json_check 'd["options"]["threads"] == 2 == len(d["flows"])'
+	run --separate-stderr "$SEQTEST" -j -s -o count=5,threads=3 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	json_check 'd["options"]["threads"] == 3 == len(d["flows"])'
+}
+
 # moments EDIT FILE: FILE with the python statement EDIT applied to its
 # document d, as one line.
 moments() {

@@ -145,3 +145,12 @@ load helper
 	bad "unknown option 'foo'" -S 127.0.0.1:9 -o foo=1
 	bad "flag -o needs a value" -S 127.0.0.1:9 -o
 }
+
+@test "-h and the error say one size range" {
+	run "$SEQTEST" -h
+	[ "$status" -eq 0 ]
+	range=$(sed -n 's/^units: sizes \([0-9]*\)\.\.\([0-9]*\) bytes, .*/\1 to \2/p' <<<"$output")
+	[ "$range" = "0 to 65535" ]
+	bad "option ssize: 65536 is out of range ($range)" -S -o ssize=65536 127.0.0.1:9
+	bad "option rsize_max: 70000 is out of range ($range)" -s -o rsize_max=70000 127.0.0.1:9
+}
