@@ -4,12 +4,12 @@ VERSION =	1.0.0
 PROG =		seqtest
 SRCS =		seqtest.c options.c merge.c search.c supervisor.c intervals.c \
 		expect.c report.c plot.c worker.c budget.c net.c errors.c \
-		proto.c stats.c tcpinfo.c json.c wallclock.c fleet.c
+		proto.c stats.c tcpinfo.c json.c wallclock.c fleet.c peerview.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		config.h options.h merge.h search.h supervisor.h intervals.h \
 		expect.h report.h plot.h worker.h budget.h flow.h net.h \
 		errors.h clock.h proto.h stats.h rng.h tcpinfo.h json.h \
-		wallclock.h fleet.h status.h
+		wallclock.h fleet.h status.h peerview.h
 MAN =		man/seqtest.1
 
 PREFIX ?=	/usr/local

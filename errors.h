@@ -58,6 +58,8 @@ enum err_detail {
 	DET_CLOSED_EARLY,
 	DET_HALF_CLOSE,		/* ended after our FIN, replies missing */
 	DET_NOT_ASKED,		/* a reply beyond those asked for */
+	DET_AFTER_END,		/* bytes after the closing reply or last request */
+	DET_CUT,		/* ended before the flow's last message */
 	DET_UNKNOWN,		/* a peer's word we do not know */
 	DET_SENDING,		/* a stall in a send: never from a peer */
 	DET_KINDS

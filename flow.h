@@ -109,7 +109,8 @@ struct flow_shm {
 	volatile uint32_t	sending;	/* a send is under way */
 	volatile uint64_t	send_seqno;	/* the message it moves */
 	volatile uint32_t	send_dbg_lost;	/* -d characters left out */
-	char			pad1[CACHELINE - 60];
+	volatile uint32_t	last_rdly;	/* the last request's rdly */
+	/* 64 bytes: the half fills its cache line, no pad */
 	/* written by the receiving side */
 	volatile uint64_t	recv_msgs;
 	volatile uint64_t	recv_bytes;
@@ -118,7 +119,10 @@ struct flow_shm {
 	volatile uint64_t	end_ns;		/* when it ended, by its clock */
 	struct wait_state	wait;
 	volatile uint32_t	recv_dbg_lost;	/* -d characters left out */
-	char			pad2[CACHELINE - 60];
+	uint32_t		pad2;
+	/* written by the replier's child, read by the supervisor */
+	volatile uint64_t	key;		/* the flow's identity */
+	char			pad3[CACHELINE - 8];
 };
 
 /*
@@ -213,6 +217,25 @@ struct result {
 	uint64_t	recv_bytes;
 	uint64_t	errors[ERR_KINDS];
 	struct flow_error first;
+	/* How the connection ended, for the path facts of the report. */
+	uint64_t	idle_ns;	/* without a byte before a fatal error */
+	uint16_t	query;		/* replier: this was a query, not a flow */
+	uint16_t	peer_closes;	/* receiver: the replier closes after
+					   the closing reply (ours, not the
+					   original) */
+	uint32_t	pad;
+};
+
+/*
+ * The replier's recent connection endings, in a page of the segment
+ * that the supervisor writes (from the results) and a child answering
+ * a query reads (peerview.c).  An entry's key is written last.
+ */
+#define VIEWS_KEPT	128
+
+struct view_table {
+	volatile uint64_t	n;		/* entries written so far */
+	struct proto_view	v[VIEWS_KEPT];
 };
 
 /*
@@ -257,7 +280,7 @@ typedef char records_are_aligned[sizeof(struct result) % 8 == 0 &&
 typedef char record_headers_agree[offsetof(struct lat_record, role) ==
     offsetof(struct result, role) && offsetof(struct lat_record, flow) ==
     offsetof(struct result, flow) ? 1 : -1];
-typedef char slot_is_two_lines[sizeof(struct flow_shm) == 2 * CACHELINE ?
+typedef char slot_is_three_lines[sizeof(struct flow_shm) == 3 * CACHELINE ?
     1 : -1];
 
 /* Everything one worker needs, prepared by the supervisor before fork. */
@@ -275,7 +298,11 @@ struct flow {
 	uint32_t		 ring_first;	/* the ring's first size */
 	uint64_t		 start_ns;	/* the run's start, for dump */
 	uint64_t		 seed;		/* this flow's random stream */
+	uint64_t		 key;		/* its identity on the wire */
 	pid_t			 supervisor;	/* a worker must not outlive it */
+	const struct view_table	*views;		/* replier: endings, for a query */
+	const struct flow_shm	*slots;		/* replier: every connection's */
+	size_t			 nslots;
 };
 
 /* The processes of a flow: -s has a sender and a receiver, others one. */

@@ -255,3 +255,34 @@ net_accept(int lfd, char *buf, size_t len)
 	net_name(buf, len, (struct sockaddr *)&ss, sslen);
 	return fd;
 }
+
+/* Names in buf the local address and port of socket fd ("" if unknown). */
+void
+net_local_name(char *buf, size_t len, int fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+
+	buf[0] = '\0';
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
+		net_name(buf, len, (struct sockaddr *)&ss, sslen);
+}
+
+/*
+ * Acknowledges what came at once, and what comes next, instead of after
+ * the delayed-ACK timer: a peer that sent its last segment and waits
+ * for our ACK would otherwise probe for it with a retransmit (Linux's
+ * TCP_QUICKACK; elsewhere nothing to do).  Returns 0, or -1 with errno.
+ */
+int
+net_quickack(int fd)
+{
+#ifdef TCP_QUICKACK
+	int	 on = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
+#else
+	(void)fd;
+	return 0;
+#endif
+}

@@ -23,6 +23,8 @@ int	 net_accept(int, char *, size_t);
 int	 net_set_blocking(int, int);
 int	 net_buffer_sizes(int, int *, int *);
 void	 net_name(char *, size_t, const struct sockaddr *, socklen_t);
+void	 net_local_name(char *, size_t, int);
+int	 net_quickack(int);
 void	 net_close(int);
 
 #endif

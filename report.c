@@ -358,6 +358,41 @@ print_tcp(const struct report_totals *t)
 		    (unsigned long long)t->rtt->max);
 }
 
+/* Is anything about the path worth a line? */
+static int
+path_notable(const struct report_path *p)
+{
+	return (p->mss_req != 0 && p->mss_req < PATH_MSS_NOTABLE) ||
+	    (p->mss_rep != 0 && p->mss_rep < PATH_MSS_NOTABLE) ||
+	    p->seen[0] != '\0' || p->idle_ns >= PATH_IDLE_NOTABLE;
+}
+
+/* Path: the facts of struct report_path, when one of them is notable. */
+static void
+print_path(const struct report_totals *t)
+{
+	const struct report_path *p = &t->path;
+
+	if (!path_notable(p))
+		return;
+	printf("Path: MSS ");
+	if (p->mss_req != 0)
+		printf("%u requests%s", p->mss_req, p->mss_rep ? ", " : "");
+	if (p->mss_rep != 0)
+		printf("%u replies", p->mss_rep);
+	if (p->mss_req == 0 && p->mss_rep == 0)
+		printf("unknown");
+	if (p->connect_ns != 0)
+		printf("; connect %.1f ms", (double)p->connect_ns / 1e6);
+	if (p->idle_ns >= PATH_IDLE_NOTABLE)
+		printf("; %.1f s idle before a failure",
+		    (double)p->idle_ns / 1e9);
+	if (p->seen[0] != '\0')
+		printf("; the replier saw %s, we are %s: a NAT or proxy is in "
+		    "the path", p->seen, p->local);
+	printf("\n");
+}
+
 static void
 report_replier(const struct report_totals *t)
 {
@@ -369,6 +404,7 @@ report_replier(const struct report_totals *t)
 	    (unsigned long long)t->sent_msgs, (unsigned long long)t->sent_bytes);
 	printf("Time: %.1f us\n", t->secs * 1e6);
 	print_tcp(t);
+	print_path(t);
 	print_errors(t);
 	if (t->merged != 0)
 		printf("Merged: %zu documents\n", t->merged);
@@ -432,6 +468,7 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	    (unsigned long long)t->failed);
 	print_not_started(t);
 	print_tcp(t);
+	print_path(t);
 	print_errors(t);
 	/* Merged runs had seeds of their own, in their documents. */
 	if (t->merged != 0)
@@ -551,6 +588,64 @@ json_head(FILE *fp, const struct config *cfg)
 	json_options(fp, cfg);
 }
 
+static const char *const view_states[] = {
+	"no record", "open", "ended", "does not say", "unreachable"
+};
+
+/* A flow's "path": its facts, ours and, where asked, the replier's. */
+static void
+json_path(FILE *fp, const struct flow_summary *f)
+{
+	const struct proto_view *v = &f->view;
+	int	 seen = v->key != 0 && (v->state == VIEW_ENDED ||
+	    v->state == VIEW_LIVE);
+
+	fputs(", \"path\": {\"local\": ", fp);
+	json_put_str(fp, f->local);
+	fputs(", ", fp);
+	json_u64_or_null(fp, "connect_us", f->connect_ns != 0,
+	    f->connect_ns / 1000, ", ");
+	json_u64_or_null(fp, "mss", f->mss != 0, f->mss, ", ");
+	json_u64_or_null(fp, "peer_mss", seen && v->mss != 0, v->mss, ", ");
+	fputs("\"replier_saw\": ", fp);
+	if (seen)
+		json_put_str(fp, v->peer);
+	else
+		fputs("null", fp);
+	fprintf(fp, ", \"nat\": %s, ", seen && strcmp(v->peer, f->local) ?
+	    "true" : "false");
+	json_u64_or_null(fp, "idle_ms", f->failed && f->idle_ns != 0,
+	    f->idle_ns / 1000000, "}");
+}
+
+/* A failed flow's "peer_view": what its replier saw, and the line. */
+static void
+json_peer_view(FILE *fp, const struct flow_summary *f)
+{
+	const struct proto_view *v = &f->view;
+
+	fputs(", \"peer_view\": ", fp);
+	if (v->key == 0 || f->view_line[0] == '\0') {
+		fputs("null", fp);
+		return;
+	}
+	fputs("{\"state\": ", fp);
+	json_put_str(fp, view_states[v->state <= VIEW_UNREACHABLE ?
+	    v->state : VIEW_FOREIGN]);
+	fputs(", \"ended\": ", fp);
+	if (v->state == VIEW_ENDED)
+		json_put_str(fp, v->kind == 0 ? "ok" :
+		    err_kind_key((enum err_kind)(v->kind - 1)));
+	else
+		fputs("null", fp);
+	fputs(", ", fp);
+	json_u64(fp, "seqno", v->seqno, ", ");
+	json_u64(fp, "replies", v->replies, ", ");
+	json_u64(fp, "idle_ms", v->idle_ns / 1000000, ", \"line\": ");
+	json_put_str(fp, f->view_line);
+	putc('}', fp);
+}
+
 static void
 json_flow(FILE *fp, const struct flow_summary *f, const char *sep)
 {
@@ -566,6 +661,8 @@ json_flow(FILE *fp, const struct flow_summary *f, const char *sep)
 	json_u64(fp, "replies", f->replies, ", \"errors\": ");
 	json_errors(fp, f->errors);
 	json_tcp_view(fp, &f->tcp);
+	json_path(fp, f);
+	json_peer_view(fp, f);
 	fputs(", \"ended\": ", fp);
 	if (!f->has_first) {
 		json_put_str(fp, f->not_started ? "not_started" : f->failed ?
@@ -917,6 +1014,27 @@ report_flow_end(const struct config *cfg, const struct flow_summary *f)
 	printf(", \"exit_status\": %d}\n", f->failed || f->has_first ?
 	    EXIT_FAILED : EXIT_PASSED);
 	out_end(stdout);
+}
+
+/*
+ * A flow's replier, asked after the run (peerview.c): the two-sided
+ * line of a failed flow, on the report's side of the output, before
+ * its totals; a line of its own with -J; with -j, in the document.
+ */
+void
+report_peer_view(const struct config *cfg, const struct flow_summary *f)
+{
+	struct line	 l;
+
+	if (!cfg->json && f->view_line[0] != '\0')
+		printf("Replier on flow %u (%s): %s\n", f->id, f->peer,
+		    f->view_line);
+	if (cfg->json != JSON_LINES || line_open(&l, "peer_view") == NULL)
+		return;
+	fprintf(l.fp, "\"flow\": %u", f->id);
+	json_path(l.fp, f);
+	json_peer_view(l.fp, f);
+	line_write(&l);
 }
 
 /* A command-line error as a JSON document (-j) or line (-J). */

@@ -26,6 +26,7 @@
 #include "flow.h"
 #include "intervals.h"
 #include "net.h"
+#include "peerview.h"
 #include "plot.h"
 #include "report.h"
 #include "rng.h"
@@ -39,6 +40,8 @@
 			    sizeof(struct lat_record) : sizeof(struct result))
 #define READ_SIZE	16384		/* a pipe read: several tables' worth */
 #define DUMP_RETRY_NS	20000000	/* between tries to open a FIFO */
+#define ASK_MAX		8		/* failed flows whose replier is asked */
+#define ASK_TIMEOUT	5		/* s, at most, to connect and to answer */
 
 /* The signal that asked the run to stop (SIGINT, SIGTERM), 0 = none. */
 static volatile sig_atomic_t got_stop;
@@ -51,6 +54,7 @@ struct sup_flow {
 	int			 sock_fd;	/* our copy of the connection; -1 */
 	int			 connecting;	/* sock_fd's connect is under way */
 	uint64_t		 connect_end;	/* when it times out; 0 = never */
+	uint64_t		 connect_start;	/* when it began */
 	pid_t			 pid[2];	/* by process index; 0 = ended */
 	int			 got_done[2];	/* REC_DONE read */
 	struct result		 res[2];
@@ -90,6 +94,8 @@ struct sup {
 	uint64_t		 start_ns;
 	uint64_t		 end_ns;	/* the last flow's end, or 0 */
 	uint64_t		 accepted;
+	uint64_t		 queries;	/* of them, queries, not flows */
+	struct view_table	*views;		/* replier: in the segment */
 	int			 stopping;
 	uint64_t		 stop_ns;	/* when the run was asked to stop */
 	size_t			 cut_short;	/* flows its stop ended early */
@@ -203,21 +209,29 @@ map_shared(size_t len)
 	return map_zeroed(len, MAP_SHARED | MAP_NORESERVE);
 }
 
-/* The slots, then, page-aligned, the areas (plan.area each, or none). */
+/*
+ * The slots, then, page-aligned, the replier's table of endings and the
+ * areas (plan.area each, or none).
+ */
 static int
 make_segment(struct sup *s)
 {
 	size_t	 n = s->nslots, shm;
 	char	*base;
 
+	size_t	 views = s->cfg->mode == MODE_REPLY ?
+		    round_page(sizeof(struct view_table)) : 0;
+
 	shm = round_page(n * sizeof(struct flow_shm));
-	s->seglen = shm + n * s->plan.area;
+	s->seglen = shm + views + n * s->plan.area;
 	if ((base = map_shared(s->seglen)) == NULL) {
 		log_warn("shared segment of %zu bytes", s->seglen);
 		return -1;
 	}
 	s->seg = base;
-	s->areas = s->plan.area != 0 ? base + shm : NULL;
+	s->views = views != 0 ? (struct view_table *)(void *)(base + shm) :
+	    NULL;
+	s->areas = s->plan.area != 0 ? base + shm + views : NULL;
 	return 0;
 }
 
@@ -357,6 +371,20 @@ flow_seed(const struct config *cfg, uint32_t id)
 }
 
 /*
+ * A flow's identity on the wire, by which the replier keeps what it saw
+ * of the flow: random for each run, even with seed=, and never 0.
+ */
+static uint64_t
+flow_key(const struct sup *s, uint32_t id)
+{
+	uint64_t st = s->cfg->seed ^ clock_now() ^ (uint64_t)s->pid << 40 ^
+	    (uint64_t)id * 0xd1342543de82ef95ULL;
+	uint64_t k = rng_next(&st);
+
+	return k != 0 ? k : 1;
+}
+
+/*
  * Forks one worker on fd for the flow in slot; the child never returns.
  * Returns the child's pid, or -1.
  */
@@ -401,6 +429,10 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.ring_first = s->plan.ring_first;
 	f.start_ns = s->start_ns;
 	f.seed = flow_seed(s->cfg, sf->sum->id);
+	f.key = sf->sum->key;
+	f.views = s->views;
+	f.slots = (const struct flow_shm *)s->seg;
+	f.nslots = s->nslots;
 	f.supervisor = s->pid;
 	(void)munmap(s->tables, s->tableslen);	/* see alloc_tables */
 	_exit(worker_run(&f, role));
@@ -554,6 +586,10 @@ take_result(struct sup *s, struct sup_flow *sf, const struct result *r)
 	}
 	sf->res[idx] = *r;
 	sf->got_done[idx] = 1;
+	sf->sum->peer_closes |= r->peer_closes;
+	if (r->ended != 0 && (sf->sum->idle_ns == 0 ||
+	    r->idle_ns < sf->sum->idle_ns))
+		sf->sum->idle_ns = r->idle_ns;
 	if (r->ended != 0) {
 		/* The flow is broken: its other process can stop now. */
 		sf->sum->failed = 1;
@@ -706,6 +742,7 @@ end_connection(struct sup *s, struct sup_flow *sf)
 	struct tcp_view	*tv = &sf->sum->tcp;
 
 	tcpv_read(sf->sock_fd, tv);
+	sf->sum->mss = tcpv_mss(sf->sock_fd);
 	if (sf->sock_fd != -1)
 		(void)close(sf->sock_fd);
 	sf->sock_fd = -1;
@@ -765,6 +802,55 @@ run_end(const struct sup *s, uint64_t now)
 	return now;
 }
 
+/*
+ * A replier's connection that ended: its ending, for a sender's query
+ * (peerview.c).  The child wrote the flow's identity in its slot.
+ */
+static void
+keep_ending(struct sup *s, const struct sup_flow *sf)
+{
+	const struct flow_summary	*c = sf->sum;
+	struct proto_view		 v;
+
+	if (s->views == NULL || sf->shm->key == 0)
+		return;
+	memset(&v, 0, sizeof(v));
+	v.key = sf->shm->key;
+	v.state = VIEW_ENDED;
+	v.seqno = sf->shm->recv_msgs;
+	v.replies = c->sent_msgs;
+	v.idle_ns = c->idle_ns;
+	v.kind = c->has_first ? c->first.kind + 1 : 0;
+	v.detail = c->has_first ? c->first.detail : 0;
+	v.mss = c->mss;
+	v.conn = c->id;
+	memcpy(v.peer, c->peer, sizeof(v.peer) - 1);	/* v is zeroed */
+	peerview_keep(s->views, &v);
+}
+
+/* The least of two MSS, 0 being unknown. */
+static uint32_t
+least_mss(uint32_t a, uint32_t b)
+{
+	return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
+/* A flow's path facts, into the run's (see struct report_path). */
+static void
+add_path(struct sup *s, const struct flow_summary *c)
+{
+	struct report_path *p = &s->tot.path;
+
+	if (s->cfg->mode == MODE_REPLY)
+		p->mss_rep = least_mss(p->mss_rep, c->mss);
+	else
+		p->mss_req = least_mss(p->mss_req, c->mss);
+	if (c->connect_ns > p->connect_ns)
+		p->connect_ns = c->connect_ns;
+	if (c->failed && c->idle_ns > p->idle_ns)
+		p->idle_ns = c->idle_ns;
+}
+
 /* Adds an ended flow to the totals and frees its slot. */
 static void
 finish_flow(struct sup *s, struct sup_flow *sf)
@@ -782,6 +868,11 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 	s->dbg_lost += sf->shm->send_dbg_lost + sf->shm->recv_dbg_lost;
 	end_connection(s, sf);
 	final_counts(s, sf);
+	if (sf->got_done[0] && sf->res[0].query) {
+		s->queries++;	/* a sender's question, not a flow */
+		sf->in_use = 0;
+		return;
+	}
 	count_errors(s, sf, c->errors);
 	note_end(s, sf->shm);
 	t->flows++;
@@ -806,6 +897,8 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 		if (sf->area->lat_sent[k] == sf->lat_tables[k] &&
 		    !sf->lat_partial[k])
 			hist_add_table(run_hist(s, k), &sf->area->lat[k]);
+	add_path(s, c);
+	keep_ending(s, sf);
 	report_flow_end(s->cfg, c);
 	if (s->cfg->debug && s->cfg->mode == MODE_REPLY)
 		log_warnx("connection %u from %s closed: %llu messages, %llu "
@@ -1054,6 +1147,8 @@ start_flow(struct sup *s, size_t i)
 	int			 fd, err = 0;
 
 	claim_slot(s, i, (uint32_t)i, ep->name);
+	sf->sum->key = flow_key(s, (uint32_t)i);
+	sf->connect_start = clock_now();
 	/* The pipe first: a flow whose connect is under way has all its
 	 * descriptors, and a limit met stops the starts, not the forks. */
 	if (open_pipe(s, sf, &err) == -1 ||
@@ -1105,6 +1200,8 @@ flow_connected(struct sup *s, struct sup_flow *sf)
 	}
 	/* The watchdog counts from the workers' start, not the connect's. */
 	sf->progress_ns = clock_now();
+	sf->sum->connect_ns = sf->progress_ns - sf->connect_start;
+	net_local_name(sf->sum->local, sizeof(sf->sum->local), sf->sock_fd);
 	fork_flow(s, (size_t)(sf - s->flows), sf->sock_fd);
 	failed = sf->sum->failed;
 	if (sf->pid[0] == 0 && sf->pid[1] == 0)
@@ -1282,7 +1379,7 @@ build_pollfds(struct sup *s)
 		s->pfd_slot[n++] = i;
 	}
 	if (s->stopping || count_active(s) >= s->cfg->maxconn ||
-	    (s->cfg->conns != 0 && s->accepted >= s->cfg->conns))
+	    (s->cfg->conns != 0 && s->accepted - s->queries >= s->cfg->conns))
 		return n;
 	for (i = 0; i < s->nlfd; i++) {
 		s->pfd[n].fd = s->lfd[i];
@@ -1297,8 +1394,8 @@ run_done(const struct sup *s)
 {
 	if (s->cfg->mode != MODE_REPLY || s->stopping)
 		return s->alive == 0 && count_active(s) == 0;
-	return s->cfg->conns != 0 && s->accepted >= s->cfg->conns &&
-	    count_active(s) == 0;
+	return s->cfg->conns != 0 &&
+	    s->accepted - s->queries >= s->cfg->conns && count_active(s) == 0;
 }
 
 /*
@@ -1564,6 +1661,69 @@ write_plot(struct sup *s, int status)
 	return report_fail_status(status);
 }
 
+/* Is a failed flow's replier worth asking?  Only if it was connected. */
+static int
+worth_asking(const struct flow_summary *c)
+{
+	return c->failed && c->has_first && !c->cut_short && c->key != 0 &&
+	    c->first.kind != ERR_CONNECT;
+}
+
+/*
+ * Asks the replier of flow i what it saw of it; keeps the answer (its
+ * view of the path) and, for a failed flow, says the two-sided line.
+ */
+static void
+ask_peer(struct sup *s, size_t i)
+{
+	struct flow_summary	*c = &s->sums[i];
+	struct peer_answer	 a;
+	uint64_t		 t = s->cfg->timeout;
+
+	peerview_ask(&s->cfg->ep[i % s->cfg->nep], c->key,
+	    t != 0 && t < ASK_TIMEOUT ? t : ASK_TIMEOUT, &a);
+	c->view = a.v;
+	c->view.key = c->key;		/* asked */
+	if (c->failed)
+		peerview_line(c->view_line, sizeof(c->view_line), &c->first,
+		    &a);
+	report_peer_view(s->cfg, c);
+	if ((a.v.state == VIEW_ENDED || a.v.state == VIEW_LIVE) &&
+	    s->tot.path.seen[0] == '\0' && a.v.peer[0] != '\0' &&
+	    strcmp(a.v.peer, c->local) != 0) {
+		snprintf(s->tot.path.seen, sizeof(s->tot.path.seen), "%s",
+		    a.v.peer);
+		snprintf(s->tot.path.local, sizeof(s->tot.path.local), "%s",
+		    c->local);
+	}
+	if (a.v.state == VIEW_ENDED || a.v.state == VIEW_LIVE)
+		s->tot.path.mss_rep = least_mss(s->tot.path.mss_rep, a.v.mss);
+}
+
+/*
+ * After the run, never during it: the repliers of failed flows are
+ * asked what they saw, ASK_MAX of them; without a failure, one flow's,
+ * where the replier is ours, for the path's facts.
+ */
+static void
+ask_peers(struct sup *s)
+{
+	size_t	 i, asked = 0;
+
+	if (s->cfg->mode == MODE_REPLY || got_stop)
+		return;
+	for (i = 0; i < s->nslots && asked < ASK_MAX; i++)
+		if (worth_asking(&s->sums[i])) {
+			ask_peer(s, i);
+			asked++;
+		}
+	for (i = 0; asked == 0 && i < s->nslots; i++)
+		if (s->sums[i].peer_closes && !s->sums[i].failed) {
+			ask_peer(s, i);
+			break;
+		}
+}
+
 /*
  * The run's report: -j, -J's summary or the text, and expect='s lines.
  * A search's step has none: the search reports it (search.c).
@@ -1623,6 +1783,7 @@ sup_run_watched(const struct config *cfg, const struct budget *plan,
 		event_loop(&s);
 		end = intervals_last(&s.ivals, run_end(&s, clock_now()),
 		    &s.tot);
+		ask_peers(&s);
 		s.tot.secs = (double)(end - s.start_ns) / NS_PER_SEC;
 		s.tot.not_started = s.not_started;
 		s.tot.sums = s.sums;

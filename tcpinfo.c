@@ -150,3 +150,23 @@ tcpv_stopped(const struct tcp_wait *tw)
 	/* Queued, the window open, nothing in flight: held back here. */
 	return tw->notsent > 0 ? TCPS_UNKNOWN : TCPS_SILENT;
 }
+
+/*
+ * The MSS this end's kernel sends with (TCP_MAXSEG): what the path's
+ * handshake left it, a clamp in the path included.  0 if not given.
+ */
+uint32_t
+tcpv_mss(int fd)
+{
+#ifdef TCP_MAXSEG
+	int		 mss = 0;
+	socklen_t	 len = sizeof(mss);
+
+	if (fd != -1 && getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
+	    &len) == 0 && mss > 0)
+		return (uint32_t)mss;
+#else
+	(void)fd;
+#endif
+	return 0;
+}

@@ -63,5 +63,6 @@ void		 tcpv_count(const struct tcp_view *, uint64_t *, struct hist *);
 void		 tcpv_read_wait(int, struct tcp_wait *);
 enum tcp_stop	 tcpv_stopped(const struct tcp_wait *);
 const char	*tcpv_key(enum tcpv_field);
+uint32_t	 tcpv_mss(int);
 
 #endif

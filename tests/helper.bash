@@ -358,6 +358,7 @@ fill_conf() {
 	local out=$BATS_TEST_TMPDIR/$1
 	sed -e "s|@DIR@|$BATS_TEST_TMPDIR|g" -e "s|@LISTEN@|$2|g" \
 	    -e "s|@BACKEND@|$PORT|g" -e "s|@LOAD_MODULE@|$NGINX_LOAD_MODULE|g" \
+	    -e "s|@GADDR@|$PATH_GS_ADDR|g" -e "s|@RADDR@|$PATH_R_ADDR|g" \
 	    "$PROXY_CONF_DIR/$1" >"$out"
 	echo "$out"
 }
@@ -562,6 +563,49 @@ start_path_replier() {
 	    "$SEQTEST" -r "$@" "$PATH_R_ADDR:0" || return 1
 	REPLIER_PID=$LISTENER_PID
 	PORT=$LISTENER_PORT
+}
+
+# start_path_proxy NAME: proxy NAME (haproxy or nginx, from
+# tests/proxy/NAME-path.*) in NS_G on $PATH_GS_ADDR:$PATH_PROXY_PORT,
+# forwarding to the replier; sets PROXY_PID once it listens.  Skips when
+# the proxy is not installed.
+PATH_PROXY_PORT=7000
+start_path_proxy() {
+	local exe tries=100
+	exe=$(find_tool "$1") || skip "$1 is not installed"
+	PROXY_ERR=$BATS_TEST_TMPDIR/$1.err
+	case $1 in
+	nginx)
+		nginx_stream "$exe"
+		PROXY_CMD=("$exe" -p "$BATS_TEST_TMPDIR" -e "$BATS_TEST_TMPDIR/nginx.log"
+		    -c "$(fill_conf nginx-path.conf "$PATH_PROXY_PORT")") ;;
+	haproxy)
+		PROXY_CMD=("$exe" -db -f "$(fill_conf haproxy-path.cfg "$PATH_PROXY_PORT")") ;;
+	esac
+	ip netns exec "$NS_G" "${PROXY_CMD[@]}" </dev/null >"$PROXY_ERR" 2>&1 &
+	PROXY_PID=$!
+	STARTED_PIDS+=("$PROXY_PID")
+	until ip netns exec "$NS_G" ss -Hltn "src $PATH_GS_ADDR" | grep -q ":$PATH_PROXY_PORT "; do
+		((tries-- > 0)) && is_running "$PROXY_PID" || {
+			cat "$PROXY_ERR" >&2
+			return 1
+		}
+		sleep 0.1
+	done
+}
+
+# path_sender_bg ARGS...: a sender in NS_S, as run_sender_bg starts one.
+path_sender_bg() {
+	SENDER_OUT=$BATS_TEST_TMPDIR/sender.out
+	SENDER_ERR=$BATS_TEST_TMPDIR/sender.err
+	ip netns exec "$NS_S" "$SEQTEST" "$@" >"$SENDER_OUT" 2>"$SENDER_ERR" &
+	SENDER_PID=$!
+	STARTED_PIDS+=("$SENDER_PID")
+}
+
+# nft_g RULES: nftables RULES in NS_G (the router), removed with it.
+nft_g() {
+	ip netns exec "$NS_G" "$(find_tool nft)" -f - <<<"$1"
 }
 
 # set_mtu MTU: the MTU of both ends of the pair.

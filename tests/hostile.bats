@@ -178,3 +178,35 @@ hostile_case() {
 		wait "$LISTENER_PID"
 	done
 }
+
+# After the closing reply a replier that marks it closes: the sender
+# reads on to that close, and fails any byte before it, however late.
+@test "bytes 200 ms after the closing reply fail the sender: junk and a duplicate" {
+	for mode in late_junk late_dup; do
+		start_listener "$BATS_TEST_TMPDIR/h.out" "$BATS_TEST_TMPDIR/h.err" \
+		    "$HOSTILE" 127.0.0.1 0 "$mode"
+		run --separate-stderr "$SEQTEST" -S -o count=5,timeout=5 "127.0.0.1:$LISTENER_PORT"
+		echo "$mode: $status $stderr" >&3
+		[ "$status" -eq 1 ]
+		n=70
+		[[ $mode == late_dup ]] && n=40
+		[ "$stderr" = "seqtest: flow 0 (127.0.0.1 port $LISTENER_PORT): reply seqno 4: bad header: $n bytes after the closing reply" ]
+		grep -q '^Errors: 1 (bad header 1)$' <<<"$output"
+	done
+}
+
+# The original seqtest's replier neither flips the closing reply's mark
+# nor closes: the sender closes at once, as it always did.
+@test "a replier that answers as the original does: the sender passes and closes at once" {
+	start_listener "$BATS_TEST_TMPDIR/h.out" "$BATS_TEST_TMPDIR/h.err" \
+	    "$HOSTILE" 127.0.0.1 0 original
+	run --separate-stderr "$SEQTEST" -S -o count=5,timeout=20 "127.0.0.1:$LISTENER_PORT"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	grep -q '^Received 5 replies$' <<<"$output"
+	# well before timeout=20 would end a wait for a close
+	us=$(sed -n 's/^Time: \([0-9]*\)\..*/\1/p' <<<"$output")
+	(( us < 5000000 ))
+	wait "$LISTENER_PID"
+	[ "$(cat "$BATS_TEST_TMPDIR/h.out")" = "closed by peer" ]
+}

@@ -58,7 +58,7 @@ T() {
 	[ "$(tail -n 1 <<<"$types")" = summary ]
 	[ "$(grep -c '^flow_end$' <<<"$types")" -eq 2 ]
 	(( $(grep -c '^interval$' <<<"$types") >= 3 ))
-	[ -z "$(grep -vE '^(start|interval|flow_end|summary)$' <<<"$types")" ]
+	[ -z "$(grep -vE '^(start|interval|flow_end|peer_view|summary)$' <<<"$types")" ]
 	# no interval lines on stderr: they are on stdout
 	not grep -q '^\[' <<<"$stderr"
 	tail -n 1 "$(T lines)" >"$(T summary)"
