@@ -113,6 +113,7 @@ budget_plan(const struct config *c, struct budget *b)
 		out = max_size(c->rsize.max, PROTO_ERR_LEN);
 	}
 	memset(b, 0, sizeof(*b));
+	b->nflows = c->mode == MODE_REPLY ? c->maxconn : config_flows(c);
 	socket_sizes(c, &snd, &rcv);
 	b->rbuf = round_page(max_size(in, min_size(min_size(RBUF_MAX,
 	    (size_t)rcv), RECV_MSGS * in)));
@@ -128,7 +129,7 @@ budget_plan(const struct config *c, struct budget *b)
 	/* Of the read buffer, what RECV_MSGS reads at a time can fill. */
 	b->flow = min_size(b->rbuf, round_page(in + RECV_MIN + RECV_MSGS *
 	    in)) + b->sbuf + (c->dump != NULL ? DUMP_SIZE : 0) + b->area +
-	    (c->mode == MODE_SEND ? 2 : 1) * PROC_BYTES + CONN_BYTES;
+	    (uint64_t)flow_nprocs(c->mode) * PROC_BYTES + CONN_BYTES;
 }
 
 #define ENV_AVAIL	"SEQTEST_MEM_AVAILABLE"
@@ -211,15 +212,16 @@ mem_words(uint64_t bytes, char *text, size_t size)
 }
 
 /*
- * Checks that the sender's flows fit in the memory the system has; with
- * -d, says what they take.  Both say how many flows fit, the count a
- * refused run can try.  Returns 0, or -1 with one line in err.
+ * Checks that the sender's flows, as planned in b, fit in the memory the
+ * system has; with -d, says what they take.  Both say how many flows
+ * fit, the count a refused run can try.  Returns 0, or -1 with one line
+ * in err.
  */
 int
-budget_check(const struct config *c, char *err, size_t errlen)
+budget_check(const struct config *c, const struct budget *b, char *err,
+    size_t errlen)
 {
-	struct budget	 b;
-	uint64_t	 n = c->threads ? c->threads : c->nep, need, avail;
+	uint64_t	 n = b->nflows, need, avail;
 	uint64_t	 room = 0;
 	char		 have[32];
 	int		 known, fits, len;
@@ -228,15 +230,14 @@ budget_check(const struct config *c, char *err, size_t errlen)
 		return 0;
 	if ((known = mem_available(&avail, err, errlen)) == -1)
 		return -1;
-	budget_plan(c, &b);
-	need = n * (b.flow + SLOT_BYTES) + RUN_BYTES;
+	need = n * (b->flow + SLOT_BYTES) + RUN_BYTES;
 	if (avail > RUN_BYTES)
-		room = (avail - RUN_BYTES) / (b.flow + SLOT_BYTES);
+		room = (avail - RUN_BYTES) / (b->flow + SLOT_BYTES);
 	fits = !known || need <= avail;
 	len = snprintf(err, errlen, "%llu flow%s need%s about %llu MiB here "
 	    "(%llu KiB a flow), ", (unsigned long long)n, n == 1 ? "" : "s",
 	    n == 1 ? "s" : "", (unsigned long long)((need + MIB - 1) / MIB),
-	    (unsigned long long)(b.flow / KIB));
+	    (unsigned long long)(b->flow / KIB));
 	if (len > 0 && (size_t)len < errlen)
 		snprintf(err + len, errlen - (size_t)len, !known ? "the memory "
 		    "available is unknown" : fits ? "of %s available: room for "

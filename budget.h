@@ -14,6 +14,7 @@
 #include "config.h"
 
 struct budget {
+	size_t		nflows;		/* flows; -r: connections at once */
 	size_t		rbuf;		/* a reading worker's buffer, bytes */
 	size_t		sbuf;		/* a writing worker's buffer */
 	uint32_t	ring_max;	/* outstanding replies at most */
@@ -23,6 +24,7 @@ struct budget {
 };
 
 void	 budget_plan(const struct config *, struct budget *);
-int	 budget_check(const struct config *, char *, size_t);
+int	 budget_check(const struct config *, const struct budget *, char *,
+	    size_t);
 
 #endif

@@ -55,6 +55,13 @@ struct endpoint {
 #define DEF_MAXCONN	1024
 #define DEF_RDLY_LIMIT	1000000000u	/* replier: largest rdly honoured, ns */
 #define MAX_FLOWS	10000
+/* The supervisor's tick, its longest sleep: interval= is no finer. */
+#define TICK_MS		100
+#define DEF_SEARCH_START	100	/* search=: the first rate, without rate= */
+#define DEF_SEARCH_MAX		1000000	/* search=: the highest rate tried */
+#define DEF_SEARCH_STEPS	16	/* search=: the most steps */
+#define DEF_SEARCH_SECS		2	/* search=: a step's duration= */
+#define START_AT_AHEAD		86400	/* s: start_at= at most a day ahead */
 
 struct config {
 	enum mode	 mode;
@@ -75,16 +82,37 @@ struct config {
 	uint64_t	 conns;		/* replier: exit after this many; 0 = never */
 	uint64_t	 duration;	/* ns to send for, instead of count */
 	uint64_t	 rate;		/* messages per second per flow; 0 = no pacing */
-	uint64_t	 interval;	/* ns between progress lines; 0 = none */
+	uint64_t	 interval;	/* ns between progress lines; 0 = none,
+					   else TICK_MS at least */
 	uint64_t	 warmup;	/* replies per flow left out of statistics */
 	uint64_t	 seed;
 	char		*expect;	/* expect=: conditions as given, or NULL */
+/* Between expect='s conditions: a comma would end the -o item. */
+#define EXPECT_SEP	'/'
 	char		*plot;		/* plot=: the SVG file, or NULL */
-	struct expect_cond *expect_conds;	/* parsed by opt_finish */
+	struct expect_cond *expect_conds;	/* parsed by seqtest.c's main */
 	size_t		 nexpect;
+	char		*search;	/* search=: its conditions, or NULL */
+	struct expect_cond *search_conds;	/* parsed by opt_finish */
+	size_t		 nsearch;
+	uint64_t	 search_max;	/* the highest rate= a step may have */
+	uint64_t	 search_steps;	/* the most steps */
+	char		*start_at;	/* start_at=: as given, or NULL */
+	uint64_t	 start_at_ns;	/* its wall-clock time; 0 = none */
+	char		*label;		/* label=: the run's name, or NULL */
+	uint64_t	 seed_index;	/* this host's, in a fleet of one seed */
 	uint64_t	 given;		/* what was given; see options.c */
 	struct endpoint	*ep;
 	size_t		 nep;
+	char *const	*argv;		/* the command as typed, for plot= */
+	int		 argc;
 };
+
+/* A sender run's flows: threads=, or one per address. */
+static inline uint64_t
+config_flows(const struct config *c)
+{
+	return c->threads ? c->threads : c->nep;
+}
 
 #endif

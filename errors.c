@@ -30,7 +30,8 @@ static const char *const detail_names[DET_KINDS] = {
 	"rsz above the limit", "rdly above the limit",
 	"payload", "missing", "repeated", "swapped", "inserted",
 	"mid-message", "replies missing", "closed early", "half-close",
-	"more replies than asked", "unknown", "sending"
+	"more replies than asked", "after the end", "cut before the last",
+	"unknown", "sending"
 };
 
 static const char *const role_names[ROLES] = {
@@ -240,6 +241,10 @@ format_short(char *buf, size_t len, const struct flow_error *e,
 		    "%llu of %llu): the path does not carry a half-close "
 		    "(close=half; nginx: proxy_half_close on)", msg, seq, got,
 		    exp);
+	if (e->detail == DET_CUT)
+		return snprintf(buf, len, "%s seqno %llu: short stream: the "
+		    "connection ended before the flow's last message", msg,
+		    seq);
 	if (e->detail == DET_REPLIES_MISSING)
 		return snprintf(buf, len, "%s seqno %llu: short stream: the "
 		    "peer closed with replies missing (got %llu of %llu)", msg,
@@ -293,6 +298,12 @@ err_format(char *buf, size_t len, const struct flow_error *e)
 		n = format_errno(buf, len, e, msg);
 	else if (e->kind == ERR_SHORT)
 		n = format_short(buf, len, e, msg);
+	else if (e->detail == DET_AFTER_END)
+		n = snprintf(buf, len, "%s seqno %llu: %s: %llu bytes after "
+		    "the %s", msg, (unsigned long long)e->seqno,
+		    err_kind_name((enum err_kind)e->kind),
+		    (unsigned long long)e->got, e->dir == DIR_REP ?
+		    "closing reply" : "last request");
 	else if (is_damage((enum err_detail)e->detail))
 		n = format_damage(buf, len, e, msg);
 	else
@@ -334,6 +345,13 @@ escape(char *dst, size_t len, const char *src)
 		dst[n++] = hex[*p & 0xf];
 	}
 	dst[n] = '\0';
+}
+
+/* Text from elsewhere (a report's label) made safe to print, as above. */
+void
+log_escape(char *dst, size_t len, const char *src)
+{
+	escape(dst, len, src);
 }
 
 static void

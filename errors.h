@@ -1,7 +1,9 @@
 /*
  * The error model: what can go wrong with a flow, by kind and detail,
  * the names of each in text and in JSON, the one-line diagnostic, and
- * the warn helpers every diagnostic goes through.
+ * the warn helpers every "seqtest: " line on stderr goes through.  What
+ * else goes there is output, not a diagnostic: the replier's "Listening
+ * on" line, and interval lines with -j.
  */
 #ifndef SEQTEST_ERRORS_H
 #define SEQTEST_ERRORS_H
@@ -56,6 +58,8 @@ enum err_detail {
 	DET_CLOSED_EARLY,
 	DET_HALF_CLOSE,		/* ended after our FIN, replies missing */
 	DET_NOT_ASKED,		/* a reply beyond those asked for */
+	DET_AFTER_END,		/* bytes after the closing reply or last request */
+	DET_CUT,		/* ended before the flow's last message */
 	DET_UNKNOWN,		/* a peer's word we do not know */
 	DET_SENDING,		/* a stall in a send: never from a peer */
 	DET_KINDS
@@ -118,5 +122,6 @@ int		 err_has_seqno(const struct flow_error *);
 /* "seqtest: " and the message on stderr, as warnx(3) and warn(3). */
 void		 log_warnx(const char *, ...) PRINTF_LIKE(1, 2);
 void		 log_warn(const char *, ...) PRINTF_LIKE(1, 2);
+void		 log_escape(char *, size_t, const char *);
 
 #endif

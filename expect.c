@@ -51,14 +51,14 @@ struct number {
 static int	refuse(char *, size_t, const char *, const char *, ...)
 		    PRINTF_LIKE(4, 5);
 
-/* "option expect: 'COND': " and the reason, in err; returns -1. */
+/* "'COND': " and the reason, in err; returns -1. */
 static int
 refuse(char *err, size_t len, const char *cond, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 n;
 
-	n = snprintf(err, len, "option expect: '%s': ", cond);
+	n = snprintf(err, len, "'%s': ", cond);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
 	va_start(ap, fmt);
@@ -129,9 +129,10 @@ unit_ns(unsigned unit)
 
 /*
  * Reads digits, with a fraction, at *s and moves *s past them.  By
- * hand, as options.c reads seconds: exact, and no floating-point parser
- * in the static binary.  Returns 0; -1 when no digit is at *s, -2 when
- * none follows its '.'.
+ * hand, as options.c reads seconds, for exactness: a bound such as
+ * "p99<0.062998929s" is whole nanoseconds, where strtod's double would
+ * be 1 ns short, and "finer than 1 ns" is told from the digits.
+ * Returns 0; -1 when no digit is at *s, -2 when none follows its '.'.
  */
 static int
 scan_number(const char **s, struct number *num)
@@ -252,18 +253,18 @@ parse_cond(const char *text, struct expect_cond *c, char *err, size_t len)
 
 /* Copies the condition from p to end into c's text; -1 with err. */
 static int
-take_text(const char *list, const char *p, const char *end,
+copy_text(const char *list, const char *p, const char *end,
     struct expect_cond *c, char *err, size_t len)
 {
 	size_t	 n = (size_t)(end - p);
 
 	if (n == 0) {
-		snprintf(err, len, "option expect: '%s': an empty condition "
+		snprintf(err, len, "'%s': an empty condition "
 		    "(conditions are separated by '%c')", list, EXPECT_SEP);
 		return -1;
 	}
 	if (n >= sizeof(c->text)) {
-		snprintf(err, len, "option expect: '%.*s': longer than %zu "
+		snprintf(err, len, "'%.*s': longer than %zu "
 		    "characters", (int)n, p, sizeof(c->text) - 1);
 		return -1;
 	}
@@ -275,7 +276,8 @@ take_text(const char *list, const char *p, const char *end,
 /*
  * Parses list, conditions separated by EXPECT_SEP, into *conds, an
  * array of *n that the caller frees.  Returns 0, or -1 with one line in
- * err, of len bytes, naming the condition at fault.
+ * err, of len bytes, naming the condition at fault (the caller puts the
+ * option's name before it: expect= and search= take conditions).
  */
 int
 expect_parse(const char *list, struct expect_cond **conds, size_t *n,
@@ -290,7 +292,7 @@ expect_parse(const char *list, struct expect_cond **conds, size_t *n,
 	for (p = list; (p = strchr(p, EXPECT_SEP)) != NULL; p++)
 		count++;
 	if (count > EXPECT_MAX) {
-		snprintf(err, len, "option expect: more than %d conditions",
+		snprintf(err, len, "more than %d conditions",
 		    EXPECT_MAX);
 		return -1;
 	}
@@ -301,7 +303,7 @@ expect_parse(const char *list, struct expect_cond **conds, size_t *n,
 	for (i = 0, p = list; i < count; i++, p = end + 1) {
 		if ((end = strchr(p, EXPECT_SEP)) == NULL)
 			end = p + strlen(p);
-		if (take_text(list, p, end, &c[i], err, len) == -1 ||
+		if (copy_text(list, p, end, &c[i], err, len) == -1 ||
 		    parse_cond(c[i].text, &c[i], err, len) == -1) {
 			free(c);
 			return -1;
@@ -384,6 +386,37 @@ expect_check(const struct expect_cond *c, size_t n,
 		    is_latency(c[i].key) ? v / 1e3 : v;
 		missed += !res[i].held;
 	}
+	return missed;
+}
+
+/*
+ * Whether a condition, missed by a run so far, stays missed as the run
+ * goes on at a rate past what the path takes: an upper bound on a
+ * latency, which a growing backlog only makes longer, or on errors.
+ */
+static int
+stays_missed(const struct expect_cond *c)
+{
+	return (is_latency(c->key) || c->key == KEY_ERRORS) &&
+	    (c->op == OP_LT || c->op == OP_LE ||
+	    (c->key == KEY_ERRORS && c->op == OP_EQ));
+}
+
+/*
+ * A search's step, judged while it runs: how many of the conditions
+ * that stay missed the run so far t has missed already.
+ */
+size_t
+expect_missed_early(const struct expect_cond *c, size_t n,
+    const struct report_totals *t)
+{
+	size_t	 i, missed = 0;
+	double	 v;
+
+	for (i = 0; i < n; i++)
+		if (stays_missed(&c[i]) && read_figure(c[i].key, t, &v) &&
+		    !holds(c[i].op, v, c[i].bound))
+			missed++;
 	return missed;
 }
 

@@ -12,8 +12,6 @@
 
 #define EXPECT_MAX	32	/* conditions in one expect= */
 #define EXPECT_TEXT	48	/* a condition's text and its NUL */
-/* Between conditions: a comma would end the -o item. */
-#define EXPECT_SEP	'/'
 
 /* One condition, parsed. */
 struct expect_cond {
@@ -28,6 +26,8 @@ int	 expect_parse(const char *, struct expect_cond **, size_t *, char *,
 	    size_t);
 size_t	 expect_check(const struct expect_cond *, size_t,
 	    const struct report_totals *, struct report_expect *);
+size_t	 expect_missed_early(const struct expect_cond *, size_t,
+	    const struct report_totals *);
 void	 expect_warn(const struct expect_cond *, size_t,
 	    const struct report_expect *);
 

@@ -2,8 +2,9 @@
  * The contract between the supervisor and its workers: what a worker is
  * given (struct flow), the per-flow slot and area of the shared segment
  * that both see (live counters; latency table, reply ring), and the
- * records a worker writes on its pipe.  Both sides include this;
- * neither includes the other's header.
+ * records a worker writes on its pipe.  Both sides include this; the
+ * worker never includes the supervisor's header, and the supervisor
+ * takes from worker.h only the entry it calls in a child it forked.
  */
 #ifndef SEQTEST_FLOW_H
 #define SEQTEST_FLOW_H
@@ -108,15 +109,20 @@ struct flow_shm {
 	volatile uint32_t	sending;	/* a send is under way */
 	volatile uint64_t	send_seqno;	/* the message it moves */
 	volatile uint32_t	send_dbg_lost;	/* -d characters left out */
-	char			pad1[CACHELINE - 60];
+	volatile uint32_t	last_rdly;	/* the last request's rdly */
+	/* 64 bytes: the half fills its cache line, no pad */
 	/* written by the receiving side */
 	volatile uint64_t	recv_msgs;
 	volatile uint64_t	recv_bytes;
 	volatile uint64_t	replies;	/* replies checked = ring tail */
 	volatile uint64_t	errors;
+	volatile uint64_t	end_ns;		/* when it ended, by its clock */
 	struct wait_state	wait;
 	volatile uint32_t	recv_dbg_lost;	/* -d characters left out */
-	char			pad2[CACHELINE - 52];
+	uint32_t		pad2;
+	/* written by the replier's child, read by the supervisor */
+	volatile uint64_t	key;		/* the flow's identity */
+	char			pad3[CACHELINE - 8];
 };
 
 /*
@@ -202,7 +208,7 @@ struct result {
 	uint16_t	len;		/* sizeof(struct result) */
 	uint16_t	role;		/* enum role */
 	uint16_t	ended;		/* enum err_kind + 1 of the end, 0 = clean */
-	uint32_t	flow;
+	uint32_t	flow;		/* its flow's id: the reader checks it */
 	uint16_t	complete;	/* REC_DONE: all it was asked is done */
 	uint16_t	stop_signo;	/* the signal that asked it to stop, 0 = none */
 	uint64_t	sent_msgs;	/* this process's share of the flow */
@@ -211,6 +217,25 @@ struct result {
 	uint64_t	recv_bytes;
 	uint64_t	errors[ERR_KINDS];
 	struct flow_error first;
+	/* How the connection ended, for the path facts of the report. */
+	uint64_t	idle_ns;	/* without a byte before a fatal error */
+	uint16_t	query;		/* replier: this was a query, not a flow */
+	uint16_t	peer_closes;	/* receiver: the replier closes after
+					   the closing reply (ours, not the
+					   original) */
+	uint32_t	pad;
+};
+
+/*
+ * The replier's recent connection endings, in a page of the segment
+ * that the supervisor writes (from the results) and a child answering
+ * a query reads (peerview.c).  An entry's key is written last.
+ */
+#define VIEWS_KEPT	128
+
+struct view_table {
+	volatile uint64_t	n;		/* entries written so far */
+	struct proto_view	v[VIEWS_KEPT];
 };
 
 /*
@@ -234,7 +259,7 @@ struct lat_record {
 	uint16_t		len;		/* sizeof(struct lat_record) */
 	uint16_t		role;
 	uint16_t		ncells;		/* cells used */
-	uint32_t		flow;
+	uint32_t		flow;		/* as a result's */
 	uint16_t		kind;		/* enum lat_kind */
 	uint8_t			first;		/* the table's first: m is valid */
 	uint8_t			last;		/* the table's last */
@@ -251,7 +276,11 @@ typedef char lat_record_fits_pipe_buf[sizeof(struct lat_record) < 512 ?
  * other in an aligned buffer, each is aligned. */
 typedef char records_are_aligned[sizeof(struct result) % 8 == 0 &&
     sizeof(struct lat_record) % 8 == 0 ? 1 : -1];
-typedef char slot_is_two_lines[sizeof(struct flow_shm) == 2 * CACHELINE ?
+/* The supervisor checks every record's header, read as a result's. */
+typedef char record_headers_agree[offsetof(struct lat_record, role) ==
+    offsetof(struct result, role) && offsetof(struct lat_record, flow) ==
+    offsetof(struct result, flow) ? 1 : -1];
+typedef char slot_is_three_lines[sizeof(struct flow_shm) == 3 * CACHELINE ?
     1 : -1];
 
 /* Everything one worker needs, prepared by the supervisor before fork. */
@@ -269,7 +298,11 @@ struct flow {
 	uint32_t		 ring_first;	/* the ring's first size */
 	uint64_t		 start_ns;	/* the run's start, for dump */
 	uint64_t		 seed;		/* this flow's random stream */
+	uint64_t		 key;		/* its identity on the wire */
 	pid_t			 supervisor;	/* a worker must not outlive it */
+	const struct view_table	*views;		/* replier: endings, for a query */
+	const struct flow_shm	*slots;		/* replier: every connection's */
+	size_t			 nslots;
 };
 
 /* The processes of a flow: -s has a sender and a receiver, others one. */
@@ -293,6 +326,13 @@ static inline int
 flow_proc_index(enum role r)
 {
 	return r == ROLE_RECEIVER;
+}
+
+/* The errors a process of a role has counted so far, in its half of shm. */
+static inline uint64_t
+flow_live_errors(const struct flow_shm *shm, enum role r)
+{
+	return r == ROLE_SENDER ? shm->send_errors : shm->errors;
 }
 
 /* A flow's replies: received, for a sender; sent, for a replier. */

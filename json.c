@@ -211,9 +211,9 @@ parse_number(struct json *j, uint32_t n)
 	return 0;
 }
 
-/* Takes the word at text[pos] if it is there. */
+/* Scans past the word at text[pos] if it is there. */
 static int
-take_word(struct json *j, const char *word)
+scan_word(struct json *j, const char *word)
 {
 	size_t	 len = strlen(word);
 
@@ -225,7 +225,7 @@ take_word(struct json *j, const char *word)
 
 /* What follows an element or member: ',' or the closing byte. */
 static int
-take_separator(struct json *j, int close, int *more)
+scan_separator(struct json *j, int close, int *more)
 {
 	skip_space(j);
 	if (j->text[j->pos] == close) {
@@ -286,7 +286,7 @@ parse_list(struct json *j, uint32_t parent, int depth)
 		if (rv == -1)
 			return -1;
 		if (skip) {
-			if (take_separator(j, close, &more) == -1)
+			if (scan_separator(j, close, &more) == -1)
 				return -1;
 			continue;
 		}
@@ -296,7 +296,7 @@ parse_list(struct json *j, uint32_t parent, int depth)
 		else
 			j->node[last].next = v;
 		last = v;
-		if (take_separator(j, close, &more) == -1)
+		if (scan_separator(j, close, &more) == -1)
 			return -1;
 	}
 	return 0;
@@ -347,7 +347,7 @@ parse_value(struct json *j, int depth, uint32_t *out)
 	case JSON_NUMBER:
 		return parse_number(j, *out);
 	default:
-		return take_word(j, words[type]) ? 0 :
+		return scan_word(j, words[type]) ? 0 :
 		    fail(j, "expected a value");
 	}
 }
@@ -416,63 +416,21 @@ json_uint(const struct json *j, uint32_t n, uint64_t *v)
 }
 
 /*
- * Digits at *p into *v, the first 19 that count (not leading zeros);
- * returns how many later ones were left out.  For json_real.
- */
-static int
-take_decimals(const char **p, uint64_t *v, int *ndigits)
-{
-	int	 left_out = 0;
-
-	for (; **p >= '0' && **p <= '9'; (*p)++) {
-		if (*ndigits == 19) {
-			left_out++;
-			continue;
-		}
-		*v = *v * 10 + (uint64_t)(**p - '0');
-		*ndigits += *v != 0;
-	}
-	return left_out;
-}
-
-/*
- * Any number, as a double: its first 19 digits as a whole number,
- * scaled by its power of ten, within a few units in the last place (a
- * mean, a standard deviation need no more; strtod would take 6 KiB of
- * a static binary).  Returns -1 if n is not a finite number.
+ * Any number, as a double, by strtod: the node is a JSON number, which
+ * strtod reads whole.  Returns -1 if n is not a finite number.
  */
 int
 json_real(const struct json *j, uint32_t n, double *v)
 {
-	const char	*p;
-	uint64_t	 digits = 0, e = 0;
-	int		 ndigits = 0, exp10, neg, eneg;
+	const char	*s;
+	char		*end;
 
 	if (n == 0 || j->node[n].type != JSON_NUMBER)
 		return -1;
-	p = j->text + j->node[n].at;
-	neg = *p == '-';
-	p += neg;
-	exp10 = take_decimals(&p, &digits, &ndigits);
-	if (*p == '.') {
-		p++;
-		exp10 -= (int)strspn(p, "0123456789");
-		exp10 += take_decimals(&p, &digits, &ndigits);
-	}
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		eneg = *p == '-';
-		p += *p == '-' || *p == '+';
-		for (; *p >= '0' && *p <= '9' && e < 100000; p++)
-			e = e * 10 + (uint64_t)(*p - '0');
-		exp10 += eneg ? -(int)e : (int)e;
-	}
-	for (*v = (double)digits; exp10 > 0 && *v <= DBL_MAX; exp10--)
-		*v *= 10;
-	for (; exp10 < 0 && *v != 0; exp10++)
-		*v /= 10;
-	if (neg)
-		*v = -*v;
+	s = j->text + j->node[n].at;
+	*v = strtod(s, &end);
+	if (end != s + j->node[n].len)
+		return -1;
 	return *v >= -DBL_MAX && *v <= DBL_MAX ? 0 : -1;
 }
 

@@ -17,13 +17,14 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "fleet.h"
 #include "json.h"
 #include "merge.h"
 #include "plot.h"
 #include "report.h"
 #include "stats.h"
+#include "status.h"
 
-#define EXIT_BAD_INPUT	2
 #define READ_FIRST	65536		/* bytes of an input's first read */
 /* A run's duration as -j writes it, to the microsecond; so the rates
  * and times of the merged report stay finite. */
@@ -47,7 +48,9 @@ static const char *const doc_members[] = {
 	"failed", "replies", "sent_msgs", "sent_bytes", "recv_msgs",
 	"recv_bytes", "duration_s", "errors", "exit_status", "histogram",
 	"histogram_moments", "service_histogram",
-	"service_histogram_moments", "tcp", NULL
+	"service_histogram_moments", "tcp",
+	/* fleet.c's: the sources, and intervals to merge by time. */
+	"seed", "options", "start_wall_ns", "intervals", NULL
 };
 
 /* An input: a file, or "-" for the standard input. */
@@ -70,6 +73,7 @@ struct merge {
 	enum mode		 mode;		/* of the first document */
 	int			 rate;		/* one had service times */
 	int			 status;	/* the worst so far */
+	struct fleet		 fleet;		/* sources, intervals by time */
 };
 
 /* An input's name as the diagnostics give it. */
@@ -194,7 +198,7 @@ add_count(const struct merge *m, const struct input *in, uint32_t at,
 
 /* The version that wrote it must be ours, and the mode the first's. */
 static int
-take_kind(struct merge *m, const struct input *in, uint32_t doc)
+merge_kind(struct merge *m, const struct input *in, uint32_t doc)
 {
 	const struct json *j = &in->json;
 	const char	*version = json_text(j, json_find(j, doc, "version"));
@@ -222,7 +226,7 @@ take_kind(struct merge *m, const struct input *in, uint32_t doc)
 
 /* The counters, summed, and the longest duration. */
 static int
-take_counts(struct merge *m, const struct input *in, uint32_t doc)
+merge_counts(struct merge *m, const struct input *in, uint32_t doc)
 {
 	static const char *const keys[] = { "connections", "failed",
 	    "replies", "sent_msgs", "sent_bytes", "recv_msgs", "recv_bytes" };
@@ -250,7 +254,7 @@ take_counts(struct merge *m, const struct input *in, uint32_t doc)
 
 /* The errors by kind, each kind of errors.c's. */
 static int
-take_errors(struct merge *m, const struct input *in, uint32_t doc)
+merge_errors(struct merge *m, const struct input *in, uint32_t doc)
 {
 	uint32_t errors = json_find(&in->json, doc, "errors");
 	uint64_t v;
@@ -269,19 +273,22 @@ take_errors(struct merge *m, const struct input *in, uint32_t doc)
 }
 
 /*
- * How bad an exit status is: 0, then 3 (an expectation missed), 1 (a
- * check failed), 2 (bad input); -1 for a status seqtest never gives.
+ * How bad an exit status is: passed, then an expectation missed, a
+ * check failed, bad input; -1 for a status seqtest never gives.
  */
 static int
 badness(uint64_t status)
 {
-	static const int rank[] = { 0, 2, 3, 1 };
+	static const int rank[EXIT_STATUSES] = {
+		[EXIT_PASSED] = 0, [EXIT_MISSED] = 1, [EXIT_FAILED] = 2,
+		[EXIT_BAD_INPUT] = 3
+	};
 
-	return status < 4 ? rank[status] : -1;
+	return status < EXIT_STATUSES ? rank[status] : -1;
 }
 
 static int
-take_status(struct merge *m, const struct input *in, uint32_t doc)
+merge_status(struct merge *m, const struct input *in, uint32_t doc)
 {
 	uint64_t status;
 
@@ -383,7 +390,7 @@ hist_adds_up(const struct hist *dst, const struct hist *src)
  * to h, once its moments are known to fit its buckets.
  */
 static int
-take_hist(struct merge *m, const struct input *in, uint32_t doc,
+merge_hist(struct merge *m, const struct input *in, uint32_t doc,
     const char *prefix, struct hist *h)
 {
 	const struct json	*j = &in->json;
@@ -419,14 +426,14 @@ take_hist(struct merge *m, const struct input *in, uint32_t doc,
  * histogram is its service times too, should another have had a rate.
  */
 static int
-take_latencies(struct merge *m, const struct input *in, uint32_t doc)
+merge_latencies(struct merge *m, const struct input *in, uint32_t doc)
 {
-	if (take_hist(m, in, doc, "", m->tot.lat) == -1)
+	if (merge_hist(m, in, doc, "", m->tot.lat) == -1)
 		return -1;
 	if (json_find(&in->json, doc, "service_histogram") == 0)
-		return take_hist(m, in, doc, "", m->plain);
+		return merge_hist(m, in, doc, "", m->plain);
 	m->rate = 1;
-	return take_hist(m, in, doc, "service_", m->tot.svc);
+	return merge_hist(m, in, doc, "service_", m->tot.svc);
 }
 
 /*
@@ -434,7 +441,7 @@ take_latencies(struct merge *m, const struct input *in, uint32_t doc)
  * rtt, of which the run's median and largest are made again.
  */
 static int
-take_tcp(struct merge *m, const struct input *in, uint32_t doc,
+merge_tcp(struct merge *m, const struct input *in, uint32_t doc,
     uint32_t flows)
 {
 	const struct json *j = &in->json;
@@ -489,7 +496,7 @@ keep_flows(struct merge *m, const struct input *in, uint32_t flows)
  * of one connection), or -1 when it is refused.
  */
 static int
-take_document(struct merge *m, const struct input *in, uint32_t doc)
+merge_document(struct merge *m, const struct input *in, uint32_t doc)
 {
 	const struct json *j = &in->json;
 	const char	*type = json_text(j, json_find(j, doc, "type"));
@@ -500,21 +507,22 @@ take_document(struct merge *m, const struct input *in, uint32_t doc)
 	if ((type != NULL && strcmp(type, "summary") != 0) ||
 	    json_find(j, doc, "connection") != 0)
 		return 0;
-	if (take_kind(m, in, doc) == -1)
+	if (merge_kind(m, in, doc) == -1)
 		return -1;
 	if (j->node[flows].type != JSON_ARRAY)
 		return refuse(m, in, j->node[doc].at, "no \"flows\" array");
-	if (take_counts(m, in, doc) == -1 || take_errors(m, in, doc) == -1 ||
-	    take_status(m, in, doc) == -1 ||
-	    take_latencies(m, in, doc) == -1 ||
-	    take_tcp(m, in, doc, flows) == -1 || keep_flows(m, in, flows) == -1)
+	if (merge_counts(m, in, doc) == -1 || merge_errors(m, in, doc) == -1 ||
+	    merge_status(m, in, doc) == -1 ||
+	    merge_latencies(m, in, doc) == -1 ||
+	    merge_tcp(m, in, doc, flows) == -1 ||
+	    keep_flows(m, in, flows) == -1 || fleet_take(&m->fleet, j, doc) == -1)
 		return -1;
 	return 1;
 }
 
 /* Every document of an input; it must hold one at least. */
 static int
-take_input(struct merge *m, struct input *in)
+merge_input(struct merge *m, struct input *in)
 {
 	uint32_t doc;
 	int	 rv, taken = 0;
@@ -528,7 +536,7 @@ take_input(struct merge *m, struct input *in)
 	in->json.keep = doc_members;
 	in->json.max_nodes = DOC_NODES;
 	while ((doc = json_parse_next(&in->json)) != 0) {
-		if ((rv = take_document(m, in, doc)) == -1)
+		if ((rv = merge_document(m, in, doc)) == -1)
 			return -1;
 		taken += rv;
 		json_drop_nodes(&in->json);
@@ -581,6 +589,7 @@ print_merged(const struct config *cfg, struct merge *m)
 	c.debug = 0;
 	if (m->rate)
 		hist_merge(m->tot.svc, m->plain);
+	fleet_finish(&m->fleet, &m->tot, &c.interval);
 	if (c.plot != NULL && (fd = plot_open(c.plot)) == -1)
 		return EXIT_BAD_INPUT;
 	if (c.plot != NULL && plot_write(fd, &c, &m->tot) == -1)
@@ -588,9 +597,12 @@ print_merged(const struct config *cfg, struct merge *m)
 	if (c.json == JSON_DOC && close_flows(m) == -1)
 		return 1;
 	if (c.json == JSON_DOC)
-		report_json_merged(&c, &m->tot, write_flows, m, status);
-	else
+		report_json_merged(&c, &m->tot, write_flows, m, fleet_write,
+		    &m->fleet, status);
+	else {
 		report_text(&c, &m->tot);
+		fleet_print(&m->fleet);
+	}
 	return status;
 }
 
@@ -610,6 +622,7 @@ free_merge(struct merge *m)
 	free(m->tot.rtt);
 	free(m->plain);
 	free(m->one);
+	fleet_free(&m->fleet);
 }
 
 /*
@@ -623,7 +636,7 @@ merge_run(const struct config *cfg, char *const *names, size_t n)
 {
 	struct merge	 m;
 	size_t		 i;
-	int		 status = 0;
+	int		 status = EXIT_PASSED;
 
 	memset(&m, 0, sizeof(m));
 	m.json = cfg->json;
@@ -639,15 +652,15 @@ merge_run(const struct config *cfg, char *const *names, size_t n)
 	    m.tot.rtt == NULL || m.plain == NULL || m.one == NULL ||
 	    (m.json == JSON_DOC && m.flows == NULL)) {
 		log_warn("memory for the merge");
-		status = 1;
+		status = EXIT_FAILED;
 	}
-	for (i = 0; status == 0 && i < n; i++) {
+	for (i = 0; status == EXIT_PASSED && i < n; i++) {
 		m.in[i].name = names[i];
 		m.nin = i + 1;
-		if (take_input(&m, &m.in[i]) == -1)
+		if (merge_input(&m, &m.in[i]) == -1)
 			status = EXIT_BAD_INPUT;
 	}
-	if (status == 0)
+	if (status == EXIT_PASSED)
 		status = print_merged(cfg, &m);
 	free_merge(&m);
 	return status;

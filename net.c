@@ -90,7 +90,13 @@ net_name(char *buf, size_t len, const struct sockaddr *sa, socklen_t salen)
 		ok = inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
 		port = ntohs(sin->sin_port);
 	} else if (sa->sa_family == AF_INET6 && salen >= sizeof(*sin6)) {
-		ok = inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		/* An IPv4 peer of a [::] listener, named as it names itself. */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			ok = inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12],
+			    host, sizeof(host));
+		else
+			ok = inet_ntop(AF_INET6, &sin6->sin6_addr, host,
+			    sizeof(host));
 		port = ntohs(sin6->sin6_port);
 		if (sin6->sin6_scope_id != 0)
 			scope_name(scope, sizeof(scope), sin6);
@@ -156,17 +162,49 @@ net_connect_finish(int fd, const char **call)
 	return net_set_blocking(fd, 1);
 }
 
+/* True when ep is 0.0.0.0 at a port the kernel does not choose. */
+static int
+is_v4_any(const struct endpoint *ep, in_port_t port)
+{
+	const struct sockaddr_in	*sin = (const void *)&ep->addr;
+
+	return ep->addr.ss_family == AF_INET && port != 0 &&
+	    sin->sin_addr.s_addr == htonl(INADDR_ANY) && sin->sin_port == port;
+}
+
 /*
- * Binds and listens on one address, non-blocking; names in buf where,
- * with the real port.  Returns the socket, or -1 with the failed call.
+ * IPV6_V6ONLY for IPv6 listener i of all[n].  [::] takes IPv4 too, as
+ * a user of it expects, unless 0.0.0.0 at its port is also given: then
+ * each takes its own family, so that both can be.  Any other address
+ * takes its own family only.
+ */
+static int
+v6only(const struct endpoint *all, size_t n, size_t i)
+{
+	const struct sockaddr_in6	*sin6 = (const void *)&all[i].addr;
+	size_t				 k;
+
+	if (!IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+		return 1;
+	for (k = 0; k < n; k++)
+		if (is_v4_any(&all[k], sin6->sin6_port))
+			return 1;
+	return 0;
+}
+
+/*
+ * Binds and listens on listener i of all[n], non-blocking; names in buf
+ * where, with the real port.  Returns the socket, or -1 with the failed
+ * call.
  */
 int
-net_listen(const struct endpoint *ep, char *buf, size_t len,
-    const char **call)
+net_listen(const struct endpoint *all, size_t n, size_t i, char *buf,
+    size_t len, const char **call)
 {
+	const struct endpoint	*ep = &all[i];
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof(ss);
-	int			 fd, on = 1;
+	int			 fd, on = 1, only;
 
 	*call = "socket";
 	if ((fd = socket(ep->addr.ss_family, SOCK_STREAM, 0)) == -1)
@@ -174,10 +212,12 @@ net_listen(const struct endpoint *ep, char *buf, size_t len,
 	*call = "setsockopt";
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
-	/* Listening on :: and 0.0.0.0 both must not collide. */
-	if (ep->addr.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
-		goto fail;
+	if (ep->addr.ss_family == AF_INET6) {
+		only = v6only(all, n, i);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &only,
+		    sizeof(only)) == -1)
+			goto fail;
+	}
 	*call = "bind";
 	if (bind(fd, (const struct sockaddr *)&ep->addr, ep->addrlen) == -1)
 		goto fail;
@@ -214,4 +254,35 @@ net_accept(int lfd, char *buf, size_t len)
 	}
 	net_name(buf, len, (struct sockaddr *)&ss, sslen);
 	return fd;
+}
+
+/* Names in buf the local address and port of socket fd ("" if unknown). */
+void
+net_local_name(char *buf, size_t len, int fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+
+	buf[0] = '\0';
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
+		net_name(buf, len, (struct sockaddr *)&ss, sslen);
+}
+
+/*
+ * Acknowledges what came at once, and what comes next, instead of after
+ * the delayed-ACK timer: a peer that sent its last segment and waits
+ * for our ACK would otherwise probe for it with a retransmit (Linux's
+ * TCP_QUICKACK; elsewhere nothing to do).  Returns 0, or -1 with errno.
+ */
+int
+net_quickack(int fd)
+{
+#ifdef TCP_QUICKACK
+	int	 on = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
+#else
+	(void)fd;
+	return 0;
+#endif
 }

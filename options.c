@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expect.h"
 #include "net.h"
 #include "options.h"
 #include "proto.h"
+#include "wallclock.h"
 
 enum opt_kind {
 	K_SIZE,		/* message size: below 40 rounds up, above 65535 fails */
@@ -103,6 +103,12 @@ static const struct opt_def opt_defs[] = {
 	ENUM(SENDERS, "close", close, close_words),
 	STRING(SENDERS, "expect", expect, "COND[/COND...]"),
 	STRING(SENDERS, "plot", plot, "FILE.svg"),
+	STRING(SENDERS, "search", search, "COND[/COND...]"),
+	FIELD(SENDERS, "search_max", K_U64, search_max, 1, 1000000000, DEF_SEARCH_MAX),
+	FIELD(SENDERS, "search_steps", K_U64, search_steps, 2, 100, DEF_SEARCH_STEPS),
+	STRING(SENDERS, "start_at", start_at, "TIME"),
+	STRING(SENDERS, "label", label, "NAME"),
+	FIELD(SENDERS, "seed_index", K_U64, seed_index, 0, UINT32_MAX, 0),
 };
 
 #define NOPTS		(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -214,11 +220,13 @@ parse_u64(const char *name, const char *s, uint64_t lo, uint64_t hi,
 
 /*
  * Parses seconds, with up to nine decimals, into nanoseconds in [lo, hi]
- * seconds.  By hand, not strtod: plain decimals only, exact, and no
- * floating-point parser in a static binary.  A tenth decimal is refused,
- * not dropped: 1 ns is the unit, and a value is checked as it was given,
- * so that no small duration becomes 0 ("none") and no large one slips
- * under the limit.
+ * seconds.  By hand, not strtod, for exactness: a double holds few
+ * decimals exactly, and strtod's value times 1e9 is 1 ns short for
+ * about 2% of nine-decimal values (0.062998929 s gives 62998928 ns);
+ * and plain decimals only (no hex, no exponent).  A tenth decimal is
+ * refused, not dropped: 1 ns is the unit, and a value is checked as it
+ * was given, so that no small duration becomes 0 ("none") and no large
+ * one slips under the limit.
  */
 static int
 parse_secs(const char *name, const char *s, uint64_t lo, uint64_t hi,
@@ -498,6 +506,93 @@ check_modes(const struct config *cfg, char *err)
 }
 
 /*
+ * search=: runs of duration= (DEF_SEARCH_SECS unless given) at rates
+ * from rate= (DEF_SEARCH_START unless given) up to search_max=, so
+ * neither count= nor what is one run's alone (expect=, interval=,
+ * dump=, start_at=) goes with it.
+ */
+static int
+finish_search(struct config *cfg, char *err)
+{
+	static const char *const alone[] = { "count", "expect", "interval",
+	    "dump", "start_at" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(alone) / sizeof(alone[0]); i++)
+		if (opt_given(cfg, alone[i])) {
+			snprintf(err, OPT_ERRLEN, "option %s: not with search=, "
+			    "whose steps each run for duration=", alone[i]);
+			return -1;
+		}
+	if (!opt_given(cfg, "duration"))
+		cfg->duration = DEF_SEARCH_SECS * UINT64_C(1000000000);
+	if (cfg->duration == 0) {
+		snprintf(err, OPT_ERRLEN, "option duration: a search's steps "
+		    "need one");
+		return -1;
+	}
+	if (!opt_given(cfg, "rate"))
+		cfg->rate = DEF_SEARCH_START;
+	if (cfg->rate == 0 || cfg->rate > cfg->search_max) {
+		snprintf(err, OPT_ERRLEN, "option rate: a search starts at a "
+		    "rate from 1 to search_max=%llu, not %llu",
+		    (unsigned long long)cfg->search_max,
+		    (unsigned long long)cfg->rate);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * start_at=: a wall-clock time to start at, ahead of now by at most
+ * START_AT_AHEAD; one past, or further off, is refused with the figure.
+ */
+static int
+finish_start_at(struct config *cfg, char *err)
+{
+	uint64_t	 now = wall_now(), at;
+
+	if (wall_parse(cfg->start_at, &at) == -1) {
+		snprintf(err, OPT_ERRLEN, "option start_at: '%s' is neither "
+		    "seconds since the epoch nor an ISO 8601 time in UTC, as "
+		    "2026-12-03T19:40:00Z", cfg->start_at);
+		return -1;
+	}
+	if (at <= now) {
+		snprintf(err, OPT_ERRLEN, "option start_at: %s is %.3f s past",
+		    cfg->start_at, (double)(now - at) / 1e9);
+		return -1;
+	}
+	if (at - now > START_AT_AHEAD * UINT64_C(1000000000)) {
+		snprintf(err, OPT_ERRLEN, "option start_at: %s is %.0f s ahead, "
+		    "more than %d", cfg->start_at, (double)(at - now) / 1e9,
+		    START_AT_AHEAD);
+		return -1;
+	}
+	cfg->start_at_ns = at;
+	return 0;
+}
+
+/*
+ * A line comes at the supervisor's tick: a finer interval would give
+ * uneven lines, not the ones asked for.
+ */
+static int
+check_interval(const struct config *cfg, char *err)
+{
+	unsigned sets;
+	int	 i = find_opt("interval", &sets);
+
+	if (cfg->interval == 0 || cfg->interval >= TICK_MS * UINT64_C(1000000))
+		return 0;
+	snprintf(err, OPT_ERRLEN, "option interval: %.9g s is finer than the "
+	    "supervisor's tick of %g s (0 for none, or %g to %llu seconds)",
+	    (double)cfg->interval / 1e9, TICK_MS / 1e3, TICK_MS / 1e3,
+	    (unsigned long long)opt_defs[i].vals.hi);
+	return -1;
+}
+
+/*
  * Checks what only the whole set of options can tell, and fills in the
  * defaults that depend on the mode.
  */
@@ -515,17 +610,17 @@ opt_finish(struct config *cfg, char *err)
 	for (i = 0; i < NOPTS; i++)
 		if (opt_defs[i].range && finish_range(cfg, i, err) == -1)
 			return -1;
+	if (cfg->search != NULL && finish_search(cfg, err) == -1)
+		return -1;
+	if (cfg->start_at != NULL && finish_start_at(cfg, err) == -1)
+		return -1;
 	if (cfg->duration > 0 && !opt_given(cfg, "count"))
 		cfg->count = 0;
 	if (cfg->count == 0 && cfg->duration == 0 && cfg->mode != MODE_REPLY) {
 		snprintf(err, OPT_ERRLEN, "option count=0 needs a duration");
 		return -1;
 	}
-	/* Once, here: a bad condition is refused before anything is sent. */
-	if (cfg->expect != NULL)
-		return expect_parse(cfg->expect, &cfg->expect_conds,
-		    &cfg->nexpect, err, OPT_ERRLEN);
-	return 0;
+	return check_interval(cfg, err);
 }
 
 /* Removes the brackets of "[v6addr]" in place; -1 when they are unbalanced. */
@@ -695,6 +790,9 @@ opt_resolve(struct config *cfg, char *const *args, int nargs, char *err)
 		snprintf(err, OPT_ERRLEN, "no usable address");
 		return -1;
 	}
+	/* Without threads=, one flow per address: the count the report shows. */
+	if (cfg->mode != MODE_REPLY && cfg->threads == 0)
+		cfg->threads = cfg->nep;
 	return 0;
 }
 
@@ -718,6 +816,9 @@ opt_free(struct config *cfg)
 	free(cfg->expect_conds);
 	cfg->expect_conds = NULL;
 	cfg->nexpect = 0;
+	free(cfg->search_conds);
+	cfg->search_conds = NULL;
+	cfg->nsearch = 0;
 }
 
 size_t

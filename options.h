@@ -9,8 +9,15 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "proto.h"
 
 #define OPT_ERRLEN	512
+
+/* The sizes the options take, as -h says, from proto.h's limits. */
+#define OPT_STR_(x)	#x
+#define OPT_STR(x)	OPT_STR_(x)
+#define OPT_SIZES	"0.." OPT_STR(PROTO_MSG_MAX) " bytes, under " \
+			OPT_STR(PROTO_MSG_MIN) " taken as " OPT_STR(PROTO_MSG_MIN)
 
 /* The modes an option applies to; given to another mode, it is refused. */
 enum opt_for {

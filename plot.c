@@ -19,6 +19,7 @@
 
 #define WIDTH		900
 #define HEIGHT		790
+#define HEIGHT_KNEE	450	/* search='s: the title and one plot */
 #define LEFT		80	/* the plot areas' left edge */
 #define PLOT_W		780
 #define PLOT_H		260
@@ -85,42 +86,52 @@ put_xml(FILE *fp, const char *s, size_t n)
 	}
 }
 
-/* "seqtest -s -o NAME=VALUE,... ADDRESS ...": the options given. */
+/* The bytes a POSIX shell takes as they are in a word. */
+#define SHELL_PLAIN	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789_-./:,=@%+"
+
+/*
+ * The command as typed, its arguments as a shell reads them back, so
+ * that it can be pasted: one with other bytes in '...', a ' as '\''.
+ */
 static void
 put_command(FILE *fp, const struct config *cfg)
 {
-	struct opt_value v;
-	const char	*sep = " -o ";
-	size_t		 i, n;
+	const char	*a;
+	int		 i;
 
-	fprintf(fp, "seqtest -%c", cfg->mode == MODE_SEND ? 's' : 'S');
-	for (i = 0; i < opt_count(); i++)
-		for (n = 0; opt_value(cfg, i, n, &v) == 0; n++) {
-			if (!opt_given(cfg, v.key))
-				continue;
-			fprintf(fp, "%s%s=", sep, v.key);
-			sep = ",";
-			if (v.type == OPT_STRING)
-				fputs(v.str, fp);
-			else if (v.type == OPT_SECONDS)
-				fprintf(fp, "%.9g", (double)v.num / NS_PER_SEC);
-			else
-				fprintf(fp, "%llu", (unsigned long long)v.num);
+	for (i = 0; i < cfg->argc; i++) {
+		a = cfg->argv[i];
+		if (i > 0)
+			putc(' ', fp);
+		if (*a != '\0' && a[strspn(a, SHELL_PLAIN)] == '\0') {
+			fputs(a, fp);
+			continue;
 		}
-	for (i = 0; i < cfg->nep; i++)
-		fprintf(fp, " %s", cfg->ep[i].name);
+		putc('\'', fp);
+		for (; *a != '\0'; a++)
+			if (*a == '\'')
+				fputs("'\\''", fp);
+			else
+				putc(*a, fp);
+		putc('\'', fp);
+	}
 }
 
 /* The command, or what -m merged, as text to free; NULL with errno. */
 static char *
 command_text(const struct config *cfg, const struct report_totals *t)
 {
+	static const struct report_totals none;
+
 	char	*buf = NULL;
 	size_t	 len = 0;
 	FILE	*fp;
 
 	if ((fp = open_memstream(&buf, &len)) == NULL)
 		return NULL;
+	if (t == NULL)
+		t = &none;
 	if (t->merged != 0)
 		fprintf(fp, "seqtest -m: %zu reports of mode %s merged",
 		    t->merged, report_mode_name(cfg->mode));
@@ -498,22 +509,122 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/*
- * Writes the plot of the run, or of the runs -m merged (t->merged), to
- * fd, which plot_open gave, and closes it.  Returns 0, or -1 after one
- * line naming the file.
- */
-int
-plot_write(int fd, const struct config *cfg, const struct report_totals *t)
+/* The steps' offered rates, least first, for the knee curve. */
+static int
+by_offered(const void *a, const void *b)
 {
+	const struct search_step *x = a, *y = b;
+
+	return (x->offered > y->offered) - (x->offered < y->offered);
+}
+
+/* Latencies from the least p50 to the largest p99 of the steps. */
+static void
+knee_range(struct axes *a, const struct search_step *st, size_t n)
+{
+	double	 lo = 0, hi = 0;
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (st[i].latencies == 0)
+			continue;
+		if (lo == 0 || st[i].p50_ns < lo)
+			lo = st[i].p50_ns;
+		if (st[i].p99_ns > hi)
+			hi = st[i].p99_ns;
+	}
+	a->lo = (int)log10(lo < 1 ? 1 : lo);
+	a->hi = (int)ceil(log10(hi < 1 ? 1 : hi));
+	if (a->hi <= a->lo)
+		a->hi = a->lo + 1;
+}
+
+/* p50 (k 0) or p99 through the steps, least rate first. */
+static void
+knee_series(FILE *fp, const struct axes *a, const struct search_step *st,
+    size_t n, int k)
+{
+	const char	*move = "M";
+	size_t		 i;
+
+	fprintf(fp, "<path class=\"s %s\" d=\"", k == 0 ? "a" : "b");
+	for (i = 0; i < n; i++) {
+		if (st[i].latencies == 0)
+			continue;
+		fprintf(fp, "%s%.1f %.1f", move, x_px(a, st[i].offered),
+		    y_px(a, k == 0 ? st[i].p50_ns : st[i].p99_ns));
+		move = "L";
+	}
+	fputs("\"/>\n", fp);
+	for (i = 0; k == 1 && i < n; i++)
+		if (st[i].latencies != 0)
+			fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
+			    "fill=\"%s\"/>\n", x_px(a, st[i].offered),
+			    y_px(a, st[i].p99_ns), st[i].held ? "#2ca02c" :
+			    "#d62728");
+}
+
+/*
+ * search=: the knee curve, the p50 and p99 of each step against the
+ * messages it offered a second, a dot green where the step held and
+ * red where it missed, and a dashed line at the answer.
+ */
+static void
+put_knee(FILE *fp, const struct search_answer *sa, struct search_step *st,
+    const char *cmd)
+{
+	struct axes	 a;
+	size_t		 i, n = sa->nsteps;
+
+	fprintf(fp, head, WIDTH, HEIGHT_KNEE, WIDTH, HEIGHT_KNEE);
+	fprintf(fp, "<text class=\"h\" x=\"10\" y=\"22\">seqtest %s, "
+	    "search: %zu steps, highest rate held %llu a flow, %llu flow%s"
+	    "</text>\n", SEQTEST_VERSION, n, (unsigned long long)sa->held,
+	    (unsigned long long)sa->flows, sa->flows == 1 ? "" : "s");
+	put_lines(fp, cmd, 44);
+	memcpy(st, sa->steps, n * sizeof(*st));
+	qsort(st, n, sizeof(*st), by_offered);
+	a.top = TOP_TIME;
+	a.xmax = n != 0 && st[n - 1].offered > 0 ? st[n - 1].offered * 1.05 : 1;
+	knee_range(&a, st, n);
+	open_plot(fp, &a, "knee", "Latency against the rate offered",
+	    "messages offered a second, all flows (dots: green held, red "
+	    "missed)");
+	time_ticks(fp, &a);
+	if (sa->held != 0)
+		fprintf(fp, "<path class=\"k\" d=\"M%.1f %dv%d\"/>\n",
+		    x_px(&a, (double)(sa->held * sa->flows)), a.top, PLOT_H);
+	for (i = 0; i < 2; i++)
+		knee_series(fp, &a, st, n, (int)i);
+	/* Past the title, which is longer than the run's plots'. */
+	legend(fp, &a, 1, "s a", "p50");
+	legend(fp, &a, 2, "s b", "p99");
+	legend(fp, &a, 3, "k", "highest held");
+	fputs("</g>\n</svg>\n", fp);
+}
+
+/*
+ * The plot, of the run or the runs -m merged (t), or of a search (sa),
+ * made in memory and written to fd, which plot_open gave, and closed.
+ * Returns 0, or -1 after one line naming the file.
+ */
+static int
+emit(int fd, const struct config *cfg, const struct report_totals *t,
+    const struct search_answer *sa)
+{
+	struct search_step *st = NULL;
 	char	*cmd, *svg = NULL;
 	size_t	 len = 0;
 	FILE	*fp = NULL;
 	int	 rv = -1, err;
 
 	if ((cmd = command_text(cfg, t)) != NULL &&
+	    (sa == NULL || (st = calloc(sa->nsteps + 1, sizeof(*st))) != NULL) &&
 	    (fp = open_memstream(&svg, &len)) != NULL) {
-		put_svg(fp, cfg, t, cmd);
+		if (sa != NULL)
+			put_knee(fp, sa, st, cmd);
+		else
+			put_svg(fp, cfg, t, cmd);
 		err = ferror(fp);
 		if (fclose(fp) == 0 && !err)
 			rv = write_all(fd, svg, len);
@@ -530,7 +641,22 @@ plot_write(int fd, const struct config *cfg, const struct report_totals *t)
 		errno = err;
 		log_warn("plot %s", cfg->plot);
 	}
+	free(st);
 	free(cmd);
 	free(svg);
 	return rv;
+}
+
+/* The plot of a run, or of the runs -m merged (t->merged): see emit. */
+int
+plot_write(int fd, const struct config *cfg, const struct report_totals *t)
+{
+	return emit(fd, cfg, t, NULL);
+}
+
+/* The knee curve of a search: see emit. */
+int
+plot_knee(int fd, const struct config *cfg, const struct search_answer *sa)
+{
+	return emit(fd, cfg, NULL, sa);
 }

@@ -111,6 +111,105 @@ proto_decode_error(const unsigned char *buf, struct proto_error *e)
 	e->what[sizeof(e->what) - 1] = '\0';
 }
 
+/* A request's ts2: our mark, and flags (PROTO_F_LAST). */
+uint64_t
+proto_ending(unsigned flags)
+{
+	return (uint64_t)PROTO_MARK << 32 | flags;
+}
+
+/* Does the request come from a sender that marks its last message? */
+int
+proto_marks_last(const struct msg_hdr *h)
+{
+	return h->ts2 >> 32 == PROTO_MARK;
+}
+
+int
+proto_is_last(const struct msg_hdr *h)
+{
+	return proto_marks_last(h) && (h->ts2 & PROTO_F_LAST) != 0;
+}
+
+int
+proto_is_query(const struct msg_hdr *h)
+{
+	return h->seqno == PROTO_QUERY_SEQNO && proto_marks_last(h) &&
+	    (h->ts2 & PROTO_F_QUERY) != 0;
+}
+
+/* The query for flow key, sent at ts1. */
+void
+proto_query(unsigned char *buf, uint64_t key, uint64_t ts1)
+{
+	struct msg_hdr	 h;
+
+	h.seqno = PROTO_QUERY_SEQNO;
+	h.ts1 = ts1;
+	h.ts2 = proto_ending(PROTO_F_QUERY);
+	h.ts3 = key;
+	h.rdly = 0;
+	h.ssz = PROTO_HDR_LEN;
+	h.rsz = PROTO_VIEW_LEN;
+	proto_encode(buf, &h);
+}
+
+/* The answer to a query sent at ts1. */
+void
+proto_encode_view(unsigned char *buf, const struct proto_view *v,
+    uint64_t ts1)
+{
+	size_t	 i;
+
+	proto_query(buf, v->key, ts1);
+	put_le32(buf + 40, v->state);
+	put_le32(buf + 44, v->kind);
+	put_le32(buf + 48, v->detail);
+	put_le32(buf + 52, v->mss);
+	put_le64(buf + 56, v->seqno);
+	put_le64(buf + 64, v->replies);
+	put_le64(buf + 72, v->idle_ns);
+	put_le32(buf + 80, v->conn);
+	for (i = 0; i < sizeof(v->peer); i++)
+		buf[84 + i] = (unsigned char)v->peer[i];
+}
+
+/*
+ * An answer to our query for key: 0, or -1 when it is not one (the
+ * original seqtest's reply, say).  The address text is the peer's:
+ * anything but what an address and port are written with becomes '?'.
+ */
+int
+proto_decode_view(const unsigned char *buf, uint64_t key,
+    struct proto_view *v)
+{
+	struct msg_hdr	 h;
+	size_t		 i;
+	unsigned char	 c;
+
+	proto_decode(buf, &h);
+	if (h.seqno != PROTO_QUERY_SEQNO || h.rsz != PROTO_VIEW_LEN ||
+	    h.ts3 != key)
+		return -1;
+	v->key = key;
+	v->state = get_le32(buf + 40);
+	v->kind = get_le32(buf + 44);
+	v->detail = get_le32(buf + 48);
+	v->mss = get_le32(buf + 52);
+	v->seqno = get_le64(buf + 56);
+	v->replies = get_le64(buf + 64);
+	v->idle_ns = get_le64(buf + 72);
+	v->conn = get_le32(buf + 80);
+	for (i = 0; i < sizeof(v->peer); i++) {
+		c = buf[84 + i];
+		v->peer[i] = (char)((c >= '0' && c <= '9') || (c >= 'a' &&
+		    c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+		    c == ':' || c == '%' || c == ' ' || c == 0 ? c : '?');
+	}
+	v->peer[sizeof(v->peer) - 1] = '\0';
+	return v->state <= VIEW_ENDED ? 0 : -1;
+}
+
 /* A request must frame (ssz) and ask only what the replier allows. */
 enum proto_verdict
 proto_check_request(const struct msg_hdr *h, const struct proto_limits *lim)

@@ -4,7 +4,6 @@
  * on stdout; diagnostics went to stderr.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "json.h"
 #include "options.h"
 #include "report.h"
+#include "wallclock.h"
 
 #define DETAIL_MAX	512	/* a flow's first error, in words */
 
@@ -21,33 +21,24 @@ static const char *const mode_names[] = {
 	"none", "send", "sync", "reply", "merge"
 };
 
-static int			 out_errno;	/* first failed write, or 0 */
-static volatile sig_atomic_t	*out_stop;	/* set when one fails */
+static int	 out_errno;	/* first failed write, or 0 */
 
 /*
- * A report that cannot be written must not be lost in silence: the run
- * stops as if asked to by a signal, and report_close says so.
+ * A report that cannot be written must not be lost in silence: the
+ * supervisor stops the run when this says so, and report_close says so.
  */
-void
-report_on_failure(volatile sig_atomic_t *stop)
-{
-	out_stop = stop;
-}
-
 int
 report_failed(void)
 {
 	return out_errno != 0;
 }
 
-/* Notes a write of the report that failed with err, and stops the run. */
+/* Notes a write of the report that failed with err. */
 static void
 out_fail(int err)
 {
 	if (out_errno == 0)
 		out_errno = err != 0 ? err : EIO;
-	if (out_stop != NULL)
-		*out_stop = 1;
 }
 
 /* Ends a part of the report: flushed, and any failed write noted. */
@@ -124,7 +115,8 @@ report_mode_name(enum mode m)
 int
 report_fail_status(int status)
 {
-	return status != 0 && status != EXIT_MISSED ? status : 1;
+	return status != EXIT_PASSED && status != EXIT_MISSED ? status :
+	    EXIT_FAILED;
 }
 
 /*
@@ -366,6 +358,41 @@ print_tcp(const struct report_totals *t)
 		    (unsigned long long)t->rtt->max);
 }
 
+/* Is anything about the path worth a line? */
+static int
+path_notable(const struct report_path *p)
+{
+	return (p->mss_req != 0 && p->mss_req < PATH_MSS_NOTABLE) ||
+	    (p->mss_rep != 0 && p->mss_rep < PATH_MSS_NOTABLE) ||
+	    p->seen[0] != '\0' || p->idle_ns >= PATH_IDLE_NOTABLE;
+}
+
+/* Path: the facts of struct report_path, when one of them is notable. */
+static void
+print_path(const struct report_totals *t)
+{
+	const struct report_path *p = &t->path;
+
+	if (!path_notable(p))
+		return;
+	printf("Path: MSS ");
+	if (p->mss_req != 0)
+		printf("%u requests%s", p->mss_req, p->mss_rep ? ", " : "");
+	if (p->mss_rep != 0)
+		printf("%u replies", p->mss_rep);
+	if (p->mss_req == 0 && p->mss_rep == 0)
+		printf("unknown");
+	if (p->connect_ns != 0)
+		printf("; connect %.1f ms", (double)p->connect_ns / 1e6);
+	if (p->idle_ns >= PATH_IDLE_NOTABLE)
+		printf("; %.1f s idle before a failure",
+		    (double)p->idle_ns / 1e9);
+	if (p->seen[0] != '\0')
+		printf("; the replier saw %s, we are %s: a NAT or proxy is in "
+		    "the path", p->seen, p->local);
+	printf("\n");
+}
+
 static void
 report_replier(const struct report_totals *t)
 {
@@ -377,9 +404,35 @@ report_replier(const struct report_totals *t)
 	    (unsigned long long)t->sent_msgs, (unsigned long long)t->sent_bytes);
 	printf("Time: %.1f us\n", t->secs * 1e6);
 	print_tcp(t);
+	print_path(t);
 	print_errors(t);
 	if (t->merged != 0)
 		printf("Merged: %zu documents\n", t->merged);
+}
+
+/*
+ * label=, seed_index= and start_at='s lines, for runs of many hosts:
+ * the wall clock at the start, against start_at, shows their skew.
+ */
+static void
+print_run_names(const struct config *cfg, const struct report_totals *t)
+{
+	char	 at[WALL_TEXT], wall[WALL_TEXT];
+
+	if (t->merged != 0)
+		return;
+	if (cfg->label != NULL)
+		printf("Label: %s\n", cfg->label);
+	if (cfg->seed_index != 0)
+		printf("Seed index: %llu\n",
+		    (unsigned long long)cfg->seed_index);
+	if (t->start_wall_ns == 0)
+		return;
+	wall_format(cfg->start_at_ns, at, sizeof(at));
+	wall_format(t->start_wall_ns, wall, sizeof(wall));
+	printf("Start: %s by this host's clock, start_at %s, %+.3f ms\n",
+	    wall, at, ((double)t->start_wall_ns - (double)cfg->start_at_ns) /
+	    1e6);
 }
 
 void
@@ -415,12 +468,14 @@ report_text(const struct config *cfg, const struct report_totals *t)
 	    (unsigned long long)t->failed);
 	print_not_started(t);
 	print_tcp(t);
+	print_path(t);
 	print_errors(t);
 	/* Merged runs had seeds of their own, in their documents. */
 	if (t->merged != 0)
 		printf("Merged: %zu documents\n", t->merged);
 	else
 		printf("Seed: %llu\n", (unsigned long long)cfg->seed);
+	print_run_names(cfg, t);
 	out_end(stdout);
 }
 
@@ -533,6 +588,64 @@ json_head(FILE *fp, const struct config *cfg)
 	json_options(fp, cfg);
 }
 
+static const char *const view_states[] = {
+	"no record", "open", "ended", "does not say", "unreachable"
+};
+
+/* A flow's "path": its facts, ours and, where asked, the replier's. */
+static void
+json_path(FILE *fp, const struct flow_summary *f)
+{
+	const struct proto_view *v = &f->view;
+	int	 seen = v->key != 0 && (v->state == VIEW_ENDED ||
+	    v->state == VIEW_LIVE);
+
+	fputs(", \"path\": {\"local\": ", fp);
+	json_put_str(fp, f->local);
+	fputs(", ", fp);
+	json_u64_or_null(fp, "connect_us", f->connect_ns != 0,
+	    f->connect_ns / 1000, ", ");
+	json_u64_or_null(fp, "mss", f->mss != 0, f->mss, ", ");
+	json_u64_or_null(fp, "peer_mss", seen && v->mss != 0, v->mss, ", ");
+	fputs("\"replier_saw\": ", fp);
+	if (seen)
+		json_put_str(fp, v->peer);
+	else
+		fputs("null", fp);
+	fprintf(fp, ", \"nat\": %s, ", seen && strcmp(v->peer, f->local) ?
+	    "true" : "false");
+	json_u64_or_null(fp, "idle_ms", f->failed && f->idle_ns != 0,
+	    f->idle_ns / 1000000, "}");
+}
+
+/* A failed flow's "peer_view": what its replier saw, and the line. */
+static void
+json_peer_view(FILE *fp, const struct flow_summary *f)
+{
+	const struct proto_view *v = &f->view;
+
+	fputs(", \"peer_view\": ", fp);
+	if (v->key == 0 || f->view_line[0] == '\0') {
+		fputs("null", fp);
+		return;
+	}
+	fputs("{\"state\": ", fp);
+	json_put_str(fp, view_states[v->state <= VIEW_UNREACHABLE ?
+	    v->state : VIEW_FOREIGN]);
+	fputs(", \"ended\": ", fp);
+	if (v->state == VIEW_ENDED)
+		json_put_str(fp, v->kind == 0 ? "ok" :
+		    err_kind_key((enum err_kind)(v->kind - 1)));
+	else
+		fputs("null", fp);
+	fputs(", ", fp);
+	json_u64(fp, "seqno", v->seqno, ", ");
+	json_u64(fp, "replies", v->replies, ", ");
+	json_u64(fp, "idle_ms", v->idle_ns / 1000000, ", \"line\": ");
+	json_put_str(fp, f->view_line);
+	putc('}', fp);
+}
+
 static void
 json_flow(FILE *fp, const struct flow_summary *f, const char *sep)
 {
@@ -548,6 +661,8 @@ json_flow(FILE *fp, const struct flow_summary *f, const char *sep)
 	json_u64(fp, "replies", f->replies, ", \"errors\": ");
 	json_errors(fp, f->errors);
 	json_tcp_view(fp, &f->tcp);
+	json_path(fp, f);
+	json_peer_view(fp, f);
 	fputs(", \"ended\": ", fp);
 	if (!f->has_first) {
 		json_put_str(fp, f->not_started ? "not_started" : f->failed ?
@@ -709,6 +824,20 @@ json_totals(FILE *fp, const struct config *cfg, const struct report_totals *t,
 	fprintf(fp, "\"exit_status\": %d", status);
 }
 
+/* start_at=: the run's time and the host's clock at its start. */
+static void
+json_start_clock(FILE *fp, const struct config *cfg,
+    const struct report_totals *t)
+{
+	char	 wall[WALL_TEXT];
+
+	wall_format(t->start_wall_ns, wall, sizeof(wall));
+	json_u64(fp, "start_at_ns", cfg->start_at_ns, ", ");
+	json_u64(fp, "start_wall_ns", t->start_wall_ns, ", \"start_wall\": ");
+	json_put_str(fp, wall);
+	fputs(", ", fp);
+}
+
 /* "not_started": the ids of the flows never started, in a sender run. */
 static void
 json_not_started(FILE *fp, const struct flow_summary *flows, size_t n)
@@ -738,6 +867,8 @@ json_run(FILE *fp, const struct config *cfg, const struct report_totals *t,
 	size_t		 i;
 
 	json_head(fp, cfg);
+	if (t->start_wall_ns != 0)
+		json_start_clock(fp, cfg, t);
 	fputs("\"flows\": [", fp);
 	for (i = 0; cfg->mode != MODE_REPLY && i < nflows; i++) {
 		if (flows[i].peer[0] == '\0')
@@ -779,18 +910,24 @@ report_json(const struct config *cfg, const struct report_totals *t,
 
 /*
  * -m -j: the merged documents as one, of their mode, with the number
- * merged in place of a seed and options, and their flows one after the
- * other.
+ * merged in place of a seed and options, their flows one after the
+ * other, what write_sources says of them, and their intervals when
+ * they could be merged.
  */
 void
 report_json_merged(const struct config *cfg, const struct report_totals *t,
-    report_flows_fn *write_flows, const void *arg, int status)
+    report_flows_fn *write_flows, const void *arg,
+    report_flows_fn *write_sources, const void *sarg, int status)
 {
 	putchar('{');
 	json_version(stdout, cfg->mode);
 	printf("\"merged\": %zu, \"flows\": [", t->merged);
 	write_flows(stdout, arg);
 	fputs("], ", stdout);
+	write_sources(stdout, sarg);
+	/* Merged by wall clock, when the runs shared a start_at=. */
+	if (t->nivals != 0)
+		json_intervals(stdout, cfg, t);
 	json_totals(stdout, cfg, t, NULL, status);
 	fputs("}\n", stdout);
 	out_end(stdout);
@@ -874,8 +1011,30 @@ report_flow_end(const struct config *cfg, const struct flow_summary *f)
 		return;
 	fputs("{\"mode\": \"reply\", \"connection\": ", stdout);
 	json_flow(stdout, f, "");
-	printf(", \"exit_status\": %d}\n", f->failed || f->has_first);
+	printf(", \"exit_status\": %d}\n", f->failed || f->has_first ?
+	    EXIT_FAILED : EXIT_PASSED);
 	out_end(stdout);
+}
+
+/*
+ * A flow's replier, asked after the run (peerview.c): the two-sided
+ * line of a failed flow, on the report's side of the output, before
+ * its totals; a line of its own with -J; with -j, in the document.
+ */
+void
+report_peer_view(const struct config *cfg, const struct flow_summary *f)
+{
+	struct line	 l;
+
+	if (!cfg->json && f->view_line[0] != '\0')
+		printf("Replier on flow %u (%s): %s\n", f->id, f->peer,
+		    f->view_line);
+	if (cfg->json != JSON_LINES || line_open(&l, "peer_view") == NULL)
+		return;
+	fprintf(l.fp, "\"flow\": %u", f->id);
+	json_path(l.fp, f);
+	json_peer_view(l.fp, f);
+	line_write(&l);
 }
 
 /* A command-line error as a JSON document (-j) or line (-J). */
@@ -893,6 +1052,175 @@ report_json_error(enum json_form form, const char *err, int status)
 	json_put_str(fp, err);
 	fprintf(fp, ", \"exit_status\": %d", status);
 	if (form == JSON_LINES) {
+		line_write(&l);
+		return;
+	}
+	fputs("}\n", fp);
+	out_end(fp);
+}
+
+/* A step's verdict, in words: the text table's last column. */
+static const char *
+step_result(const struct search_step *st)
+{
+	if (st->held)
+		return "held";
+	if (st->status != 0 && st->status != EXIT_MISSED)
+		return "failed";
+	return st->early ? "missed, ended early" : "missed";
+}
+
+/* A step's members, as its object in "steps" or its -J line. */
+static void
+json_step(FILE *fp, const struct search_step *st, size_t i)
+{
+	fprintf(fp, "\"step\": %zu, ", i + 1);
+	json_u64(fp, "rate", st->rate, ", ");
+	fprintf(fp, "\"offered\": %.1f, \"achieved\": %.1f, "
+	    "\"duration_s\": %.6f, ", st->offered, st->achieved, st->secs);
+	if (st->latencies != 0)
+		fprintf(fp, "\"p50_us\": %.3f, \"p99_us\": %.3f, ",
+		    st->p50_ns / 1e3, st->p99_ns / 1e3);
+	else
+		fputs("\"p50_us\": null, \"p99_us\": null, ", fp);
+	json_u64(fp, "errors", st->errors, ", ");
+	fprintf(fp, "\"held\": %s, \"ended_early\": %s, \"exit_status\": %d",
+	    st->held ? "true" : "false", st->early ? "true" : "false",
+	    st->status);
+}
+
+/*
+ * One step of search=, as it ends: a line of the table (its head before
+ * the first), or with -J an object.  -j waits for the end.
+ */
+void
+report_search_step(const struct config *cfg, const struct search_step *st,
+    size_t i)
+{
+	struct line	 l;
+
+	if (cfg->json == JSON_LINES) {
+		if (line_open(&l, "step") != NULL) {
+			json_step(l.fp, st, i);
+			line_write(&l);
+		}
+		return;
+	}
+	if (cfg->json != JSON_NONE)
+		return;
+	if (i == 0)
+		printf("Search: %s, %llu flow%s, steps of %.1f s\n"
+		    "step       rate    offered   achieved     p50 us     "
+		    "p99 us  errors  result\n", cfg->search,
+		    (unsigned long long)config_flows(cfg),
+		    config_flows(cfg) == 1 ? "" : "s",
+		    (double)cfg->duration / NS_PER_SEC);
+	printf("%4zu %10llu %10.1f %10.1f", i + 1,
+	    (unsigned long long)st->rate, st->offered, st->achieved);
+	if (st->latencies != 0)
+		printf(" %10.1f %10.1f", st->p50_ns / 1e3, st->p99_ns / 1e3);
+	else
+		printf(" %10s %10s", "-", "-");
+	printf(" %7llu  %s\n", (unsigned long long)st->errors,
+	    step_result(st));
+	out_end(stdout);
+}
+
+/* The knee lies within this fraction above the rate held; -1: unknown. */
+static double
+search_precision(const struct search_answer *a)
+{
+	if (a->held == 0 || a->missed == 0)
+		return -1;
+	return (double)(a->missed - a->held) / (double)a->held;
+}
+
+/* The answer on its own line, and what bounds it. */
+static void
+print_answer(const struct search_answer *a, int status)
+{
+	double	 prec = search_precision(a);
+
+	if (status != 0 && status != EXIT_MISSED) {
+		if (a->nsteps == 0)
+			printf("Highest rate: none: no step ran\n");
+		else
+			printf("Highest rate: none: step %zu failed\n",
+			    a->nsteps);
+		return;
+	}
+	if (a->held == 0) {
+		printf("Highest rate: none: rate=%llu, the lowest, missed\n",
+		    (unsigned long long)a->missed);
+		return;
+	}
+	printf("Highest rate: rate=%llu a flow, %llu msg/s in all",
+	    (unsigned long long)a->held,
+	    (unsigned long long)(a->held * a->flows));
+	if (prec >= 0)
+		printf("; rate=%llu missed: within %.1f%%",
+		    (unsigned long long)a->missed, prec * 100);
+	else
+		printf("; none missed: at least this");
+	printf(", %zu steps\n", a->nsteps);
+}
+
+/* The search object: conditions, flows, steps, the answer. */
+static void
+json_search(FILE *fp, const struct config *cfg, const struct search_answer *a)
+{
+	double	 prec = search_precision(a);
+	size_t	 i;
+
+	fputs("\"search\": {\"conditions\": ", fp);
+	json_put_str(fp, cfg->search);
+	fputs(", ", fp);
+	json_u64(fp, "flows", a->flows, ", \"steps\": [");
+	for (i = 0; i < a->nsteps; i++) {
+		fputs(i > 0 ? ", {" : "{", fp);
+		json_step(fp, &a->steps[i], i);
+		putc('}', fp);
+	}
+	fputs("], \"rate\": ", fp);
+	if (a->held != 0)
+		fprintf(fp, "%llu", (unsigned long long)a->held);
+	else
+		fputs("null", fp);
+	fputs(", \"missed_rate\": ", fp);
+	if (a->missed != 0)
+		fprintf(fp, "%llu", (unsigned long long)a->missed);
+	else
+		fputs("null", fp);
+	if (prec >= 0)
+		fprintf(fp, ", \"precision\": %.6f}, ", prec);
+	else
+		fputs(", \"precision\": null}, ", fp);
+}
+
+/*
+ * A search's end: the answer line, or with -j its document, with -J
+ * its last line.
+ */
+void
+report_search(const struct config *cfg, const struct search_answer *a,
+    int status)
+{
+	struct line	 l;
+	FILE		*fp = stdout;
+
+	if (cfg->json == JSON_NONE) {
+		print_answer(a, status);
+		out_end(stdout);
+		return;
+	}
+	if (cfg->json == JSON_LINES && (fp = line_open(&l, "search")) == NULL)
+		return;
+	if (cfg->json == JSON_DOC)
+		putc('{', fp);
+	json_head(fp, cfg);
+	json_search(fp, cfg, a);
+	fprintf(fp, "\"exit_status\": %d", status);
+	if (cfg->json == JSON_LINES) {
 		line_write(&l);
 		return;
 	}

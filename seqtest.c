@@ -13,12 +13,14 @@
 
 #include "budget.h"
 #include "errors.h"
+#include "expect.h"
 #include "merge.h"
 #include "options.h"
 #include "report.h"
+#include "status.h"
+#include "search.h"
 #include "supervisor.h"
 
-#define EXIT_USAGE	2
 #define USAGE_WIDTH	79	/* -h fits an 80-column terminal */
 
 /* The -o options for one set of modes, from options.c's table, wrapped. */
@@ -57,7 +59,8 @@ usage(FILE *fp)
 "  -s send (a sender and a receiver per flow)   -S send synchronously\n"
 "  -r reply   -m merge reports (file - is stdin)   -d progress and pids\n"
 "  -j JSON report   -J JSON lines as the run goes   -V version\n"
-"options (sizes in bytes, 40..65535; delays in ns; S seconds), ");
+"units: sizes " OPT_SIZES "; delays in ns; S in seconds\n"
+"options ");
 	/* The first heading ends that line: "..., for every mode:". */
 	for (who = 0; who < OPT_FOR_N; who++)
 		usage_options(fp, (enum opt_for)who);
@@ -69,9 +72,9 @@ static int
 usage_error(const struct config *cfg, const char *err)
 {
 	if (cfg->json)
-		report_json_error(cfg->json, err, EXIT_USAGE);
+		report_json_error(cfg->json, err, EXIT_BAD_INPUT);
 	log_warnx("%s", err);
-	return EXIT_USAGE;
+	return EXIT_BAD_INPUT;
 }
 
 static int
@@ -102,7 +105,7 @@ set_json(struct config *cfg, enum json_form form, char *err)
  * has answered, -1 on error.
  */
 static int
-take_flag(int c, const char *value, struct config *cfg, char *err)
+parse_flag(int c, const char *value, struct config *cfg, char *err)
 {
 	switch (c) {
 	case 'd':
@@ -126,73 +129,48 @@ take_flag(int c, const char *value, struct config *cfg, char *err)
 	case 'V':
 		printf("seqtest %s\n", SEQTEST_VERSION);
 		return 1;
+	case ':':
+		snprintf(err, OPT_ERRLEN, "flag -%c needs a value", optopt);
+		return -1;
 	default:
-		snprintf(err, OPT_ERRLEN, "unknown flag -%c", c);
+		snprintf(err, OPT_ERRLEN, "unknown flag -%c", optopt);
 		return -1;
 	}
 }
 
-/* The flags; a letter before ':' takes a value. */
-#define FLAGS	"dhjJmo:rsSV"
-
 /*
- * One argument of flags, as getopt takes them: "-dS", "-o LIST" or
- * "-oLIST".  Our own, as getopt would make a static build 2 KiB larger
- * (its messages, and multibyte letters).  *i moves past what it took.
- * Returns as take_flag does.
+ * The flags, for getopt; a letter before ':' takes a value.  The first
+ * ':' makes getopt quiet, and tell a missing value from a bad flag.
  */
-static int
-take_flags(int argc, char **argv, int *i, struct config *cfg, char *err)
-{
-	const char	*p = argv[(*i)++] + 1, *spec;
-	int		 rv;
-
-	for (; *p != '\0'; p++) {
-		spec = *p != ':' ? strchr(FLAGS, *p) : NULL;
-		if (spec == NULL || spec[1] != ':') {
-			if ((rv = take_flag(*p, NULL, cfg, err)) != 0)
-				return rv;
-			continue;
-		}
-		if (p[1] != '\0')
-			return take_flag(*p, p + 1, cfg, err);
-		if (*i == argc) {
-			snprintf(err, OPT_ERRLEN, "flag -%c needs a value", *p);
-			return -1;
-		}
-		return take_flag(*p, argv[(*i)++], cfg, err);
-	}
-	return 0;
-}
+#define FLAGS	":dhjJmo:rsSV"
 
 /*
- * Flags and addresses in any order, the same with every libc: an
- * argument that starts with '-' holds flags; any other is an address,
- * and so is all after "--".  The
- * addresses go to addr, which has room for argc.  Returns 1 when -h or
- * -V has answered, -1 on error.
+ * Flags and addresses in any order, the same with every libc: getopt
+ * stops at an address where POSIX says so (and glibc only under
+ * POSIXLY_CORRECT); it is taken, and getopt goes on after it.  All
+ * after "--" are addresses.  The addresses go to addr, which has room
+ * for argc.  Returns 1 when -h or -V has answered, -1 on error.
  */
 static int
 parse_args(int argc, char **argv, struct config *cfg, char **addr,
     int *naddr, char *err)
 {
-	const char	*arg;
-	int		 i = 1, rv;
+	int	 c, rv;
 
-	while (i < argc) {
-		arg = argv[i];
-		if (strcmp(arg, "--") == 0) {
-			while (++i < argc)
-				addr[(*naddr)++] = argv[i];
-			break;
-		}
-		if (arg[0] != '-' || arg[1] == '\0') {
-			addr[(*naddr)++] = argv[i++];
+	opterr = 0;
+	while (optind < argc) {
+		if ((c = getopt(argc, argv, FLAGS)) != -1) {
+			if ((rv = parse_flag(c, optarg, cfg, err)) != 0)
+				return rv;
 			continue;
 		}
-		if ((rv = take_flags(argc, argv, &i, cfg, err)) != 0)
-			return rv;
+		if (optind > 1 && strcmp(argv[optind - 1], "--") == 0)
+			break;
+		if (optind < argc)
+			addr[(*naddr)++] = argv[optind++];
 	}
+	while (optind < argc)
+		addr[(*naddr)++] = argv[optind++];
 	return 0;
 }
 
@@ -262,34 +240,75 @@ merge_files(struct config *cfg, char **files, int nfiles)
 	return usage_error(cfg, err);
 }
 
+/* Conditions of expect= or search=, in err after the option's name. */
+static int
+parse_conds(const char *name, const char *list, struct expect_cond **conds,
+    size_t *n, char *err)
+{
+	char	 why[OPT_ERRLEN - 32];
+
+	if (list == NULL || expect_parse(list, conds, n, why,
+	    sizeof(why)) == 0)
+		return 0;
+	snprintf(err, OPT_ERRLEN, "option %s: %s", name, why);
+	return -1;
+}
+
+/*
+ * expect='s and search='s conditions, parsed once, here: a bad one is
+ * refused before any address is resolved or anything is sent.
+ */
+static int
+parse_expect(struct config *cfg, char *err)
+{
+	if (parse_conds("search", cfg->search, &cfg->search_conds,
+	    &cfg->nsearch, err) == -1)
+		return -1;
+	return parse_conds("expect", cfg->expect, &cfg->expect_conds,
+	    &cfg->nexpect, err);
+}
+
+/* What each flow needs, worked out once, and whether the run fits. */
+static int
+plan_run(const struct config *cfg, struct budget *plan, char *err)
+{
+	budget_plan(cfg, plan);
+	return budget_check(cfg, plan, err, OPT_ERRLEN);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct config	 cfg;
+	struct budget	 plan;
 	char		 err[OPT_ERRLEN], **addr;
 	int		 naddr = 0, rv;
 
 	if (guard_std_fds() == -1) {
 		log_warn("/dev/null for a closed standard descriptor");
-		return 1;
+		return EXIT_FAILED;
 	}
 	if ((addr = calloc((size_t)argc, sizeof(*addr))) == NULL) {
 		log_warn("arguments");
-		return 1;
+		return EXIT_FAILED;
 	}
 	opt_defaults(&cfg);
+	cfg.argc = argc;
+	cfg.argv = argv;
 	rv = parse_args(argc, argv, &cfg, addr, &naddr, err);
 	if (rv == 0 && cfg.mode == MODE_MERGE)
 		rv = merge_files(&cfg, addr, naddr);
 	else if (rv == 0 && opt_finish(&cfg, err) == 0 &&
+	    parse_expect(&cfg, err) == 0 &&
 	    opt_resolve(&cfg, addr, naddr, err) == 0 &&
-	    budget_check(&cfg, err, OPT_ERRLEN) == 0) {
+	    plan_run(&cfg, &plan, err) == 0) {
 		default_seed(&cfg);
-		rv = sup_run(&cfg);
+		rv = cfg.search != NULL ? search_run(&cfg, &plan) :
+		    sup_run(&cfg, &plan);
 	} else if (rv != 1)
 		rv = usage_error(&cfg, err);
 	else
-		rv = 0;
+		rv = EXIT_PASSED;	/* -h or -V answered */
 	free(addr);
 	opt_free(&cfg);
 	return report_close(rv);

@@ -24,23 +24,24 @@
 #include "clock.h"
 #include "expect.h"
 #include "flow.h"
+#include "intervals.h"
 #include "net.h"
+#include "peerview.h"
 #include "plot.h"
 #include "report.h"
 #include "rng.h"
+#include "status.h"
 #include "supervisor.h"
+#include "wallclock.h"
 #include "worker.h"
 
 #define KILL_GRACE_NS	(2 * NS_PER_SEC)	/* SIGTERM, then SIGKILL */
 #define REC_MAX		(sizeof(struct lat_record) > sizeof(struct result) ? \
 			    sizeof(struct lat_record) : sizeof(struct result))
 #define READ_SIZE	16384		/* a pipe read: several tables' worth */
-#define TICK_MS		100		/* the loop's longest sleep */
 #define DUMP_RETRY_NS	20000000	/* between tries to open a FIFO */
-#define IVALS_FIRST	64		/* intervals kept, at first */
-#define IVALS_MAX	(IVALS_FIRST << 11)	/* a day's at 1 s, 12 MiB */
-#define PLOT_STEP_MIN	(NS_PER_SEC / 10)	/* plot='s own interval */
-#define PLOT_POINTS	512	/* plot='s own intervals: then merged */
+#define ASK_MAX		8		/* failed flows whose replier is asked */
+#define ASK_TIMEOUT	5		/* s, at most, to connect and to answer */
 
 /* The signal that asked the run to stop (SIGINT, SIGTERM), 0 = none. */
 static volatile sig_atomic_t got_stop;
@@ -53,9 +54,12 @@ struct sup_flow {
 	int			 sock_fd;	/* our copy of the connection; -1 */
 	int			 connecting;	/* sock_fd's connect is under way */
 	uint64_t		 connect_end;	/* when it times out; 0 = never */
+	uint64_t		 connect_start;	/* when it began */
 	pid_t			 pid[2];	/* by process index; 0 = ended */
 	int			 got_done[2];	/* REC_DONE read */
 	struct result		 res[2];
+	uint32_t		 first_kind[2];	/* REC_ERROR's kind + 1; 0: none */
+	uint64_t		 found[ERR_KINDS]; /* errors we found ourselves */
 	unsigned char		 part[REC_MAX];	/* a record read in part */
 	size_t			 rlen;		/* bytes of a partial record */
 	uint64_t		 lat_tables[LAT_KINDS];	/* tables read whole */
@@ -88,7 +92,10 @@ struct sup {
 	int			 dump_fd;
 	int			 plot_fd;	/* plot=: its file, until written */
 	uint64_t		 start_ns;
+	uint64_t		 end_ns;	/* the last flow's end, or 0 */
 	uint64_t		 accepted;
+	uint64_t		 queries;	/* of them, queries, not flows */
+	struct view_table	*views;		/* replier: in the segment */
 	int			 stopping;
 	uint64_t		 stop_ns;	/* when the run was asked to stop */
 	size_t			 cut_short;	/* flows its stop ended early */
@@ -98,18 +105,15 @@ struct sup {
 	struct report_expect	 expect[EXPECT_MAX];	/* expect='s verdicts */
 	struct pollfd		*pfd;
 	size_t			*pfd_slot;
-	struct report_snapshot	 snap[2];	/* interval: last, now */
-	struct hist		*ival;		/* interval's own latencies */
-	struct hist_table	*live;		/* a flow's table, as read */
 	unsigned char		*rbuf;		/* READ_SIZE: what a read brings */
-	uint64_t		 ival_ns;	/* the interval in effect; 0: none */
-	uint64_t		 next_ival_ns;
 	uint64_t		 stalls;	/* flows the watchdog stalled */
+	uint64_t		 ival_ns;	/* the interval in effect; 0: none */
+	void			*ival_mem;	/* intervals_mem's, for intervals */
+	struct intervals	 ivals;
 	uint64_t		 dbg_lost;	/* -d characters left out */
-	struct interval		*ivals;		/* -j, plot=: the intervals so far */
-	size_t			 nivals;
-	size_t			 ivals_cap;
-	int			 ivals_full;	/* later ones are left out */
+	const struct sup_watch	*watch;		/* a search's step; NULL */
+	struct report_snapshot	 wsnap;		/* the watch's, each tick */
+	uint64_t		 next_watch_ns;
 };
 
 /* The starts, which the watchdog and a stop end (see there). */
@@ -127,6 +131,16 @@ static void
 on_stop(int sig)
 {
 	got_stop = sig;
+}
+
+/*
+ * The run is to stop: a signal asked, or the report could not be
+ * written (report.c), which must not go on in silence.
+ */
+static int
+stop_asked(void)
+{
+	return got_stop != 0 || report_failed();
 }
 
 /* No SA_RESTART: a signal must wake poll() so the loop sees its flag. */
@@ -195,21 +209,29 @@ map_shared(size_t len)
 	return map_zeroed(len, MAP_SHARED | MAP_NORESERVE);
 }
 
-/* The slots, then, page-aligned, the areas (plan.area each, or none). */
+/*
+ * The slots, then, page-aligned, the replier's table of endings and the
+ * areas (plan.area each, or none).
+ */
 static int
 make_segment(struct sup *s)
 {
 	size_t	 n = s->nslots, shm;
 	char	*base;
 
+	size_t	 views = s->cfg->mode == MODE_REPLY ?
+		    round_page(sizeof(struct view_table)) : 0;
+
 	shm = round_page(n * sizeof(struct flow_shm));
-	s->seglen = shm + n * s->plan.area;
+	s->seglen = shm + views + n * s->plan.area;
 	if ((base = map_shared(s->seglen)) == NULL) {
 		log_warn("shared segment of %zu bytes", s->seglen);
 		return -1;
 	}
 	s->seg = base;
-	s->areas = s->plan.area != 0 ? base + shm : NULL;
+	s->views = views != 0 ? (struct view_table *)(void *)(base + shm) :
+	    NULL;
+	s->areas = s->plan.area != 0 ? base + shm + views : NULL;
 	return 0;
 }
 
@@ -220,9 +242,9 @@ part_len(size_t n, size_t size)
 	return (n * size + CACHELINE - 1) / CACHELINE * CACHELINE;
 }
 
-/* Takes the next part of n things of size bytes from *p. */
+/* Carves the next part of n things of size bytes from *p. */
 static void *
-take_part(char **p, size_t n, size_t size)
+carve_part(char **p, size_t n, size_t size)
 {
 	void	*part = *p;
 
@@ -241,32 +263,29 @@ static int
 alloc_tables(struct sup *s)
 {
 	size_t	 n = s->nslots, np = s->nslots + s->cfg->nep;
-	size_t	 nh = s->ival_ns != 0 ? 4 : 1;
+	size_t	 iv = intervals_mem(s->ival_ns), nh = 3 + (s->watch != NULL);
 	char	*p;
 
 	s->tableslen = part_len(n, sizeof(*s->flows)) +
 	    part_len(n, sizeof(*s->sums)) + part_len(np, sizeof(*s->pfd)) +
 	    part_len(np, sizeof(*s->pfd_slot)) +
-	    part_len(nh + 2, sizeof(struct hist)) +
-	    part_len(1, sizeof(struct hist_table)) + part_len(1, READ_SIZE);
+	    part_len(nh, sizeof(struct hist)) + part_len(1, iv) +
+	    part_len(1, READ_SIZE);
 	if ((p = s->tables = map_zeroed(s->tableslen, MAP_PRIVATE)) == NULL) {
 		log_warn("memory for %zu flows", n);
 		return -1;
 	}
-	s->flows = take_part(&p, n, sizeof(*s->flows));
-	s->sums = take_part(&p, n, sizeof(*s->sums));
-	s->pfd = take_part(&p, np, sizeof(*s->pfd));
-	s->pfd_slot = take_part(&p, np, sizeof(*s->pfd_slot));
-	s->live = take_part(&p, 1, sizeof(*s->live));
-	s->rbuf = take_part(&p, 1, READ_SIZE);
-	s->tot.lat = take_part(&p, 1, sizeof(struct hist));
-	s->tot.rtt = take_part(&p, 1, sizeof(struct hist));
-	s->tot.svc = take_part(&p, 1, sizeof(struct hist));
-	if (nh > 1) {
-		s->snap[0].lat = take_part(&p, 1, sizeof(struct hist));
-		s->snap[1].lat = take_part(&p, 1, sizeof(struct hist));
-		s->ival = take_part(&p, 1, sizeof(struct hist));
-	}
+	s->flows = carve_part(&p, n, sizeof(*s->flows));
+	s->sums = carve_part(&p, n, sizeof(*s->sums));
+	s->pfd = carve_part(&p, np, sizeof(*s->pfd));
+	s->pfd_slot = carve_part(&p, np, sizeof(*s->pfd_slot));
+	s->rbuf = carve_part(&p, 1, READ_SIZE);
+	s->tot.lat = carve_part(&p, 1, sizeof(struct hist));
+	s->tot.rtt = carve_part(&p, 1, sizeof(struct hist));
+	s->tot.svc = carve_part(&p, 1, sizeof(struct hist));
+	s->ival_mem = carve_part(&p, 1, iv);
+	if (s->watch != NULL)
+		s->wsnap.lat = carve_part(&p, 1, sizeof(struct hist));
 	return 0;
 }
 
@@ -338,13 +357,31 @@ child_setup(struct sup *s, size_t slot)
 		(void)close(s->plot_fd);
 }
 
-/* The seed of a flow's own random stream, from the run's seed. */
+/*
+ * The seed of a flow's own random stream, from the run's seed and, for a
+ * host of a fleet that shares it, the host's seed_index (0 leaves it).
+ */
 static uint64_t
-flow_seed(uint64_t seed, uint32_t id)
+flow_seed(const struct config *cfg, uint32_t id)
 {
-	uint64_t st = seed ^ ((uint64_t)id * 0xd1342543de82ef95ULL);
+	uint64_t st = cfg->seed ^ ((uint64_t)id * 0xd1342543de82ef95ULL) ^
+	    (cfg->seed_index * 0x9e3779b97f4a7c15ULL);
 
 	return rng_next(&st);
+}
+
+/*
+ * A flow's identity on the wire, by which the replier keeps what it saw
+ * of the flow: random for each run, even with seed=, and never 0.
+ */
+static uint64_t
+flow_key(const struct sup *s, uint32_t id)
+{
+	uint64_t st = s->cfg->seed ^ clock_now() ^ (uint64_t)s->pid << 40 ^
+	    (uint64_t)id * 0xd1342543de82ef95ULL;
+	uint64_t k = rng_next(&st);
+
+	return k != 0 ? k : 1;
 }
 
 /*
@@ -391,7 +428,11 @@ fork_worker(struct sup *s, size_t slot, int fd, int wfd, enum role role)
 	f.ring_max = s->plan.ring_max;
 	f.ring_first = s->plan.ring_first;
 	f.start_ns = s->start_ns;
-	f.seed = flow_seed(s->cfg->seed, sf->sum->id);
+	f.seed = flow_seed(s->cfg, sf->sum->id);
+	f.key = sf->sum->key;
+	f.views = s->views;
+	f.slots = (const struct flow_shm *)s->seg;
+	f.nslots = s->nslots;
 	f.supervisor = s->pid;
 	(void)munmap(s->tables, s->tableslen);	/* see alloc_tables */
 	_exit(worker_run(&f, role));
@@ -412,7 +453,7 @@ note_error(struct sup *s, struct sup_flow *sf, const struct flow_error *e)
 static void
 flow_fail(struct sup *s, struct sup_flow *sf, struct flow_error *e)
 {
-	sf->sum->errors[e->kind]++;
+	sf->found[e->kind]++;
 	sf->sum->failed = 1;
 	note_error(s, sf, e);
 }
@@ -478,11 +519,29 @@ record_len(const struct result *r)
 	return 0;
 }
 
+/*
+ * Whether a record's header is what this flow's workers write: its
+ * flow's id, and a role of the run's mode.  Every record's header
+ * starts as a struct result's.
+ */
+static int
+valid_header(const struct sup *s, const struct sup_flow *sf,
+    const struct result *r)
+{
+	int	 idx;
+
+	if (r->flow != sf->sum->id || r->role >= ROLES)
+		return 0;
+	idx = flow_proc_index((enum role)r->role);
+	return idx < flow_nprocs(s->cfg->mode) &&
+	    flow_role(s->cfg->mode, idx) == (enum role)r->role;
+}
+
 /* A record that is not what a worker writes means the child is broken. */
 static int
 valid_result(const struct result *r)
 {
-	return r->role < ROLES && r->first.kind < ERR_KINDS;
+	return r->first.kind < ERR_KINDS;
 }
 
 /* The run's histogram for latencies of a kind. */
@@ -517,18 +576,20 @@ static void
 take_result(struct sup *s, struct sup_flow *sf, const struct result *r)
 {
 	int	 idx = flow_proc_index((enum role)r->role);
-	size_t	 k;
 
 	if (!valid_result(r))
 		return;
 	if (r->type == REC_ERROR) {
+		sf->first_kind[idx] = r->first.kind + 1;
 		note_error(s, sf, &r->first);
 		return;
 	}
 	sf->res[idx] = *r;
 	sf->got_done[idx] = 1;
-	for (k = 0; k < ERR_KINDS; k++)
-		sf->sum->errors[k] += r->errors[k];
+	sf->sum->peer_closes |= r->peer_closes;
+	if (r->ended != 0 && (sf->sum->idle_ns == 0 ||
+	    r->idle_ns < sf->sum->idle_ns))
+		sf->sum->idle_ns = r->idle_ns;
 	if (r->ended != 0) {
 		/* The flow is broken: its other process can stop now. */
 		sf->sum->failed = 1;
@@ -538,8 +599,9 @@ take_result(struct sup *s, struct sup_flow *sf, const struct result *r)
 
 /*
  * Takes every whole record of the have bytes at buf, which is aligned;
- * returns the bytes taken.  One that cannot be framed means the child
- * is broken: all is taken, and dropped.
+ * returns the bytes taken.  One that cannot be framed, or whose header
+ * names another flow or a role not of the run, means the child is
+ * broken: all is taken, and dropped.
  */
 static size_t
 take_records(struct sup *s, struct sup_flow *sf, const unsigned char *buf,
@@ -555,6 +617,8 @@ take_records(struct sup *s, struct sup_flow *sf, const unsigned char *buf,
 			return have;
 		if (have - pos < len)
 			break;
+		if (!valid_header(s, sf, r))
+			return have;
 		if (r->type == REC_LAT)
 			take_latencies(s, sf, (const void *)r);
 		else
@@ -632,7 +696,7 @@ ended_early(struct sup *s, struct sup_flow *sf, int idx, pid_t pid)
 	struct flow_error	 e;
 
 	sf->unfinished = 1;
-	if (r->ended != 0 || sf->stopping || got_stop)
+	if (r->ended != 0 || sf->stopping || stop_asked())
 		return;
 	memset(&e, 0, sizeof(e));
 	e.kind = ERR_INTERRUPTED;
@@ -666,16 +730,6 @@ final_counts(const struct sup *s, const struct sup_flow *sf)
 	c->replies = flow_replies(s->cfg->mode, c->sent_msgs, c->recv_msgs);
 }
 
-/* Adds a flow's kernel view, if any, to retransmits and rtt's. */
-static void
-count_view(const struct tcp_view *tv, uint64_t *retrans, struct hist *rtt)
-{
-	if (!TCPV_HAS(tv, TCPV_RETRANS))
-		return;
-	*retrans += tv->v[TCPV_RETRANS];
-	hist_record(rtt, tv->v[TCPV_RTT]);
-}
-
 /*
  * The kernel's view at a flow's end.  Its workers have exited, and our
  * copy of the connection kept it as they left it; closing that copy
@@ -688,10 +742,113 @@ end_connection(struct sup *s, struct sup_flow *sf)
 	struct tcp_view	*tv = &sf->sum->tcp;
 
 	tcpv_read(sf->sock_fd, tv);
+	sf->sum->mss = tcpv_mss(sf->sock_fd);
 	if (sf->sock_fd != -1)
 		(void)close(sf->sock_fd);
 	sf->sock_fd = -1;
-	count_view(tv, &s->tot.tcp_retrans, s->tot.rtt);
+	tcpv_count(tv, &s->tot.tcp_retrans, s->tot.rtt);
+}
+
+/*
+ * A flow's errors by kind, the one count of them, for its summary and
+ * for a snapshot: the supervisor's own, and each worker's, from its
+ * REC_DONE; from one without (still running, or dead), as many as it
+ * has counted live, of the kind of the first, which is all it told.
+ */
+static void
+count_errors(const struct sup *s, const struct sup_flow *sf,
+    uint64_t *errors)
+{
+	enum role	 role;
+	size_t		 k;
+	int		 idx;
+
+	memcpy(errors, sf->found, sizeof(sf->found));
+	for (idx = 0; idx < flow_nprocs(s->cfg->mode); idx++) {
+		role = flow_role(s->cfg->mode, idx);
+		if (sf->got_done[idx])
+			for (k = 0; k < ERR_KINDS; k++)
+				errors[k] += sf->res[idx].errors[k];
+		else if (sf->first_kind[idx] != 0)
+			errors[sf->first_kind[idx] - 1] +=
+			    flow_live_errors(sf->shm, role);
+	}
+}
+
+/*
+ * A flow's end, as its receiving worker timed it, or now for one that
+ * died first: the run ends with its last flow.
+ */
+static void
+note_end(struct sup *s, const struct flow_shm *shm)
+{
+	uint64_t end = shm->end_ns != 0 ? shm->end_ns : clock_now();
+
+	if (end > s->end_ns)
+		s->end_ns = end;
+}
+
+/*
+ * When the run ended.  The senders': when their last flow did, as its
+ * worker timed it, so that a supervisor held up (stopped, or slow to be
+ * scheduled) does not stretch the run; now when no flow started, and
+ * for the replier, whose run is its time listening.
+ */
+static uint64_t
+run_end(const struct sup *s, uint64_t now)
+{
+	if (s->cfg->mode != MODE_REPLY && s->end_ns > s->start_ns)
+		return s->end_ns;
+	return now;
+}
+
+/*
+ * A replier's connection that ended: its ending, for a sender's query
+ * (peerview.c).  The child wrote the flow's identity in its slot.
+ */
+static void
+keep_ending(struct sup *s, const struct sup_flow *sf)
+{
+	const struct flow_summary	*c = sf->sum;
+	struct proto_view		 v;
+
+	if (s->views == NULL || sf->shm->key == 0)
+		return;
+	memset(&v, 0, sizeof(v));
+	v.key = sf->shm->key;
+	v.state = VIEW_ENDED;
+	v.seqno = sf->shm->recv_msgs;
+	v.replies = c->sent_msgs;
+	v.idle_ns = c->idle_ns;
+	v.kind = c->has_first ? c->first.kind + 1 : 0;
+	v.detail = c->has_first ? c->first.detail : 0;
+	v.mss = c->mss;
+	v.conn = c->id;
+	memcpy(v.peer, c->peer, sizeof(v.peer) - 1);	/* v is zeroed */
+	peerview_keep(s->views, &v);
+}
+
+/* The least of two MSS, 0 being unknown. */
+static uint32_t
+least_mss(uint32_t a, uint32_t b)
+{
+	return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
+/* A flow's path facts, into the run's (see struct report_path). */
+static void
+add_path(struct sup *s, const struct flow_summary *c)
+{
+	struct report_path *p = &s->tot.path;
+
+	if (s->cfg->mode == MODE_REPLY)
+		p->mss_rep = least_mss(p->mss_rep, c->mss);
+	else
+		p->mss_req = least_mss(p->mss_req, c->mss);
+	if (c->connect_ns > p->connect_ns)
+		p->connect_ns = c->connect_ns;
+	if (c->failed && c->idle_ns > p->idle_ns)
+		p->idle_ns = c->idle_ns;
 }
 
 /* Adds an ended flow to the totals and frees its slot. */
@@ -711,6 +868,13 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 	s->dbg_lost += sf->shm->send_dbg_lost + sf->shm->recv_dbg_lost;
 	end_connection(s, sf);
 	final_counts(s, sf);
+	if (sf->got_done[0] && sf->res[0].query) {
+		s->queries++;	/* a sender's question, not a flow */
+		sf->in_use = 0;
+		return;
+	}
+	count_errors(s, sf, c->errors);
+	note_end(s, sf->shm);
 	t->flows++;
 	t->sent_msgs += c->sent_msgs;
 	t->sent_bytes += c->sent_bytes;
@@ -723,7 +887,8 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 		c->failed |= c->errors[k] != 0;
 	}
 	t->failed += c->failed != 0;
-	if (got_stop && sf->unfinished && !c->has_first && !c->not_started) {
+	if (stop_asked() && sf->unfinished && !c->has_first &&
+	    !c->not_started) {
 		c->cut_short = 1;
 		s->cut_short++;
 	}
@@ -732,6 +897,8 @@ finish_flow(struct sup *s, struct sup_flow *sf)
 		if (sf->area->lat_sent[k] == sf->lat_tables[k] &&
 		    !sf->lat_partial[k])
 			hist_add_table(run_hist(s, k), &sf->area->lat[k]);
+	add_path(s, c);
+	keep_ending(s, sf);
 	report_flow_end(s->cfg, c);
 	if (s->cfg->debug && s->cfg->mode == MODE_REPLY)
 		log_warnx("connection %u from %s closed: %llu messages, %llu "
@@ -980,6 +1147,8 @@ start_flow(struct sup *s, size_t i)
 	int			 fd, err = 0;
 
 	claim_slot(s, i, (uint32_t)i, ep->name);
+	sf->sum->key = flow_key(s, (uint32_t)i);
+	sf->connect_start = clock_now();
 	/* The pipe first: a flow whose connect is under way has all its
 	 * descriptors, and a limit met stops the starts, not the forks. */
 	if (open_pipe(s, sf, &err) == -1 ||
@@ -1031,6 +1200,8 @@ flow_connected(struct sup *s, struct sup_flow *sf)
 	}
 	/* The watchdog counts from the workers' start, not the connect's. */
 	sf->progress_ns = clock_now();
+	sf->sum->connect_ns = sf->progress_ns - sf->connect_start;
+	net_local_name(sf->sum->local, sizeof(sf->sum->local), sf->sock_fd);
 	fork_flow(s, (size_t)(sf - s->flows), sf->sock_fd);
 	failed = sf->sum->failed;
 	if (sf->pid[0] == 0 && sf->pid[1] == 0)
@@ -1104,7 +1275,8 @@ open_listeners(struct sup *s)
 	}
 	for (i = 0; i < s->cfg->nep; i++) {
 		ep = &s->cfg->ep[i];
-		if ((fd = net_listen(ep, name, sizeof(name), &call)) == -1) {
+		if ((fd = net_listen(s->cfg->ep, s->cfg->nep, i, name,
+		    sizeof(name), &call)) == -1) {
 			log_warn("listen on %s: %s", ep->name, call);
 			return -1;
 		}
@@ -1151,261 +1323,40 @@ accept_conn(struct sup *s, int lfd)
 		finish_flow(s, &s->flows[slot]);
 }
 
-/*
- * Adds what a live flow's latency table holds and has not sent.  A
- * table on its way (records read but lat_sent not yet bumped, or the
- * other way round, or bumped while we copied) is left out: its records
- * bring it into the next snapshot, and interval lines are differences
- * of snapshots, so nothing is counted twice.
- */
-static void
-add_live_table(const struct sup *s, const struct sup_flow *sf,
-    struct hist *into)
+/* A live flow, as intervals.c reads it; 0 when the slot is free. */
+static int
+live_flow(const void *run, size_t slot, struct live_flow *lf)
 {
-	uint64_t sent = sf->area->lat_sent[LAT_RESPONSE];
+	const struct sup	*s = run;
+	const struct sup_flow	*sf = &s->flows[slot];
+	uint64_t		 errors[ERR_KINDS];
+	size_t			 k;
 
-	if (sent != sf->lat_tables[LAT_RESPONSE] ||
-	    sf->lat_partial[LAT_RESPONSE])
-		return;
-	memcpy(s->live, &sf->area->lat[LAT_RESPONSE], sizeof(*s->live));
-	if (sf->area->lat_sent[LAT_RESPONSE] == sent)
-		hist_add_table(into, s->live);
-}
-
-/*
- * The run so far: the totals (with every latency table read from the
- * pipes) plus the live flows' counters and unsent latencies.
- */
-static void
-take_snapshot(const struct sup *s, struct report_snapshot *sn, uint64_t now)
-{
-	const struct flow_shm	*shm;
-	const uint64_t		*errors;
-	size_t			 i;
-
-	sn->ns = now;
-	sn->sent_msgs = s->tot.sent_msgs;
-	sn->sent_bytes = s->tot.sent_bytes;
-	sn->recv_msgs = s->tot.recv_msgs;
-	sn->recv_bytes = s->tot.recv_bytes;
-	sn->replies = s->tot.replies;
-	sn->errors = s->tot.nerrors;
-	sn->stalls = s->stalls;
-	memcpy(sn->lat, s->tot.lat, sizeof(*sn->lat));
-	for (i = 0; i < s->nslots; i++) {
-		if (!s->flows[i].in_use)
-			continue;
-		shm = s->flows[i].shm;
-		errors = s->flows[i].sum->errors;
-		sn->sent_msgs += shm->sent_msgs;
-		sn->sent_bytes += shm->sent_bytes;
-		sn->recv_msgs += shm->recv_msgs;
-		sn->recv_bytes += shm->recv_bytes;
-		sn->replies += flow_replies(s->cfg->mode, shm->sent_msgs,
-		    shm->recv_msgs);
-		/* Workers count theirs live; the supervisor's own kinds here. */
-		sn->errors += shm->errors + shm->send_errors +
-		    errors[ERR_STALL] + errors[ERR_CRASH] +
-		    errors[ERR_INTERRUPTED];
-		if (s->flows[i].area != NULL)
-			add_live_table(s, &s->flows[i], sn->lat);
-	}
-}
-
-/*
- * The kernel's view of the run so far, for an interval line: the ended
- * flows' retransmits and the live ones', and the live flows' median
- * smoothed rtt.  s->ival is free until report_interval fills it.
- */
-static void
-snapshot_tcp(struct sup *s, struct report_snapshot *sn)
-{
-	struct tcp_view	 tv;
-	size_t		 i;
-
-	sn->tcp_retrans = s->tot.tcp_retrans;
-	hist_init(s->ival);
-	for (i = 0; i < s->nslots; i++) {
-		if (!s->flows[i].in_use)
-			continue;
-		tcpv_read(s->flows[i].sock_fd, &tv);
-		count_view(&tv, &sn->tcp_retrans, s->ival);
-	}
-	sn->rtt_flows = s->ival->count;
-	sn->rtt_us = hist_percentile(s->ival, 50.0);
-}
-
-/* What moved between the last two snapshots, and its latencies. */
-static void
-make_interval(struct sup *s, struct interval *iv)
-{
-	const struct report_snapshot *a = &s->snap[0], *b = &s->snap[1];
-
-	iv->start_ns = a->ns - s->start_ns;
-	iv->end_ns = b->ns - s->start_ns;
-	iv->sent_msgs = b->sent_msgs - a->sent_msgs;
-	iv->sent_bytes = b->sent_bytes - a->sent_bytes;
-	iv->recv_msgs = b->recv_msgs - a->recv_msgs;
-	iv->recv_bytes = b->recv_bytes - a->recv_bytes;
-	iv->replies = b->replies - a->replies;
-	iv->errors = b->errors - a->errors;
-	iv->stalls = b->stalls - a->stalls;
-	hist_diff(s->ival, b->lat, a->lat);
-	iv->latencies = s->ival->count;
-	iv->p50_ns = hist_percentile(s->ival, 50.0);
-	iv->p99_ns = hist_percentile(s->ival, 99.0);
-	iv->max_ns = s->ival->max;
-}
-
-/*
- * Two neighbouring intervals as one: the counts summed; p50 and p99 the
- * larger of the two, which bounds the pair's from above.
- */
-static void
-join_intervals(struct interval *to, const struct interval *a,
-    const struct interval *b)
-{
-	to->start_ns = a->start_ns;
-	to->end_ns = b->end_ns;
-	to->sent_msgs = a->sent_msgs + b->sent_msgs;
-	to->sent_bytes = a->sent_bytes + b->sent_bytes;
-	to->recv_msgs = a->recv_msgs + b->recv_msgs;
-	to->recv_bytes = a->recv_bytes + b->recv_bytes;
-	to->replies = a->replies + b->replies;
-	to->errors = a->errors + b->errors;
-	to->stalls = a->stalls + b->stalls;
-	to->latencies = a->latencies + b->latencies;
-	to->p50_ns = a->p50_ns > b->p50_ns ? a->p50_ns : b->p50_ns;
-	to->p99_ns = a->p99_ns > b->p99_ns ? a->p99_ns : b->p99_ns;
-	to->max_ns = a->max_ns > b->max_ns ? a->max_ns : b->max_ns;
-}
-
-/*
- * plot= without interval=: PLOT_POINTS intervals become half as many,
- * each pair joined, and the interval doubles from the last one's end,
- * so that a run of any length plots as a few hundred points.
- */
-static void
-halve_intervals(struct sup *s)
-{
-	size_t	 i;
-
-	for (i = 0; i < s->nivals / 2; i++)
-		join_intervals(&s->ivals[i], &s->ivals[2 * i],
-		    &s->ivals[2 * i + 1]);
-	s->nivals /= 2;
-	s->ival_ns *= 2;
-	s->next_ival_ns = s->snap[1].ns;	/* tick_interval adds ival_ns */
-}
-
-/*
- * -j, plot=: keeps the interval, in an array that doubles as it fills,
- * at most IVALS_MAX long: past that, or should memory run out, the
- * later ones are left out, and a line says so.
- */
-static void
-keep_interval(struct sup *s, const struct interval *iv)
-{
-	struct interval	*p;
-	size_t		 cap = s->ivals_cap ? 2 * s->ivals_cap : IVALS_FIRST;
-
-	if ((s->cfg->json != JSON_DOC && s->cfg->plot == NULL) ||
-	    s->ivals_full)
-		return;
-	if (s->cfg->interval == 0 && s->nivals == PLOT_POINTS)
-		halve_intervals(s);
-	if (s->nivals == s->ivals_cap) {
-		if (cap > IVALS_MAX ||
-		    (p = realloc(s->ivals, cap * sizeof(*p))) == NULL) {
-			log_warnx("the report keeps only the first %zu "
-			    "intervals", s->nivals);
-			s->ivals_full = 1;
-			return;
-		}
-		s->ivals = p;
-		s->ivals_cap = cap;
-	}
-	s->ivals[s->nivals++] = *iv;
-}
-
-/*
- * The interval from the last snapshot to now: its line, which only
- * interval= asks for, and kept.
- */
-static void
-end_interval(struct sup *s, uint64_t now)
-{
-	struct report_snapshot	 tmp;
-	struct interval		 iv;
-
-	take_snapshot(s, &s->snap[1], now);
-	make_interval(s, &iv);
-	if (s->cfg->interval != 0) {
-		snapshot_tcp(s, &s->snap[1]);
-		report_interval(s->cfg, &iv, &s->snap[1]);
-	}
-	keep_interval(s, &iv);
-	tmp = s->snap[0];
-	s->snap[0] = s->snap[1];
-	s->snap[1] = tmp;
-}
-
-/*
- * interval=S: one line per interval, from the shared segment.  After a
- * pause (the supervisor stopped, or slow) one line covers the whole gap,
- * not a burst of empty ones, and the next ends on the first boundary of
- * the schedule after now.
- */
-static void
-tick_interval(struct sup *s, uint64_t now)
-{
-	if (s->ival_ns == 0 || now < s->next_ival_ns)
-		return;
-	end_interval(s, now);
-	/* After end_interval, which may have doubled it. */
-	s->next_ival_ns += s->ival_ns *
-	    ((now - s->next_ival_ns) / s->ival_ns + 1);
-}
-
-/*
- * At the run's end, the part of an interval since the last line: with
- * every flow ended, its snapshot is the totals, so that the intervals
- * add up to them.
- */
-static void
-last_interval(struct sup *s, uint64_t now)
-{
-	if (s->ival_ns != 0 && now > s->snap[0].ns)
-		end_interval(s, now);
-	s->tot.ivals = s->ivals;
-	s->tot.nivals = s->nivals;
-}
-
-/*
- * The interval in effect: interval='s or, for plot= alone, one of about
- * a hundredth of duration=, rounded down to 1, 2 or 5 times a power of
- * ten, and PLOT_STEP_MIN at least; keep_interval doubles it as needed.
- */
-static uint64_t
-interval_ns(const struct config *cfg)
-{
-	uint64_t	 step = PLOT_STEP_MIN, want = cfg->duration / 100;
-
-	if (cfg->interval != 0 || cfg->plot == NULL)
-		return cfg->interval;
-	while (step * 10 <= want)
-		step *= 10;
-	return want >= 5 * step ? 5 * step : want >= 2 * step ? 2 * step :
-	    step;
+	if (!sf->in_use)
+		return 0;
+	lf->shm = sf->shm;
+	lf->area = sf->area;
+	count_errors(s, sf, errors);
+	for (lf->nerrors = 0, k = 0; k < ERR_KINDS; k++)
+		lf->nerrors += errors[k];
+	lf->lat_tables = sf->lat_tables;
+	lf->lat_partial = sf->lat_partial;
+	lf->sock_fd = sf->sock_fd;
+	return 1;
 }
 
 static void
 start_intervals(struct sup *s)
 {
-	if (s->ival_ns == 0)
-		return;
-	s->snap[0].ns = s->start_ns;
-	s->next_ival_ns = s->start_ns + s->ival_ns;
+	struct ival_source src;
+
+	src.cfg = s->cfg;
+	src.tot = &s->tot;
+	src.stalls = &s->stalls;
+	src.nslots = s->nslots;
+	src.live = live_flow;
+	src.run = s;
+	intervals_start(&s->ivals, &src, s->ival_ns, s->ival_mem, s->start_ns);
 }
 
 /* The descriptors to wait on: result pipes, and listeners with room. */
@@ -1428,7 +1379,7 @@ build_pollfds(struct sup *s)
 		s->pfd_slot[n++] = i;
 	}
 	if (s->stopping || count_active(s) >= s->cfg->maxconn ||
-	    (s->cfg->conns != 0 && s->accepted >= s->cfg->conns))
+	    (s->cfg->conns != 0 && s->accepted - s->queries >= s->cfg->conns))
 		return n;
 	for (i = 0; i < s->nlfd; i++) {
 		s->pfd[n].fd = s->lfd[i];
@@ -1443,8 +1394,23 @@ run_done(const struct sup *s)
 {
 	if (s->cfg->mode != MODE_REPLY || s->stopping)
 		return s->alive == 0 && count_active(s) == 0;
-	return s->cfg->conns != 0 && s->accepted >= s->cfg->conns &&
-	    count_active(s) == 0;
+	return s->cfg->conns != 0 &&
+	    s->accepted - s->queries >= s->cfg->conns && count_active(s) == 0;
+}
+
+/*
+ * A search's step: the run so far, each tick, to the watch, which may
+ * end the run now (stopped as by a signal, but not interrupted).
+ */
+static void
+tick_watch(struct sup *s, uint64_t now)
+{
+	if (s->watch == NULL || s->stopping || now < s->next_watch_ns)
+		return;
+	s->next_watch_ns = now + (uint64_t)TICK_MS * 1000000;
+	intervals_snapshot(&s->ivals, &s->wsnap, now);
+	if (s->watch->tick(s->watch->arg, &s->wsnap, now - s->start_ns))
+		stop_all(s, now);
 }
 
 /*
@@ -1479,10 +1445,11 @@ serve(struct sup *s, int wait_ms)
 		}
 	}
 	reap_children(s);
-	if (got_stop && !s->stopping)
+	if (stop_asked() && !s->stopping)
 		stop_all(s, clock_now());
 	watchdog(s, clock_now());
-	tick_interval(s, clock_now());
+	intervals_tick(&s->ivals, clock_now());
+	tick_watch(s, clock_now());
 }
 
 /* Waits for events until every flow has ended (or, -r, until stopped). */
@@ -1497,10 +1464,11 @@ event_loop(struct sup *s)
  * Opens the dump file; a FIFO waits for its reader, as long as timeout=
  * (0: for ever) or until a stop signal.  O_NONBLOCK makes open() fail
  * with ENXIO rather than wait where no one can stop it; the descriptor
- * is made blocking once open.  Returns it, or -1 (errno 0: timed out).
+ * is made blocking once open.  With debug, says once that it waits.
+ * Returns it, or -1 (errno 0: timed out).
  */
 static int
-open_dump_file(const char *path, uint64_t timeout)
+open_dump_file(const char *path, uint64_t timeout, int debug)
 {
 	struct timespec	 pause = { 0, DUMP_RETRY_NS };
 	uint64_t	 end = clock_now() + timeout * NS_PER_SEC;
@@ -1508,7 +1476,11 @@ open_dump_file(const char *path, uint64_t timeout)
 
 	while ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
 	    O_NONBLOCK, 0644)) == -1 && (errno == ENXIO || errno == EINTR)) {
-		if (got_stop || (timeout != 0 && clock_now() >= end)) {
+		if (debug && errno == ENXIO) {
+			log_warnx("dump file %s: waiting for a reader", path);
+			debug = 0;
+		}
+		if (stop_asked() || (timeout != 0 && clock_now() >= end)) {
 			errno = 0;
 			return -1;
 		}
@@ -1525,15 +1497,16 @@ open_dump_file(const char *path, uint64_t timeout)
 static int
 open_dump(struct sup *s)
 {
-	static const char header[] = "# thread time latency rsz ssz\n";
+	static const char header[] = "# flow time latency rsz ssz\n";
 	const char	*path = s->cfg->dump;
 
 	if (path == NULL || s->cfg->mode == MODE_REPLY)
 		return 0;
-	if ((s->dump_fd = open_dump_file(path, s->cfg->timeout)) == -1) {
+	if ((s->dump_fd = open_dump_file(path, s->cfg->timeout,
+	    s->cfg->debug)) == -1) {
 		if (errno != 0)
 			log_warn("dump file %s", path);
-		else if (!got_stop)
+		else if (!stop_asked())
 			log_warnx("dump file %s: no reader after %llu s", path,
 			    (unsigned long long)s->cfg->timeout);
 		return -1;
@@ -1556,7 +1529,7 @@ start_flows(struct sup *s)
 {
 	size_t	 i, j;
 
-	for (i = 0; i < s->nslots && !got_stop; i++) {
+	for (i = 0; i < s->nslots && !stop_asked(); i++) {
 		if (start_flow(s, i) == 0)
 			continue;
 		/* Those connecting already go on, while they can. */
@@ -1610,7 +1583,25 @@ release(struct sup *s)
 	if (s->tables != NULL)
 		(void)munmap(s->tables, s->tableslen);
 	free(s->lfd);
-	free(s->ivals);
+	intervals_free(&s->ivals);
+}
+
+/*
+ * start_at=: waits for the wall clock's time, then the run starts on the
+ * monotonic clock; the wall clock then is kept for the report, which
+ * shows how far apart hosts that shared the time started.  Returns 0,
+ * or -1 when a signal stopped the wait.
+ */
+static int
+wait_start(struct sup *s)
+{
+	if (wall_wait(s->cfg->start_at_ns, &got_stop) == -1) {
+		if (!got_stop)
+			log_warn("waiting for start_at");
+		return -1;
+	}
+	s->tot.start_wall_ns = wall_now();
+	return 0;
 }
 
 /*
@@ -1624,21 +1615,22 @@ set_up(struct sup *s)
 
 	if (install_signals() == -1 || make_segment(s) == -1 ||
 	    alloc_slots(s) == -1)
-		return 1;
-	/* A report that cannot be written stops the run, as SIGTERM does. */
-	report_on_failure(&got_stop);
+		return EXIT_FAILED;
+	/* A path the user gave that cannot be opened: bad input. */
 	if (open_dump(s) == -1)
-		return got_stop ? 1 : 2;	/* a path the user gave: bad input */
+		return stop_asked() ? EXIT_FAILED : EXIT_BAD_INPUT;
 	/* Before the run, not after it: a path that fails, fails at once. */
 	if (cfg->plot != NULL && (s->plot_fd = plot_open(cfg->plot)) == -1)
-		return got_stop ? 1 : 2;
+		return stop_asked() ? EXIT_FAILED : EXIT_BAD_INPUT;
 	if (cfg->mode == MODE_REPLY && open_listeners(s) == -1)
-		return 1;
-	if (cfg->mode != MODE_REPLY && !cfg->json)
+		return EXIT_FAILED;
+	if (cfg->mode != MODE_REPLY && !cfg->json && s->watch == NULL)
 		report_addresses(cfg);
+	if (cfg->start_at_ns != 0 && wait_start(s) == -1)
+		return EXIT_FAILED;
 	s->start_ns = clock_now();
 	start_intervals(s);
-	return 0;
+	return EXIT_PASSED;
 }
 
 /*
@@ -1654,7 +1646,7 @@ judge_expect(struct sup *s, int ran, int status)
 
 	missed = expect_check(cfg->expect_conds, cfg->nexpect,
 	    ran ? &s->tot : NULL, s->expect);
-	return status == 0 && missed > 0 ? EXIT_MISSED : status;
+	return status == EXIT_PASSED && missed > 0 ? EXIT_MISSED : status;
 }
 
 /* plot=: the run's plot; one that cannot be written fails the run. */
@@ -1669,15 +1661,104 @@ write_plot(struct sup *s, int status)
 	return report_fail_status(status);
 }
 
+/* Is a failed flow's replier worth asking?  Only if it was connected. */
+static int
+worth_asking(const struct flow_summary *c)
+{
+	return c->failed && c->has_first && !c->cut_short && c->key != 0 &&
+	    c->first.kind != ERR_CONNECT;
+}
+
 /*
- * Runs the whole test as configured and prints its report.  Returns the
- * exit status: 0 when every flow exchanged everything and every check
- * held, 1 otherwise (a plot that could not be written too), 2 for a
- * dump or plot file that cannot be opened, 3 when the run passed but
- * missed a condition of expect=.
+ * Asks the replier of flow i what it saw of it; keeps the answer (its
+ * view of the path) and, for a failed flow, says the two-sided line.
+ */
+static void
+ask_peer(struct sup *s, size_t i)
+{
+	struct flow_summary	*c = &s->sums[i];
+	struct peer_answer	 a;
+	uint64_t		 t = s->cfg->timeout;
+
+	peerview_ask(&s->cfg->ep[i % s->cfg->nep], c->key,
+	    t != 0 && t < ASK_TIMEOUT ? t : ASK_TIMEOUT, &a);
+	c->view = a.v;
+	c->view.key = c->key;		/* asked */
+	if (c->failed)
+		peerview_line(c->view_line, sizeof(c->view_line), &c->first,
+		    &a);
+	report_peer_view(s->cfg, c);
+	if ((a.v.state == VIEW_ENDED || a.v.state == VIEW_LIVE) &&
+	    s->tot.path.seen[0] == '\0' && a.v.peer[0] != '\0' &&
+	    strcmp(a.v.peer, c->local) != 0) {
+		snprintf(s->tot.path.seen, sizeof(s->tot.path.seen), "%s",
+		    a.v.peer);
+		snprintf(s->tot.path.local, sizeof(s->tot.path.local), "%s",
+		    c->local);
+	}
+	if (a.v.state == VIEW_ENDED || a.v.state == VIEW_LIVE)
+		s->tot.path.mss_rep = least_mss(s->tot.path.mss_rep, a.v.mss);
+}
+
+/*
+ * After the run, never during it: the repliers of failed flows are
+ * asked what they saw, ASK_MAX of them; without a failure, one flow's,
+ * where the replier is ours, for the path's facts.
+ */
+static void
+ask_peers(struct sup *s)
+{
+	size_t	 i, asked = 0;
+
+	if (s->cfg->mode == MODE_REPLY || got_stop)
+		return;
+	for (i = 0; i < s->nslots && asked < ASK_MAX; i++)
+		if (worth_asking(&s->sums[i])) {
+			ask_peer(s, i);
+			asked++;
+		}
+	for (i = 0; asked == 0 && i < s->nslots; i++)
+		if (s->sums[i].peer_closes && !s->sums[i].failed) {
+			ask_peer(s, i);
+			break;
+		}
+}
+
+/*
+ * The run's report: -j, -J's summary or the text, and expect='s lines.
+ * A search's step has none: the search reports it (search.c).
+ */
+static void
+report_run(struct sup *s, int ran, int status)
+{
+	const struct config *cfg = s->cfg;
+
+	if (s->watch != NULL) {
+		if (ran)
+			s->watch->end(s->watch->arg, &s->tot);
+		return;
+	}
+	/* -j, -J: a document at every ending, a run not set up included. */
+	if (cfg->json)
+		report_json(cfg, &s->tot, s->sums, s->sums != NULL ?
+		    s->nslots : 0, s->expect, status);
+	else if (ran)
+		report_text(cfg, &s->tot);
+	/* After the report: its last words on a terminal. */
+	if (ran)
+		expect_warn(cfg->expect_conds, cfg->nexpect, s->expect);
+}
+
+/*
+ * Runs the whole test as configured and prints its report, or with a
+ * watch, hands the totals to it.  Returns the exit status: 0 when every
+ * flow exchanged everything and every check held, 1 otherwise (a plot
+ * that could not be written too), 2 for a dump or plot file that cannot
+ * be opened, 3 when the run passed but missed a condition of expect=.
  */
 int
-sup_run(const struct config *cfg)
+sup_run_watched(const struct config *cfg, const struct budget *plan,
+    const struct sup_watch *watch)
 {
 	struct sup	 s;
 	uint64_t	 end;
@@ -1685,46 +1766,47 @@ sup_run(const struct config *cfg)
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
+	s.watch = watch;
 	s.pid = getpid();
 	s.dump_fd = -1;
 	s.plot_fd = -1;
-	s.ival_ns = interval_ns(cfg);
-	s.nslots = cfg->mode == MODE_REPLY ? cfg->maxconn :
-	    cfg->threads ? cfg->threads : cfg->nep;
-	budget_plan(cfg, &s.plan);
-	report_start(cfg);
+	s.ival_ns = intervals_step(cfg);
+	s.nslots = plan->nflows;
+	s.plan = *plan;
+	if (watch == NULL)
+		report_start(cfg);
 	status = set_up(&s);
-	ran = status == 0;
+	ran = status == EXIT_PASSED;
 	if (ran) {
 		if (cfg->mode != MODE_REPLY)
 			start_flows(&s);
 		event_loop(&s);
-		end = clock_now();
-		last_interval(&s, end);
+		end = intervals_last(&s.ivals, run_end(&s, clock_now()),
+		    &s.tot);
+		ask_peers(&s);
 		s.tot.secs = (double)(end - s.start_ns) / NS_PER_SEC;
 		s.tot.not_started = s.not_started;
 		s.tot.sums = s.sums;
 		s.tot.nsums = s.nslots;
 		status = s.tot.failed != 0 || s.tot.nerrors != 0 ||
-		    (got_stop && cfg->mode != MODE_REPLY) || report_failed();
+		    (got_stop && cfg->mode != MODE_REPLY) || report_failed() ?
+		    EXIT_FAILED : EXIT_PASSED;
 	}
 	status = judge_expect(&s, ran, status);
 	/* Before the report, whose exit status counts it. */
 	if (ran)
 		status = write_plot(&s, status);
 	report_stop(&s);
-	/* -j, -J: a document at every ending, a run not set up included. */
-	if (cfg->json)
-		report_json(cfg, &s.tot, s.sums, s.sums != NULL ? s.nslots : 0,
-		    s.expect, status);
-	else if (ran)
-		report_text(cfg, &s.tot);
-	/* After the report: its last words on a terminal. */
-	if (ran)
-		expect_warn(cfg->expect_conds, cfg->nexpect, s.expect);
+	report_run(&s, ran, status);
 	if (s.dbg_lost != 0)
 		log_warnx("-d: %llu progress characters left out: standard "
 		    "output was not ready for them", (unsigned long long)s.dbg_lost);
 	release(&s);
 	return status;
+}
+
+int
+sup_run(const struct config *cfg, const struct budget *plan)
+{
+	return sup_run_watched(cfg, plan, NULL);
 }

@@ -23,6 +23,16 @@ tcpv_key(enum tcpv_field f)
 	return tcpv_keys[f];
 }
 
+/* Adds a flow's view, if any, to *retrans and its rtt to rtt. */
+void
+tcpv_count(const struct tcp_view *tv, uint64_t *retrans, struct hist *rtt)
+{
+	if (!TCPV_HAS(tv, TCPV_RETRANS))
+		return;
+	*retrans += tv->v[TCPV_RETRANS];
+	hist_record(rtt, tv->v[TCPV_RTT]);
+}
+
 #if defined(__linux__) && defined(TCP_INFO)
 /*
  * Where each value lies in the kernel's struct tcp_info (uapi
@@ -139,4 +149,24 @@ tcpv_stopped(const struct tcp_wait *tw)
 		return TCPS_NOT_READ;
 	/* Queued, the window open, nothing in flight: held back here. */
 	return tw->notsent > 0 ? TCPS_UNKNOWN : TCPS_SILENT;
+}
+
+/*
+ * The MSS this end's kernel sends with (TCP_MAXSEG): what the path's
+ * handshake left it, a clamp in the path included.  0 if not given.
+ */
+uint32_t
+tcpv_mss(int fd)
+{
+#ifdef TCP_MAXSEG
+	int		 mss = 0;
+	socklen_t	 len = sizeof(mss);
+
+	if (fd != -1 && getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
+	    &len) == 0 && mss > 0)
+		return (uint32_t)mss;
+#else
+	(void)fd;
+#endif
+	return 0;
 }

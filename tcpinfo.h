@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "stats.h"
+
 /* The values, in this order; tcpinfo.c has their offsets and JSON keys. */
 enum tcpv_field {
 	TCPV_RTT = 0,		/* smoothed round-trip time, us */
@@ -57,8 +59,10 @@ enum tcp_stop {
 };
 
 void		 tcpv_read(int, struct tcp_view *);
+void		 tcpv_count(const struct tcp_view *, uint64_t *, struct hist *);
 void		 tcpv_read_wait(int, struct tcp_wait *);
 enum tcp_stop	 tcpv_stopped(const struct tcp_wait *);
 const char	*tcpv_key(enum tcpv_field);
+uint32_t	 tcpv_mss(int);
 
 #endif

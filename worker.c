@@ -30,6 +30,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "net.h"
+#include "peerview.h"
 #include "proto.h"
 #include "rng.h"
 #include "worker.h"
@@ -37,11 +39,16 @@
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL	0	/* the worker ignores SIGPIPE anyway */
 #endif
+#ifndef MSG_DONTWAIT
+#define MSG_DONTWAIT	0	/* SO_SNDTIMEO bounds the wait */
+#endif
 
 #define SEQNO_NEAR	16384		/* further off: the stream is misframed */
 #define SPIN_NS		50000		/* ns: the end of a delay is spun */
 #define SLACK_NS	10000		/* ns a sleep may overrun, Linux */
 #define LINGER_NS	2000000000u	/* reading after an error report */
+#define CLOSE_WAIT_NS	(30 * NS_PER_SEC)	/* for the replier's close,
+						   without timeout= */
 /* Between checks that the supervisor lives: half a second, so that a
  * worker woken by a peer that stopped with it still ends within one. */
 #define LIFELINE_NS	(NS_PER_SEC / 2)
@@ -63,16 +70,22 @@ struct worker {
 	uint32_t		 ring_gen;	/* sender: the ring's generation */
 	uint64_t		 rng;
 	uint64_t		 nsent;		/* messages composed */
-	uint64_t		 expect;	/* replier: next request seqno */
+	uint64_t		 next_req;	/* replier: next request seqno */
 	uint64_t		 reply_seq;	/* replier: next reply seqno */
 	uint64_t		 start_ns;	/* this worker's first send */
 	uint64_t		 end_ns;	/* duration's end, 0 = none */
 	uint64_t		 nerrors;	/* this process's errors */
 	uint64_t		 lifeline_ns;	/* when to check on the supervisor */
+	uint64_t		 served_ns;	/* replier: the last rdly's end */
 	int			 fatal;		/* the stream can't be trusted */
 	int			 last_sent;	/* the closing request is composed */
 	int			 answered;	/* replier: the last request taken
 						   asked, and was answered */
+	int			 marks_last;	/* replier: the sender marks its last */
+	int			 got_last;	/* replier: it came */
+	int			 query;		/* replier: a query came instead */
+	uint64_t		 last_io_ns;	/* when bytes last moved */
+	uint32_t		 reply_rdly;	/* receiver: the last reply's rdly */
 	int			 eof;
 	int			 head_checked;	/* header at rbuf[0] checked */
 	int			 head;		/* enum head_verdict of it */
@@ -246,7 +259,10 @@ record_latency(struct worker *w, enum lat_kind kind, uint64_t ns)
 static void
 flow_error(struct worker *w, const struct flow_error *e, int fatal)
 {
-	/* Each side counts in its own half of the slot: no shared writes. */
+	/*
+	 * Each side counts in its own half of the slot, no shared writes
+	 * (flow_live_errors reads them), before its first is sent.
+	 */
 	if (w->role == ROLE_SENDER)
 		w->f->shm->send_errors++;
 	else
@@ -260,6 +276,9 @@ flow_error(struct worker *w, const struct flow_error *e, int fatal)
 	if (fatal && !w->fatal) {
 		w->fatal = 1;
 		w->res.ended = (uint16_t)(e->kind + 1);
+		/* How long the connection was quiet before it failed. */
+		w->res.idle_ns = clock_now() - (w->last_io_ns != 0 ?
+		    w->last_io_ns : w->start_ns);
 	}
 }
 
@@ -300,7 +319,7 @@ static uint64_t
 moving_seqno(const struct worker *w, enum direction dir)
 {
 	if (w->role == ROLE_REPLIER)
-		return dir == DIR_REQ ? w->expect : w->reply_seq - w->sbatch;
+		return dir == DIR_REQ ? w->next_req : w->reply_seq - w->sbatch;
 	return dir == DIR_REQ ? w->nsent - w->sbatch : w->f->shm->wait.seqno;
 }
 
@@ -643,6 +662,9 @@ compose_message(struct worker *w, const struct plan *p)
 	memset(&h, 0, sizeof(h));
 	h.seqno = w->nsent;
 	h.ts1 = clock_now();
+	h.ts2 = proto_ending(w->last_sent ? PROTO_F_LAST : 0);
+	h.ts3 = w->f->key;
+	w->last_io_ns = h.ts1;
 	lifeline_tick(w, h.ts1);
 	h.rdly = p->asks ? p->rdly : 0;
 	h.ssz = p->ssz;
@@ -662,8 +684,10 @@ compose_message(struct worker *w, const struct plan *p)
 	proto_fill(msg, h.ssz, h.seqno);
 	/* Before the send, as the ring entry: the receiver may see the
 	 * closing reply before this process runs again. */
-	if (w->last_sent)
+	if (w->last_sent) {
+		shm->last_rdly = h.rdly;
 		shm->send_done = 1;
+	}
 	w->slen += h.ssz;
 	w->sbatch++;
 	w->nsent++;
@@ -739,6 +763,37 @@ flow_complete(const struct worker *w)
 	return shm->send_done && shm->replies >= shm->asked && w->rhave == 0;
 }
 
+/*
+ * A sender stopped by a signal tells the replier that the flow ends on
+ * purpose: a bare request marked last, asking nothing.  Sent once,
+ * without waiting; with composed bytes still unsent the stream is cut
+ * inside a message anyway, and the replier says so.
+ */
+static void
+send_stop_mark(struct worker *w)
+{
+	unsigned char	 msg[PROTO_HDR_LEN];
+	struct msg_hdr	 h;
+
+	/* Nothing sent: the replier has nothing to judge either. */
+	if (!stop_asked || w->fatal || w->last_sent || w->slen != 0 ||
+	    w->nsent == 0)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.seqno = w->nsent;
+	h.ts1 = clock_now();
+	h.ts2 = proto_ending(PROTO_F_LAST);
+	h.ts3 = w->f->key;
+	h.ssz = PROTO_HDR_LEN;
+	proto_encode(msg, &h);
+	if (send(w->f->fd, msg, sizeof(msg), MSG_DONTWAIT | MSG_NOSIGNAL) !=
+	    (ssize_t)sizeof(msg))
+		return;		/* the replier then fails a cut connection */
+	w->nsent++;
+	w->f->shm->sent_msgs++;
+	w->f->shm->sent_bytes += sizeof(msg);
+}
+
 static void
 run_sender(struct worker *w)
 {
@@ -751,6 +806,7 @@ run_sender(struct worker *w)
 	if (!w->fatal)
 		(void)flush_send(w);
 	end_sending(w);
+	send_stop_mark(w);
 }
 
 /*
@@ -762,7 +818,8 @@ run_sender(struct worker *w)
 static int
 reset_is_end(const struct worker *w)
 {
-	return w->role == ROLE_REPLIER && w->rhave == 0 && w->answered;
+	return w->role == ROLE_REPLIER && w->rhave == 0 && (w->got_last ||
+	    (w->answered && !w->marks_last));
 }
 
 /*
@@ -1048,6 +1105,7 @@ take_reply(struct worker *w, const struct msg_hdr *h,
 		record_latency(w, LAT_SERVICE, lat);
 	}
 	dump_sample(w, ts1, lat, h->rsz, e->ssz);
+	w->reply_rdly = h->rdly;
 	shm->recv_msgs++;
 	shm->recv_bytes += h->rsz;
 	shm->replies = h->seqno + 1;
@@ -1111,6 +1169,7 @@ take_replies(struct worker *w, uint64_t now)
 	size_t		 pos = 0;
 
 	lifeline_tick(w, now);
+	w->last_io_ns = now;
 	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
 		note_size(w, h.rsz);
@@ -1166,14 +1225,65 @@ check_end(struct worker *w)
 		    shm->asked, shm->replies, 1);
 }
 
+/*
+ * Did the replier say, in the closing reply, that it closes after it?
+ * Ours does; the original seqtest waits for our close instead.
+ */
+static int
+replier_closes(const struct worker *w)
+{
+	return (w->reply_rdly ^ w->f->shm->last_rdly) == PROTO_CLOSES;
+}
+
+/*
+ * The replier closes after the closing reply: reads on to that close,
+ * for half of timeout= at most (the watchdog has the whole), and any
+ * byte before it is one no request asked for, however late it came.
+ */
+static void
+await_close(struct worker *w)
+{
+	uint64_t limit = w->cfg->timeout ? w->cfg->timeout * NS_PER_SEC / 2 :
+	    CLOSE_WAIT_NS;
+	uint64_t end = clock_now() + limit, extra = 0;
+	ssize_t	 n;
+
+	/* The closing reply and the FIN after it, acknowledged at once:
+	 * the replier must not retransmit them waiting. */
+	(void)net_quickack(w->f->fd);	/* else only a retransmit more */
+	while (!stop_asked && clock_now() < end) {
+		(void)net_quickack(w->f->fd);
+		n = recv(w->f->fd, w->rbuf, w->rcap, 0);
+		if (n > 0)
+			extra += (uint64_t)n;
+		else if (n == 0 || errno == ECONNRESET)
+			break;
+		else if (errno == EINTR || timed_out(errno))
+			check_lifeline();
+		else {
+			report_errno(w, "recv", errno, DIR_REP);
+			return;
+		}
+	}
+	if (extra != 0)
+		report(w, ERR_HEADER, w->f->shm->replies - 1, DET_AFTER_END, 0,
+		    extra, 1);
+}
+
 /* The end of a receiving side: complete, or what was missing. */
 static void
 finish_receiving(struct worker *w)
 {
-	if (!w->fatal && !stop_asked && flow_complete(w))
-		end_flow(w);
-	else
+	if (w->fatal || stop_asked || !flow_complete(w)) {
 		check_end(w);
+		return;
+	}
+	if (replier_closes(w)) {
+		w->res.peer_closes = 1;
+		await_close(w);
+	}
+	if (!w->fatal)
+		end_flow(w);
 }
 
 /* Reads and checks replies until all asked so far are in. */
@@ -1212,7 +1322,25 @@ run_sync(struct worker *w)
 			end_sending(w);
 		await_replies(w);
 	}
+	send_stop_mark(w);
 	finish_receiving(w);
+}
+
+/*
+ * A request's rdly, as a service time: from when it could be served,
+ * its arrival or the end of the one before, so that a late wake-up is
+ * not added to every request of a backlog, and a backlog drains at one
+ * request per rdly, as a server of that service time would.
+ */
+static void
+serve_delay(struct worker *w, uint64_t rdly, uint64_t arrived)
+{
+	uint64_t	 start, now;
+
+	start = arrived > w->served_ns ? arrived : w->served_ns;
+	w->served_ns = start + rdly;
+	if ((now = clock_now()) < w->served_ns)
+		delay_ns(w->served_ns - now);
 }
 
 /* Composes the reply a request asked for: its echo, our times, our seqno. */
@@ -1226,7 +1354,7 @@ compose_reply(struct worker *w, const struct msg_hdr *req, uint64_t now)
 		/* The delay is the replier's "work": answer earlier ones first. */
 		if (flush_send(w) == -1)
 			return -1;
-		delay_ns(req->rdly);
+		serve_delay(w, req->rdly, now);
 	}
 	if (w->slen + req->rsz > w->scap && flush_send(w) == -1)
 		return -1;
@@ -1235,7 +1363,8 @@ compose_reply(struct worker *w, const struct msg_hdr *req, uint64_t now)
 	h.ts1 = req->ts1;
 	h.ts2 = now;
 	h.ts3 = clock_now();
-	h.rdly = req->rdly;
+	/* The answer to the last request: we close after it. */
+	h.rdly = w->got_last ? req->rdly ^ PROTO_CLOSES : req->rdly;
 	h.ssz = req->ssz;
 	h.rsz = req->rsz;
 	proto_encode(msg, &h);
@@ -1255,7 +1384,12 @@ take_request(struct worker *w, const struct msg_hdr *h,
 {
 	struct flow_shm *shm = w->f->shm;
 
-	w->expect++;
+	if (w->next_req++ == 0 && proto_marks_last(h)) {
+		w->marks_last = 1;
+		shm->key = h->ts3;	/* for a query, and our ending */
+	}
+	if (w->marks_last && proto_is_last(h))
+		w->got_last = 1;
 	check_pattern(w, msg, h->ssz, h->seqno);
 	if (w->fatal)
 		return;
@@ -1278,13 +1412,17 @@ check_request_head(struct worker *w, const struct msg_hdr *h,
 	enum proto_verdict v;
 	enum err_kind	 kind;
 
-	if (h->seqno != w->expect) {
-		kind = seqno_error(h->seqno, w->expect);
+	if (h->seqno != w->next_req) {
+		if (w->next_req == 0 && proto_is_query(h)) {
+			w->query = 1;	/* not a flow: answered apart */
+			return -1;
+		}
+		kind = seqno_error(h->seqno, w->next_req);
 		if (kind == ERR_LOST)
-			kind = ahead_kind(msg, avail, h->ssz, w->expect,
+			kind = ahead_kind(msg, avail, h->ssz, w->next_req,
 			    h->seqno);
-		report(w, kind, kind == ERR_HEADER ? w->expect : h->seqno,
-		    DET_SEQNO, w->expect, h->seqno, 1);
+		report(w, kind, kind == ERR_HEADER ? w->next_req : h->seqno,
+		    DET_SEQNO, w->next_req, h->seqno, 1);
 		return -1;
 	}
 	if ((v = proto_check_request(h, lim)) != PROTO_OK) {
@@ -1303,7 +1441,8 @@ take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 	size_t		 pos = 0;
 
 	lifeline_tick(w, now);
-	while (!w->fatal && w->rhave - pos >= PROTO_HDR_LEN) {
+	w->last_io_ns = now;
+	while (!w->fatal && !w->got_last && w->rhave - pos >= PROTO_HDR_LEN) {
 		proto_decode(w->rbuf + pos, &h);
 		note_size(w, h.ssz);
 		if (!(pos == 0 && w->head_checked) &&
@@ -1319,7 +1458,10 @@ take_requests(struct worker *w, const struct proto_limits *lim, uint64_t now)
 		pos += h.ssz;
 		next_frame(w);
 	}
-	keep_rest(w, pos, w->expect);
+	if (w->got_last && w->rhave > pos)
+		report(w, ERR_HEADER, w->next_req, DET_AFTER_END, 0,
+		    w->rhave - pos, 1);
+	keep_rest(w, pos, w->next_req);
 }
 
 /*
@@ -1362,8 +1504,36 @@ send_error_report(struct worker *w)
 }
 
 /*
- * -r, one connection: answer until the peer closes.  An error in the
- * requests is reported to the sender, then the connection is closed.
+ * How a replier's connection ends: after the closing reply, our FIN;
+ * inside a message, or at a boundary before the last request of a
+ * sender that marks it, a short stream; after an error found in the
+ * requests, the report of it to the sender.
+ */
+static void
+end_replier(struct worker *w)
+{
+	if (w->got_last && w->answered && !w->fatal) {
+		/* Our FIN now, after the closing reply: the sender waits on it. */
+		if (shutdown(w->f->fd, SHUT_WR) == -1 && errno != ENOTCONN)
+			report_errno(w, "shutdown", errno, DIR_REP);
+		return;
+	}
+	if (!w->fatal && !stop_asked && w->rhave > 0)
+		report(w, ERR_SHORT, w->next_req, DET_MID_MESSAGE,
+		    w->f->shm->wait.need, w->rhave, 1);
+	else if (!w->fatal && !stop_asked && w->marks_last && !w->got_last) {
+		/* Closed at a message boundary, but before the last one. */
+		report(w, ERR_SHORT, w->next_req, DET_CUT, 0, 0, 1);
+		return;
+	}
+	if (w->fatal && !stop_asked && w->res.first.sys_errno == 0)
+		send_error_report(w);
+}
+
+/*
+ * -r, one connection: answer until the request marked last (or the
+ * peer's close, for a sender that does not mark it).  A query instead
+ * of a first request is answered from what we saw of other connections.
  */
 static void
 run_replier(struct worker *w)
@@ -1373,7 +1543,9 @@ run_replier(struct worker *w)
 	lim.ssz_max = (uint16_t)w->cfg->ssize.max;
 	lim.rsz_max = (uint16_t)w->cfg->rsize.max;
 	lim.rdly_max = (uint32_t)w->cfg->rdelay.max;
-	while (!w->fatal && !w->eof) {
+	/* After a stop mark, which asks nothing, on to the sender's close. */
+	while (!w->fatal && !w->eof && !(w->got_last && w->answered) &&
+	    !w->query) {
 		recv_some(w);
 		if (w->fatal || w->eof)
 			break;
@@ -1381,11 +1553,12 @@ run_replier(struct worker *w)
 		if (!w->fatal)
 			(void)flush_send(w);
 	}
-	if (!w->fatal && !stop_asked && w->rhave > 0)
-		report(w, ERR_SHORT, w->expect, DET_MID_MESSAGE,
-		    w->f->shm->wait.need, w->rhave, 1);
-	if (w->fatal && !stop_asked && w->res.first.sys_errno == 0)
-		send_error_report(w);
+	if (w->query) {
+		peerview_answer(w->f->fd, w->f, w->rbuf);
+		w->res.query = 1;
+		return;
+	}
+	end_replier(w);
 }
 
 /*
@@ -1494,8 +1667,9 @@ job_done(const struct worker *w)
 	case ROLE_SYNC:
 		return flow_complete(w);
 	default:
-		/* Until the peer closes; an EOF made by SIGTERM does not count. */
-		return w->eof && w->rhave == 0 && !stop_asked;
+		/* Until the last request, or the peer's close; an EOF made
+		 * by SIGTERM does not count. */
+		return (w->got_last || w->eof) && w->rhave == 0 && !stop_asked;
 	}
 }
 
@@ -1523,6 +1697,9 @@ worker_run(struct flow *f, enum role role)
 	if (role == ROLE_SENDER || role == ROLE_SYNC)
 		f->shm->sched_ns = w.start_ns;
 	run_role(&w);
+	/* The run's time is the flows' own, not when the supervisor saw it. */
+	if (role != ROLE_SENDER)
+		f->shm->end_ns = clock_now();
 	flush_dump(&w);
 	/* The -s sender's tables are its receiver's: not ours to send. */
 	for (k = 0; k < LAT_KINDS; k++)
@@ -1530,7 +1707,7 @@ worker_run(struct flow *f, enum role role)
 		    w.f->area->lat[k].count != 0)
 			send_latencies(&w, (enum lat_kind)k);
 	copy_counters(&w);
-	w.res.complete = (uint16_t)job_done(&w);
+	w.res.complete = (uint16_t)(job_done(&w) || w.query);
 	w.res.stop_signo = (uint16_t)stop_asked;
 	send_record(&w, REC_DONE);
 	for (k = 0; k < ERR_KINDS; k++)

@@ -65,7 +65,9 @@ fuzz_option_list(enum mode mode, const char *list)
 	opt_defaults(&cfg);
 	cfg.mode = mode;
 	if (opt_parse_list(&cfg, list, err) == -1 ||
-	    opt_finish(&cfg, err) == -1)
+	    opt_finish(&cfg, err) == -1 || (cfg.expect != NULL &&
+	    expect_parse(cfg.expect, &cfg.expect_conds, &cfg.nexpect, err,
+	    OPT_ERRLEN) == -1))
 		check_err(err);
 	else
 		check_config(&cfg);

@@ -27,6 +27,38 @@ load helper
 	grep -q '^Connections: 2, failed 0$' "$REPLIER_OUT"
 }
 
+@test "[::] takes IPv4 and IPv6, the IPv4 peer named as itself" {
+	start_replier -d -- '[::]:0'
+	grep -q '^Listening on :: port ' "$REPLIER_ERR"
+	run "$SEQTEST" -S -o count=100 "[::1]:$PORT"
+	[ "$status" -eq 0 ]
+	run "$SEQTEST" -S -o count=100 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Received 100 replies"* ]]
+	wait_for_line "$REPLIER_ERR" '^seqtest: connection 1 from '
+	grep -q '^seqtest: connection 0 from ::1 port [0-9]* closed: ' "$REPLIER_ERR"
+	grep -q '^seqtest: connection 1 from 127\.0\.0\.1 port [0-9]* closed: ' "$REPLIER_ERR"
+}
+
+@test "0.0.0.0 and [::] at one port: both listen, each its own family" {
+	p=$(free_port)
+	start_replier -- "0.0.0.0:$p" "[::]:$p"
+	wait_for_line "$REPLIER_ERR" "^Listening on :: port $p\$"
+	grep -q "^Listening on 0.0.0.0 port $p\$" "$REPLIER_ERR"
+	run "$SEQTEST" -S -o count=100 "127.0.0.1:$p" "[::1]:$p"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Received 200 replies"* ]]
+	stop_replier
+	grep -q '^Connections: 2, failed 0$' "$REPLIER_OUT"
+}
+
+@test "::1 takes IPv6 only" {
+	start_replier -- '[::1]:0'
+	run --separate-stderr "$SEQTEST" -S -o count=1 "127.0.0.1:$PORT"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"connect failed: connect: Connection refused"* ]]
+}
+
 @test "local bind: LOCAL,REMOTE:PORT connects from LOCAL" {
 	start_replier -d
 	run "$SEQTEST" -S -o count=50 "127.0.0.3,127.0.0.1:$PORT"

@@ -45,7 +45,7 @@ load helper
 	wait "$REPLIER_PID" || { echo "replier exit $?" >&3; false; }
 	grep -q '^Connections: 6, failed 0$' "$REPLIER_OUT"
 	grep -q '^Errors: 0$' "$REPLIER_OUT"
-	! grep -q '^seqtest: connection' "$REPLIER_ERR"
+	not grep -q '^seqtest: connection' "$REPLIER_ERR"
 }
 
 @test "close=bogus is refused before anything is sent" {
@@ -53,4 +53,40 @@ load helper
 	[ "$status" -eq 2 ]
 	[ "$(wc -l <<<"$stderr")" -eq 1 ]
 	[[ $stderr == "seqtest: option close: "* ]]
+}
+
+# The last request is marked as last (ts2, which the original ignores):
+# the replier tells a clean end from a cut one.
+
+@test "a sender killed mid-run: the replier's conns=1 run fails and names the seqno" {
+	start_replier -j -o conns=1
+	run_sender_bg -d -S -o duration=60,sdelay=20000000 "127.0.0.1:$PORT"
+	# A few requests in, then killed between two of them: the kernel
+	# closes with a FIN at a message boundary.
+	wait_for_line "$SENDER_OUT" '<.*<.*<'
+	kill -KILL "$SENDER_PID"
+	wait_sender
+	rc=0
+	wait "$REPLIER_PID" || rc=$?
+	cat "$REPLIER_ERR" >&3
+	[ "$rc" -eq 1 ]
+	grep -qE "^seqtest: connection 0 from 127\\.0\\.0\\.1 port [0-9]+: request seqno [1-9][0-9]*: short stream: the connection ended before the flow's last message\$" "$REPLIER_ERR"
+	# -j: a line as the connection ends, then the run's document.
+	head -n 1 "$REPLIER_OUT" >"$BATS_TEST_TMPDIR/conn.json"
+	tail -n 1 "$REPLIER_OUT" >"$BATS_TEST_TMPDIR/run.json"
+	run json_get "$BATS_TEST_TMPDIR/conn.json" 'd["connection"]["ended"]'
+	[ "$output" = short ]
+	run json_get "$BATS_TEST_TMPDIR/run.json" '" ".join(str(v) for v in (d["failed"], d["errors"]["short"], d["exit_status"]))'
+	[ "$output" = "1 1 1" ]
+}
+
+@test "a sender stopped by SIGTERM marks its end: the replier passes it" {
+	start_replier -o conns=1
+	run_sender_bg -d -S -o duration=60,sdelay=20000000 "127.0.0.1:$PORT"
+	wait_for_line "$SENDER_OUT" '<.*<.*<'
+	kill -TERM "$SENDER_PID"
+	wait_sender
+	wait "$REPLIER_PID" || { cat "$REPLIER_ERR" >&3; false; }
+	grep -q '^Connections: 1, failed 0$' "$REPLIER_OUT"
+	not grep -q '^seqtest: connection' "$REPLIER_ERR"
 }

@@ -85,7 +85,8 @@ load helper
 	run_sender_bg -d -S -o count=4000,sdelay=999999 "127.0.0.1:$PORT"
 	wait_for_line "$SENDER_ERR" '^seqtest: flow 0: sync sender pid'
 	pid=$(sed -n 's/^seqtest: flow 0: sync sender pid //p' "$SENDER_ERR")
-	sleep 0.3
+	# measured from its first message on: in its loop
+	wait_for_line "$SENDER_OUT" '>'
 	share=$(cpu_share "$pid" 1)
 	echo "sync sender with sdelay=999999: $share% of a CPU" >&3
 	(( share < 25 ))
@@ -131,5 +132,5 @@ load helper
 	[ "$status" -eq 0 ]
 	[[ ${lines[0]} == "usage: seqtest -s "* ]]
 	[ "${#lines[@]}" -le 24 ]
-	! grep -E '.{80}' <<<"$output"
+	not grep -E '.{80}' <<<"$output"
 }

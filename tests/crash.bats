@@ -5,23 +5,10 @@
 
 load helper
 
-# kill_and_check SIG WHICH: kills flow 1's WHICH (sender|receiver|sync
-# sender) with SIG and checks the run's outcome.
+# kill_and_check SIG WHICH NAME: kills flow 1's WHICH (sender|receiver|
+# sync sender) with SIG, whose name is NAME, and checks the outcome.
 kill_and_check() {
-	local sig=$1 which=$2 name=$3 pid rc=0
-	wait_for_line "$SENDER_ERR" '^seqtest: flow 3: '
-	pid=$(sed -n "s/^seqtest: flow 1: .*$which pid \\([0-9]*\\).*/\\1/p" "$SENDER_ERR")
-	[ -n "$pid" ]
-	kill -"$sig" "$pid"
-	wait "$SENDER_PID" || rc=$?
-	cat "$SENDER_ERR" "$SENDER_OUT"
-	[ "$rc" -eq 1 ]
-	grep -qE "^seqtest: flow 1 \\(127.0.0.1 port $PORT\\): crashed: $which pid $pid killed by signal [0-9]+ \\($name\\)$" "$SENDER_ERR"
-	grep -q '^Flows: 4, failed 1$' "$SENDER_OUT"
-	grep -q '^Errors: 1 (crashed 1)$' "$SENDER_OUT"
-	for pid in $(worker_pids); do
-		not kill -0 "$pid" 2>/dev/null
-	done
+	flow1_ended "$1" "$2" crashed "killed by signal [0-9]+ \\($3\\)" 'crashed 1'
 }
 
 @test "-s: a receiver killed by SIGSEGV; the other flows finish" {
@@ -65,7 +52,8 @@ kill_and_check() {
 	start_replier
 	run_sender_bg -d -s -o threads=3,count=100000,sdelay=1000000 "127.0.0.1:$PORT"
 	wait_for_line "$SENDER_ERR" '^seqtest: flow 2: '
-	sleep 0.5
+	# a reply checked: the flows are under way
+	wait_for_line "$SENDER_OUT" '<'
 	kill -INT "$SENDER_PID"
 	wait_sender
 	cat "$SENDER_ERR"
@@ -75,21 +63,23 @@ kill_and_check() {
 	not grep -q crashed "$SENDER_ERR"
 	# one line says why the run exits 1
 	grep -qE '^seqtest: interrupted by SIGINT after [0-9]+\.[0-9] s; 3 flows ended early$' "$SENDER_ERR"
-	for pid in $(worker_pids); do
-		not kill -0 "$pid" 2>/dev/null
-	done
+	none_running $(worker_pids)
 }
 
 @test "SIGTERM to the sender -j: each flow cut short ends \"interrupted\", no error" {
 	start_replier
-	run_sender_bg -j -S -o threads=2,count=100000,sdelay=1000000 "127.0.0.1:$PORT"
-	sleep 1
+	run_sender_bg -d -j -S -o threads=2,count=100000,sdelay=1000000 "127.0.0.1:$PORT"
+	# both flows forked and a reply checked: the flows are under way
+	wait_for_line "$SENDER_ERR" '^seqtest: flow 1: '
+	wait_for_line "$SENDER_OUT" '<'
 	kill -TERM "$SENDER_PID"
 	wait_sender
 	cat "$SENDER_ERR"
 	[ "$SENDER_STATUS" -eq 1 ]
 	grep -qE '^seqtest: interrupted by SIGTERM after [0-9]+\.[0-9] s; 2 flows ended early$' "$SENDER_ERR"
-	j=$SENDER_OUT
+	# -d writes its progress characters before the document
+	j=$BATS_TEST_TMPDIR/j
+	sed 's/^[<>]*//' "$SENDER_OUT" >"$j"
 	[ "$(json_get "$j" '[f["ended"] for f in d["flows"]]')" = "['interrupted', 'interrupted']" ]
 	[ "$(json_get "$j" 'd["errors"]["total"]')" = 0 ]
 	[ "$(json_get "$j" 'd["exit_status"]')" = 1 ]
@@ -174,9 +164,7 @@ kill_and_check() {
 	pids=$(grep -oE 'replier pid [0-9]+' "$REPLIER_ERR" | awk '{ print $3 }')
 	stop_replier
 	grep -q '^Connections: 2, failed 0$' "$REPLIER_OUT"
-	for pid in $pids; do
-		not kill -0 "$pid" 2>/dev/null
-	done
+	none_running $pids
 	wait_sender
 	[ "$SENDER_STATUS" -eq 1 ]
 }
@@ -192,7 +180,13 @@ kill_and_check() {
 		    "-s -o sdelay=30000000000,timeout=60" "-s" "-S"; do
 			SEQTEST=$bin run_sender_bg -d $args -o threads=2,count=100000000 "127.0.0.1:$PORT"
 			wait_for_line "$SENDER_ERR" '^seqtest: flow 1: '
-			sleep 0.3
+			# the workers in their loops: a message sent, or,
+			# before the first, flow 1's sender asleep in sdelay=
+			if [[ $args == *sdelay=30000000000* ]]; then
+				in_kernel "$(sed -n 's/^seqtest: flow 1: sender pid \([0-9]*\).*/\1/p' "$SENDER_ERR")" nanosleep
+			else
+				wait_for_line "$SENDER_OUT" '>'
+			fi
 			kill -KILL "$SENDER_PID"
 			wait "$SENDER_PID" || true
 			echo "$bin $args" >&2
@@ -219,20 +213,22 @@ kill_and_check() {
 @test "connect timeout: a listener that never answers the handshake" {
 	# A backlog of one that is never accepted: once full, SYNs are dropped
 	# and connect() waits; the flow must fail after timeout= seconds.
+	# The port is printed once a connection has filled the queue.
 	python3 -c '
-import socket, sys, time
+import select, socket, sys, time
 l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
-print(l.getsockname()[1], flush=True)
 held = []
 for i in range(4):
     c = socket.socket(); c.setblocking(False)
     try: c.connect(l.getsockname())
     except BlockingIOError: pass
     held.append(c)
+if not select.select([], held, [], 10)[1]:
+    sys.exit("no connection was queued")
+print(l.getsockname()[1], flush=True)
 time.sleep(30)' >"$BATS_TEST_TMPDIR/port" &
 	STARTED_PIDS+=($!)
 	wait_for_line "$BATS_TEST_TMPDIR/port" '^[0-9]+$'
-	sleep 0.5
 	p=$(cat "$BATS_TEST_TMPDIR/port")
 	start=$SECONDS
 	run --separate-stderr "$SEQTEST" -S -o count=1,timeout=2 "127.0.0.1:$p"
@@ -240,4 +236,19 @@ time.sleep(30)' >"$BATS_TEST_TMPDIR/port" &
 	# glibc says "Connection timed out", musl "Operation timed out"
 	[[ $stderr =~ flow\ 0\ \(127\.0\.0\.1\ port\ $p\):\ connect\ failed:\ connect:\ (Connection|Operation)\ timed\ out ]]
 	(( SECONDS - start < 20 ))
+}
+
+@test "-s: a receiver killed after its first error; that error's kind is in the totals" {
+	start_replier
+	start_proxy flip -D rep -O 5500 -n 1
+	run_sender_bg -d -s -o count=1500,ssize=1000,rsize=1000,sdelay=1000000 "127.0.0.1:$PROXY_PORT"
+	wait_for_line "$SENDER_ERR" '^seqtest: flow 0 .*: reply seqno 5: corrupt payload'
+	pid=$(sed -n 's/^seqtest: flow 0: .*receiver pid \([0-9]*\).*/\1/p' "$SENDER_ERR")
+	[ -n "$pid" ]
+	kill -KILL "$pid"
+	wait_sender
+	cat "$SENDER_ERR" "$SENDER_OUT"
+	[ "$SENDER_STATUS" -eq 1 ]
+	grep -q '^Flows: 1, failed 1$' "$SENDER_OUT"
+	grep -q '^Errors: 2 (corrupt payload 1, crashed 1)$' "$SENDER_OUT"
 }

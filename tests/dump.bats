@@ -9,7 +9,7 @@ load helper
 	run "$SEQTEST" -s -o count=300,threads=2,ssize=100,rsize=200,rinterval=2,dump="$BATS_TEST_TMPDIR/d" "127.0.0.1:$PORT"
 	[ "$status" -eq 0 ]
 	d=$BATS_TEST_TMPDIR/d
-	[ "$(head -n 1 "$d")" = "# thread time latency rsz ssz" ]
+	[ "$(head -n 1 "$d")" = "# flow time latency rsz ssz" ]
 	# rinterval=2: 150 replies a flow, and the closing one (299)
 	[ "$(tail -n +2 "$d" | wc -l)" -eq 302 ]
 	# five whole numbers; thread in 0..1; rsz 200; ssz 100; latency > 0
@@ -72,10 +72,12 @@ load helper
 	start_replier
 	fifo=$BATS_TEST_TMPDIR/fifo
 	mkfifo "$fifo"
-	(sleep 0.5; cat "$fifo" >"$BATS_TEST_TMPDIR/d") &
-	reader=$!
-	run timeout 20 "$SEQTEST" -S -o count=10,timeout=5,dump="$fifo" "127.0.0.1:$PORT"
-	[ "$status" -eq 0 ]
-	wait "$reader"
+	run_sender_bg -d -S -o count=10,timeout=20,dump="$fifo" "127.0.0.1:$PORT"
+	# the reader comes once the sender has found none
+	wait_for_line "$SENDER_ERR" "^seqtest: dump file $fifo: waiting for a reader\$"
+	cat "$fifo" >"$BATS_TEST_TMPDIR/d"
+	wait_sender
+	cat "$SENDER_ERR"
+	[ "$SENDER_STATUS" -eq 0 ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/d")" -eq 11 ]
 }

@@ -97,9 +97,9 @@ ALL_KEYS='p50<1ns/p90>=1ns/p99<=3600s/p999>3600s/max<3600s/mean>1ns/errors=0/rep
 
 @test "an interrupted run and a missed condition: 1 wins" {
 	start_replier
-	run_sender_bg -S -o duration=60,'expect=p50<1ns' "127.0.0.1:$PORT"
-	wait_for_line "$SENDER_OUT" '^Address 0: '
-	sleep 0.5
+	run_sender_bg -d -S -o duration=60,'expect=p50<1ns' "127.0.0.1:$PORT"
+	# a reply checked: there is a latency for the condition to miss
+	wait_for_line "$SENDER_OUT" '<'
 	kill -INT "$SENDER_PID"
 	wait_sender
 	cat "$SENDER_ERR"

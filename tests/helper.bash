@@ -139,25 +139,58 @@ worker_pids() {
 	grep -oE 'pid [0-9]+' "$SENDER_ERR" | awk '{ print $2 }'
 }
 
-# interrupt_and_check WHICH: ends flow 1's WHICH (sender|receiver|sync
-# sender) with SIGTERM, as the supervisor itself would, and checks that
-# the flow is reported interrupted, not clean.
-interrupt_and_check() {
-	local which=$1 pid rc=0
-	wait_for_line "$SENDER_ERR" '^seqtest: flow 3: '
-	pid=$(sed -n "s/^seqtest: flow 1: .*$which pid \\([0-9]*\\).*/\\1/p" "$SENDER_ERR")
-	[ -n "$pid" ]
-	kill -TERM "$pid"
-	wait "$SENDER_PID" || rc=$?
+# signal_flow1 SIG WHICH: once flows 0 to 3 are up (-d), sends SIG to
+# flow 1's WHICH (sender|receiver|sync sender) and waits for the run;
+# sets FLOW1_PID and SENDER_STATUS.
+signal_flow1() {
+	local sig=$1 which=$2
+	wait_for_line "$SENDER_ERR" '^seqtest: flow 3: ' || return 1
+	FLOW1_PID=$(sed -n "s/^seqtest: flow 1: .*$which pid \\([0-9]*\\).*/\\1/p" "$SENDER_ERR")
+	[ -n "$FLOW1_PID" ] || { echo "no pid for flow 1's $which" >&2; return 1; }
+	kill -"$sig" "$FLOW1_PID"
+	wait_sender
 	cat "$SENDER_ERR" "$SENDER_OUT"
-	[ "$rc" -eq 1 ]
-	grep -qE "^seqtest: flow 1 \\(127.0.0.1 port $PORT\\): interrupted: $which pid $pid stopped early by signal 15 \\(Terminated\\)\$" "$SENDER_ERR"
+}
+
+# flow1_ended SIG WHICH KIND WHAT ERRORS: signal_flow1 SIG WHICH, then
+# checks that flow 1 alone ended KIND ("WHICH pid N WHAT"), the run
+# exits 1 with ERRORS as its error line's parenthesis, and no worker is
+# left.  One function of plain assertions: errexit checks each one.
+flow1_ended() {
+	local kind=$3 what=$4 errors=$5
+	signal_flow1 "$1" "$2"
+	[ "$SENDER_STATUS" -eq 1 ]
+	grep -qE "^seqtest: flow 1 \\(127.0.0.1 port $PORT\\): $kind: $2 pid $FLOW1_PID $what\$" "$SENDER_ERR"
 	[ "$(grep -c '^seqtest: flow 1 ' "$SENDER_ERR")" -eq 1 ]
 	grep -q '^Flows: 4, failed 1$' "$SENDER_OUT"
-	grep -q '^Errors: 1 (interrupted 1)$' "$SENDER_OUT"
-	for pid in $(worker_pids); do
-		! kill -0 "$pid" 2>/dev/null
+	grep -q "^Errors: 1 ($errors)\$" "$SENDER_OUT"
+	none_running $(worker_pids)
+}
+
+# interrupt_and_check WHICH: ends flow 1's WHICH with SIGTERM, as the
+# supervisor itself would; the flow is reported interrupted, not clean.
+interrupt_and_check() {
+	flow1_ended TERM "$1" interrupted \
+	    'stopped early by signal 15 \(Terminated\)' 'interrupted 1'
+}
+
+# none_running PID...: fails, naming them, when any PID still runs (for
+# processes whose parent has ended and so reaped them).
+none_running() {
+	(($#)) || { echo "none_running: no pid to check" >&2; return 1; }
+	all_gone 0 "$@"
+}
+
+# in_kernel PID FUNC: bounded wait (10 s) until PID waits in a kernel
+# function whose name holds FUNC (its wchan, such as hrtimer_nanosleep).
+in_kernel() {
+	local tries=100
+	while ((tries-- > 0)); do
+		[[ $(cat "/proc/$1/wchan" 2>/dev/null) == *"$2"* ]] && return 0
+		sleep 0.1
 	done
+	echo "pid $1 never waited in $2: $(cat "/proc/$1/wchan" 2>&1)" >&2
+	return 1
 }
 
 # gone PID: true once PID has ended (a zombie not yet reaped counts).
@@ -193,12 +226,14 @@ cpu_ticks() {
 }
 
 # cpu_share PID SECONDS: the percentage of one CPU that PID uses over
-# the next SECONDS (a whole number).
+# the next SECONDS (a whole number).  Fails, printing nothing, when PID
+# did not run all along: an ended process would seem idle.
 cpu_share() {
 	local a b
-	a=$(cpu_ticks "$1")
+	a=$(cpu_ticks "$1") && [[ -n $a ]] || return 1
 	sleep "$2"
-	b=$(cpu_ticks "$1")
+	is_running "$1" || { echo "pid $1 ended before its CPU was measured" >&2; return 1; }
+	b=$(cpu_ticks "$1") && [[ -n $b ]] || return 1
 	echo $(( (b - a) * 100 / ($(getconf CLK_TCK) * $2) ))
 }
 
@@ -323,6 +358,7 @@ fill_conf() {
 	local out=$BATS_TEST_TMPDIR/$1
 	sed -e "s|@DIR@|$BATS_TEST_TMPDIR|g" -e "s|@LISTEN@|$2|g" \
 	    -e "s|@BACKEND@|$PORT|g" -e "s|@LOAD_MODULE@|$NGINX_LOAD_MODULE|g" \
+	    -e "s|@GADDR@|$PATH_GS_ADDR|g" -e "s|@RADDR@|$PATH_R_ADDR|g" \
 	    "$PROXY_CONF_DIR/$1" >"$out"
 	echo "$out"
 }
@@ -527,6 +563,49 @@ start_path_replier() {
 	    "$SEQTEST" -r "$@" "$PATH_R_ADDR:0" || return 1
 	REPLIER_PID=$LISTENER_PID
 	PORT=$LISTENER_PORT
+}
+
+# start_path_proxy NAME: proxy NAME (haproxy or nginx, from
+# tests/proxy/NAME-path.*) in NS_G on $PATH_GS_ADDR:$PATH_PROXY_PORT,
+# forwarding to the replier; sets PROXY_PID once it listens.  Skips when
+# the proxy is not installed.
+PATH_PROXY_PORT=7000
+start_path_proxy() {
+	local exe tries=100
+	exe=$(find_tool "$1") || skip "$1 is not installed"
+	PROXY_ERR=$BATS_TEST_TMPDIR/$1.err
+	case $1 in
+	nginx)
+		nginx_stream "$exe"
+		PROXY_CMD=("$exe" -p "$BATS_TEST_TMPDIR" -e "$BATS_TEST_TMPDIR/nginx.log"
+		    -c "$(fill_conf nginx-path.conf "$PATH_PROXY_PORT")") ;;
+	haproxy)
+		PROXY_CMD=("$exe" -db -f "$(fill_conf haproxy-path.cfg "$PATH_PROXY_PORT")") ;;
+	esac
+	ip netns exec "$NS_G" "${PROXY_CMD[@]}" </dev/null >"$PROXY_ERR" 2>&1 &
+	PROXY_PID=$!
+	STARTED_PIDS+=("$PROXY_PID")
+	until ip netns exec "$NS_G" ss -Hltn "src $PATH_GS_ADDR" | grep -q ":$PATH_PROXY_PORT "; do
+		((tries-- > 0)) && is_running "$PROXY_PID" || {
+			cat "$PROXY_ERR" >&2
+			return 1
+		}
+		sleep 0.1
+	done
+}
+
+# path_sender_bg ARGS...: a sender in NS_S, as run_sender_bg starts one.
+path_sender_bg() {
+	SENDER_OUT=$BATS_TEST_TMPDIR/sender.out
+	SENDER_ERR=$BATS_TEST_TMPDIR/sender.err
+	ip netns exec "$NS_S" "$SEQTEST" "$@" >"$SENDER_OUT" 2>"$SENDER_ERR" &
+	SENDER_PID=$!
+	STARTED_PIDS+=("$SENDER_PID")
+}
+
+# nft_g RULES: nftables RULES in NS_G (the router), removed with it.
+nft_g() {
+	ip netns exec "$NS_G" "$(find_tool nft)" -f - <<<"$1"
 }
 
 # set_mtu MTU: the MTU of both ends of the pair.

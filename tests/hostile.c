@@ -22,6 +22,13 @@
  *        none)
  *        reply_reset (answers nothing: reads until the sender's FIN,
  *        then ends the connection with an RST)
+ *        original (answers every request as the original seqtest's
+ *        replier does: rdly echoed, the last one too, and no close of
+ *        its own; prints "closed by peer" when the sender closes)
+ *        late_junk, late_dup (answers every request as seqtest does,
+ *        the last one with the mark that it closes after it; then,
+ *        200 ms later, 70 junk bytes or that closing reply again, and
+ *        the close)
  *        evil_report (listens on host:port, "Listening on" on stderr;
  *        answers the first request with an error report of kind n,
  *        default 4, bad header, whose detail holds terminal escapes, a
@@ -385,6 +392,60 @@ reset_unanswered(const char *host, int port)
 	reset_close(fd);
 }
 
+/* Answers the request h: its echo, a reply seqno, the pattern. */
+static void
+answer(int fd, const struct msg_hdr *req, uint64_t seqno, uint32_t rdly)
+{
+	unsigned char	 msg[PROTO_MSG_MAX];
+	struct msg_hdr	 h = *req;
+
+	h.seqno = seqno;
+	h.ts2 = h.ts3 = 0;
+	h.rdly = rdly;
+	proto_encode(msg, &h);
+	proto_fill(msg, h.rsz, h.seqno);
+	send_all(fd, msg, h.rsz);
+}
+
+/*
+ * A replier that does all right until the closing reply, and then, too
+ * late to share a segment with it, sends what no request asked for; or,
+ * in mode original, one that answers as the original seqtest does.
+ */
+static void
+serve_late(const char *host, int port, const char *mode)
+{
+	struct timespec	 pause = { 0, 200000000 };
+	unsigned char	 req[PROTO_HDR_LEN], junk[70];
+	struct msg_hdr	 h, last;
+	uint64_t	 replies = 0;
+	int		 fd = accept_one(host, port);
+
+	do {
+		read_exact(fd, req, sizeof(req));
+		proto_decode(req, &h);
+		if (h.ssz > PROTO_HDR_LEN)
+			read_full(fd, h.ssz - PROTO_HDR_LEN);
+		if (h.rsz != 0 && (!proto_is_last(&h) ||
+		    strcmp(mode, "original") == 0))
+			answer(fd, &h, replies++, h.rdly);
+	} while (!proto_is_last(&h));
+	if (strcmp(mode, "original") == 0) {
+		await_close(fd);
+		return;
+	}
+	last = h;
+	answer(fd, &last, replies, last.rdly ^ PROTO_CLOSES);
+	(void)nanosleep(&pause, NULL);
+	memset(junk, 0x5a, sizeof(junk));
+	if (strcmp(mode, "late_dup") == 0)
+		answer(fd, &last, replies, last.rdly ^ PROTO_CLOSES);
+	else
+		send_all(fd, junk, sizeof(junk));
+	(void)close(fd);
+	printf("closed\n");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -410,6 +471,10 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(mode, "reply_reset") == 0) {
 		reset_unanswered(argv[1], atoi(argv[2]));
+		return 0;
+	}
+	if (strncmp(mode, "late_", 5) == 0 || strcmp(mode, "original") == 0) {
+		serve_late(argv[1], atoi(argv[2]), mode);
 		return 0;
 	}
 	if (strncmp(mode, "reply_", 6) == 0) {

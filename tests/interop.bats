@@ -45,7 +45,8 @@ check_exchange() {
 	    <<<"$output")
 	recv=$(sed -n 's/^Received: 10000 messages, \([0-9]*\) bytes$/\1/p' \
 	    <<<"$output")
-	[ -n "$sent" ] && [ -n "$recv" ]
+	[ -n "$sent" ]
+	[ -n "$recv" ]
 	stop_replier
 	cat "$REPLIER_OUT" "$REPLIER_ERR"
 	[ "$REPLIER_RC" -eq 0 ]

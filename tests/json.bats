@@ -58,7 +58,7 @@ T() {
 	[ "$(tail -n 1 <<<"$types")" = summary ]
 	[ "$(grep -c '^flow_end$' <<<"$types")" -eq 2 ]
 	(( $(grep -c '^interval$' <<<"$types") >= 3 ))
-	[ -z "$(grep -vE '^(start|interval|flow_end|summary)$' <<<"$types")" ]
+	[ -z "$(grep -vE '^(start|interval|flow_end|peer_view|summary)$' <<<"$types")" ]
 	# no interval lines on stderr: they are on stdout
 	not grep -q '^\[' <<<"$stderr"
 	tail -n 1 "$(T lines)" >"$(T summary)"
@@ -89,7 +89,7 @@ T() {
 @test "-J: a run killed by SIGKILL leaves only whole lines" {
 	start_replier
 	out=$(T lines)
-	"$SEQTEST" -J -s -o threads=2,duration=60,rate=500,interval=0.05 \
+	"$SEQTEST" -J -s -o threads=2,duration=60,rate=500,interval=0.1 \
 	    "127.0.0.1:$PORT" >"$out" 2>/dev/null &
 	pid=$!
 	STARTED_PIDS+=("$pid")
@@ -225,7 +225,7 @@ print(s.index("\"histogram\": [[") + len("\"histogram\": ["))' "$(T shifted)")
 
 @test "-m: -J's summary line and the replier's final document are the reports taken" {
 	start_replier -j -o conns=2
-	"$SEQTEST" -J -S -o count=50,interval=0.01 "127.0.0.1:$PORT" >"$(T lines)"
+	"$SEQTEST" -J -S -o count=50,interval=0.1 "127.0.0.1:$PORT" >"$(T lines)"
 	"$SEQTEST" -j -S -o count=30,rate=2000 "127.0.0.1:$PORT" >"$(T doc)"
 	wait "$REPLIER_PID"
 	run --separate-stderr "$SEQTEST" -m -j "$(T lines)" "$(T doc)"
@@ -240,6 +240,16 @@ print(s.index("\"histogram\": [[") + len("\"histogram\": ["))' "$(T shifted)")
 	grep -q '^Connections: 2, failed 0$' <<<"$output"
 	grep -q '^Received: 80 messages, 3200 bytes$' <<<"$output"
 	grep -q '^Merged: 1 documents$' <<<"$output"
+}
+
+@test "-j options: threads is the number of flows run, one per address by default" {
+	start_replier
+	run --separate-stderr "$SEQTEST" -j -S -o count=5 "127.0.0.1:$PORT" "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	json_check 'd["options"]["threads"] == 2 == len(d["flows"])'
+	run --separate-stderr "$SEQTEST" -j -s -o count=5,threads=3 "127.0.0.1:$PORT"
+	[ "$status" -eq 0 ]
+	json_check 'd["options"]["threads"] == 3 == len(d["flows"])'
 }
 
 # moments EDIT FILE: FILE with the python statement EDIT applied to its

@@ -3,6 +3,7 @@
 # message was due, so a stall the sender waits out is not omitted from
 # the figures (coordinated omission); the service time runs from the
 # actual send.
+# seqtest: serial (its stall timing and percentiles want the CPUs alone)
 
 load helper
 

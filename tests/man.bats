@@ -71,7 +71,10 @@ h_options() {
 same_names() {
 	local listed shown
 	listed=$(sed -E 's/,? and |, /\n/g' <<<"$1" | sort)
-	shown=$(h_options "$2" | grep -v -e '_min$' -e '_max$' | sort)
+	# A range's ends go, not an option that ends so (search_max).
+	ends=$("$SEQTEST" -h | grep -oE '[a-z][a-z_0-9]*\[_min,_max\]' |
+	    sed -E 's/^(.*)\[_min,_max\]$/^\1_min$\n^\1_max$/')
+	shown=$(h_options "$2" | grep -v -f <(echo "$ends") | sort)
 	[ "$(wc -l <<<"$shown")" -ge 2 ] && [ "$listed" = "$shown" ] && return
 	echo "$2: page: $(echo $listed)" >&3
 	echo "$2: -h:   $(echo $shown)" >&3

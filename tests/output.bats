@@ -101,7 +101,7 @@ HOSTILE="$BATS_TEST_DIRNAME/hostile"
 @test "a reader that goes away ends a long run with interval lines" {
 	start_replier
 	start=$SECONDS
-	run --separate-stderr bash -c '"$0" -S -o duration=60,interval=0.05 \
+	run --separate-stderr bash -c '"$0" -S -o duration=60,interval=0.1 \
 	    "$1" | head -c 10 >/dev/null; exit "${PIPESTATUS[0]}"' \
 	    "$SEQTEST" "127.0.0.1:$PORT"
 	echo "status $status after $((SECONDS - start)) s; stderr: $stderr" >&3
@@ -110,7 +110,7 @@ HOSTILE="$BATS_TEST_DIRNAME/hostile"
 	[ "$stderr" = "seqtest: writing the report: Broken pipe" ]
 	# -j: the interval lines are on stderr, and part of the report too
 	start=$SECONDS
-	run bash -c '"$0" -j -S -o duration=60,interval=0.05 "$1" 2>&1 \
+	run bash -c '"$0" -j -S -o duration=60,interval=0.1 "$1" 2>&1 \
 	    >/dev/null | head -c 10 >/dev/null; exit "${PIPESTATUS[0]}"' \
 	    "$SEQTEST" "127.0.0.1:$PORT"
 	[ "$status" -eq 1 ]

@@ -29,7 +29,7 @@ PLOTS=(
 	    'path(g("latency-over-time"), "e") == "" and path(g("latency-over-time"), "k") == ""' \
 	    '"response time" in texts(g("percentile-spectrum")) and "service time" in texts(g("percentile-spectrum"))' \
 	    'points(g("percentile-spectrum"), "s a") > 10 and points(g("percentile-spectrum"), "s b") > 10' \
-	    "\"seqtest -S -o count=1500,rate=1000,interval=0.25,plot=$svg 127.0.0.1 port $PORT\" in raw" \
+	    "''.join(''.join(t.itertext()) for t in root.iter(NS + 'text') if t.get('class') == 't') == '$SEQTEST -S -o count=1500,rate=1000,interval=0.25,plot=$svg 127.0.0.1:$PORT'" \
 	    're.search(r", 1500 replies, errors: 0<", raw)'
 	svg_renders "$svg"
 }
@@ -118,7 +118,27 @@ PLOTS=(
 	[ "$status" -eq 0 ]
 	[ -s "$dump" ]
 	svg_assert "$svg" \
-	    '"a&lt;&amp;&quot;&apos;&gt;b," in raw' \
-	    "any(\"dump=$BATS_TEST_TMPDIR/a<&\\\"'>b,\" in t for t in texts(root))"
+	    '"a&lt;&amp;&quot;&apos;\\&apos;&apos;&gt;b&apos;" in raw'
 	svg_renders "$svg"
+}
+
+# The title's command is what was typed, in that order, and a shell
+# reads it back as the same arguments: it can be pasted.
+@test "plot=: the title is the command as typed, quoted to paste back" {
+	start_replier
+	svg=$BATS_TEST_TMPDIR/cmd.svg
+	args=(-S -o "plot=$svg" -o count=20,rinterval=2 -o "dump=$BATS_TEST_TMPDIR/it's a <dump>" "127.0.0.1:$PORT")
+	run "$SEQTEST" "${args[@]}"
+	[ "$status" -eq 0 ]
+	python3 - "$svg" "$SEQTEST" "${args[@]}" <<'PY'
+import shlex, sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+lines = [t for t in root.iter("{http://www.w3.org/2000/svg}text")
+         if t.get("class") == "t"]
+title = "".join("".join(t.itertext()) for t in lines)
+print(title)
+if shlex.split(title) != sys.argv[2:]:
+    sys.exit("the title does not read back as the arguments: %r" % title)
+PY
 }

@@ -46,7 +46,7 @@ TCP_KEYS='rtt_us rttvar_us retrans lost reordering cwnd unacked busy_us rwnd_lim
 	json_check 'd["tcp"] == {"retrans": None, "rtt_us_p50": None, "rtt_us_max": None}'
 	run --separate-stderr "$SEQTEST" -S -o count=5 "127.0.0.1:$PORT"
 	[ "$status" -eq 1 ]
-	! grep -q '^TCP: ' <<<"$output"
+	not grep -q '^TCP: ' <<<"$output"
 }
 
 @test "replier: the kernel's view per connection, and in its report" {

@@ -121,7 +121,7 @@ load helper
 	bad "option interval: 86400.000000001 is out of range (0 to 86400 seconds)" -s -o interval=86400.000000001 127.0.0.1:9
 	start_replier
 	# nine decimals are exact: 1 ns is a duration, and 0.0 is none
-	run "$SEQTEST" -j -S -o duration=0.000000001,interval=0.000000001 "127.0.0.1:$PORT"
+	run "$SEQTEST" -j -S -o duration=0.000000001,interval=0.100000001 "127.0.0.1:$PORT"
 	[ "$status" -eq 0 ]
 	[[ $output == *'"count": 0,'* ]]
 	run "$SEQTEST" -S -o duration=0.0 "127.0.0.1:$PORT"
@@ -144,4 +144,13 @@ load helper
 	bad "address '-o': missing port" -S 127.0.0.1:9 -- -o count=1
 	bad "unknown option 'foo'" -S 127.0.0.1:9 -o foo=1
 	bad "flag -o needs a value" -S 127.0.0.1:9 -o
+}
+
+@test "-h and the error say one size range" {
+	run "$SEQTEST" -h
+	[ "$status" -eq 0 ]
+	range=$(sed -n 's/^units: sizes \([0-9]*\)\.\.\([0-9]*\) bytes, .*/\1 to \2/p' <<<"$output")
+	[ "$range" = "0 to 65535" ]
+	bad "option ssize: 65536 is out of range ($range)" -S -o ssize=65536 127.0.0.1:9
+	bad "option rsize_max: 70000 is out of range ($range)" -s -o rsize_max=70000 127.0.0.1:9
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # A short run of every role under valgrind memcheck: no errors, no leaks.
+# seqtest: serial (memcheck is slow; a run beside it could time out)
 
 load helper
 
