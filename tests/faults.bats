@@ -146,8 +146,13 @@ BY=' \(seen by the replier\)'
 	fault_case stall req -s 5500 1 "stalled: no progress for 3 s, waiting for reply seqno [0-5]($QUIET_REPLIER|$NOT_READING)?"
 }
 
+# -S: one request out, all acknowledged.  -s: the replier, its replies
+# held, stops reading too, and once the buffers between hold all the
+# requests sent, the window closes back to the sender.
 @test "stall the reply stream inside a message" {
-	both_modes stall rep 5500 1 "stalled: no progress for 3 s, waiting for reply seqno 5 \(have 500 of 1000 bytes\)($QUIET_REPLIER)?"
+	fault_case stall rep -S 5500 1 "stalled: no progress for 3 s, waiting for reply seqno 5 \(have 500 of 1000 bytes\)($QUIET_REPLIER)?"
+	stop_pid "$PROXY_PID"
+	fault_case stall rep -s 5500 1 "stalled: no progress for 3 s, waiting for reply seqno 5 \(have 500 of 1000 bytes\)($QUIET_REPLIER|$NOT_READING)?"
 }
 
 @test "later errors are counted, not printed: one line per flow" {
